@@ -1,0 +1,1 @@
+"""negsim: agent-based negotiation simulator."""

@@ -1,0 +1,86 @@
+"""State agents: preferences, red lines and a concession strategy, for a batch of replications."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import offers
+from sim._mesa import Agent
+from sim.preferences import Preferences, issue_utility
+from sim.red_lines import RedLines
+from sim.strategies import Strategy, View
+
+
+class StateAgent(Agent):
+    """A state at the table. Every array attribute has a leading replication axis.
+
+    The strategy only chooses an aspiration; this class turns it into offers and decisions,
+    and :class:`~sim.red_lines.RedLines` keeps both inside the agent's core interests.
+    """
+
+    def __init__(
+        self,
+        model,
+        name: str,
+        preferences: Preferences,
+        red_lines: RedLines,
+        strategy: Strategy,
+        reservation: np.ndarray,
+        discount: np.ndarray,
+        compliance: np.ndarray,
+        initial_trust: np.ndarray,
+    ):
+        super().__init__(model)
+        self.name = name
+        self.preferences = preferences
+        self.red_lines = red_lines
+        self.strategy = strategy
+        self.reservation = reservation
+        self.discount = discount
+        self.compliance = compliance
+        self.trust = np.array(initial_trust, dtype=float)
+        self.floor = np.array(reservation, dtype=float)
+        self.aspiration = np.ones_like(self.floor)
+        self.last_offer: np.ndarray | None = None
+        self.previous_offer: np.ndarray | None = None
+        self.last_offer_round = -1
+
+    def utility(self, package: np.ndarray) -> np.ndarray:
+        return self.preferences.utility(package)
+
+    def start_session(self, status_quo: np.ndarray) -> None:
+        """The floor is the better of the reservation utility and keeping the status quo."""
+        self.floor = np.maximum(self.reservation, self.utility(status_quo))
+        self.aspiration = np.ones_like(self.floor)
+        self.last_offer = self.previous_offer = None
+        self.last_offer_round = -1
+        self.strategy.start_session()
+
+    def update_aspiration(self, view: View) -> np.ndarray:
+        """Ask the strategy, then let low trust in the opponent slow the concession.
+
+        Effective aspiration = 1 - (1 - strategy's aspiration) * trust, never below the floor.
+        """
+        wanted = self.strategy.aspiration(view)
+        self.aspiration = np.clip(1.0 - (1.0 - wanted) * self.trust, self.floor, 1.0)
+        return self.aspiration
+
+    def propose(self, opponent: Preferences, linkage: bool, round_: int) -> np.ndarray:
+        make = offers.package_offer if linkage else offers.issue_offers
+        offer = self.red_lines.clip(
+            make(self.preferences, opponent, self.aspiration, self.red_lines.low, self.red_lines.high)
+        )
+        self.previous_offer, self.last_offer = self.last_offer, offer
+        self.last_offer_round = round_
+        return offer
+
+    def accepts(self, package: np.ndarray) -> np.ndarray:
+        """(R,) Accept a whole package that reaches the aspiration and crosses no red line."""
+        return (self.utility(package) >= self.aspiration - 1e-12) & self.red_lines.admits(package)
+
+    def accepts_issues(self, offer: np.ndarray) -> np.ndarray:
+        """(R, I) Issue by issue: each value must reach the aspiration level on that issue."""
+        level = self.preferences.additive_level(self.aspiration)[..., None]
+        own = self.preferences
+        reaches = issue_utility(offer, own.ideal, own.shape) >= level - 1e-12
+        return reaches & self.red_lines.admits_issues(offer)

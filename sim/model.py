@@ -1,0 +1,277 @@
+"""The negotiation model: one ``step()`` is one bargaining round for every replication.
+
+A run is ``sessions`` sessions of up to ``rounds`` rounds. At the end of a session each agreed
+issue is implemented by its implementer with that agent's compliance probability; implemented
+values become the next session's status quo, and a broken commitment lowers the victim's trust,
+which slows its concessions in the sessions that follow (see ``StateAgent.update_aspiration``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim._mesa import Model, release_model
+from sim.agents import StateAgent
+from sim.preferences import Preferences, issue_utility
+from sim.protocols import PROTOCOLS
+from sim.red_lines import RedLines, count_violations
+from sim.rng import BlockStreams, fresh_seed
+from sim.scenario import ALL_PARTIES, Scenario
+from sim.strategies import View, get_strategy
+from sim.trace import Trace
+
+
+class NegotiationModel(Model):
+    """Bilateral negotiation over a scenario, for replications ``[start, start + replications)``.
+
+    Every agent array has a leading replication axis; a single interactive run is a batch of one.
+    ``trace`` is how many of the first replications keep a round-by-round record of offers.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        replications: int = 1,
+        seed: int | None = None,
+        *,
+        start: int = 0,
+        protocol: str | None = None,
+        trace: int = 0,
+    ):
+        self.seed = fresh_seed() if seed is None else int(seed)
+        super().__init__(seed=self.seed)
+        self.scenario = scenario
+        self.streams = BlockStreams(self.seed, start, start + replications)
+        self.n = replications
+        self.start = start
+        self.issues = scenario.issue_names
+        negotiation = scenario.negotiation
+        self.protocol = PROTOCOLS[protocol or negotiation.protocol]()
+        self.sessions = negotiation.sessions
+        self.rounds = negotiation.rounds
+        self.session = 0
+        self.round = 0
+
+        n, n_issues = replications, len(self.issues)
+        self.status_quo = np.tile([issue.status_quo for issue in scenario.issues], (n, 1))
+        self.initial_status_quo = self.status_quo.copy()
+        self.state_agents = [self._make_agent(spec) for spec in scenario.agents]
+        release_model(self)
+        first = scenario.agent_names.index(negotiation.first_proposer)
+        self.agents_in_order = (self.state_agents[first], self.state_agents[1 - first])
+        self._implementer = np.array(
+            [
+                -1 if issue.implementer == ALL_PARTIES else scenario.agent_names.index(issue.implementer)
+                for issue in scenario.issues
+            ]
+        )
+
+        self.open = np.zeros((n, n_issues), dtype=bool)
+        self.agreed = np.zeros((n, n_issues), dtype=bool)
+        self.agreed_value = np.full((n, n_issues), np.nan)
+        self.agreed_round = np.full((n, n_issues), -1)
+        self.conflict = np.zeros(n, dtype=bool)
+        self.ever_agreed = np.zeros((n, n_issues), dtype=bool)
+        self.sessions_agreed = np.zeros(n, dtype=int)
+        self.rounds_to_agreement = np.full(n, np.nan)
+        self.violations = np.zeros(n, dtype=int)
+        self.broken = np.zeros(n, dtype=int)
+        self.stalled = np.zeros(n, dtype=int)
+        self.red_line_blocks = np.zeros(n, dtype=int)
+        self.conflicts = np.zeros(n, dtype=int)
+        self.widest_gap = np.zeros((n, n_issues), dtype=int)
+        self.trace = Trace(self, min(trace, n))
+
+    def _make_agent(self, spec) -> StateAgent:
+        n = self.n
+
+        def vector(values: dict[str, float]) -> np.ndarray:
+            return np.broadcast_to([values[issue] for issue in self.issues], (n, len(self.issues)))
+
+        low = np.array([spec.red_lines.get(i, (0.0, 1.0))[0] for i in self.issues])
+        high = np.array([spec.red_lines.get(i, (0.0, 1.0))[1] for i in self.issues])
+        return StateAgent(
+            self,
+            name=spec.name,
+            preferences=Preferences(
+                ideal=vector(spec.ideal),
+                salience=vector(spec.salience),
+                shape=spec.utility,
+                risk=np.full(n, spec.risk),
+            ),
+            red_lines=RedLines(low, high),
+            strategy=get_strategy(spec.strategy)(n, **spec.strategy_params),
+            reservation=np.full(n, spec.reservation),
+            discount=np.full(n, spec.discount),
+            compliance=np.full(n, spec.compliance),
+            initial_trust=np.full(n, self.scenario.trust.initial),
+        )
+
+    # --- what protocols use ---------------------------------------------------------------
+
+    def proposer_order(self, round_: int) -> tuple[StateAgent, StateAgent]:
+        first, second = self.agents_in_order
+        return (first, second) if round_ % 2 == 0 else (second, first)
+
+    def opponent(self, agent: StateAgent) -> StateAgent:
+        a, b = self.state_agents
+        return b if agent is a else a
+
+    def view_for(self, agent: StateAgent) -> View:
+        other = self.opponent(agent)
+        concession = None
+        if other.last_offer_round == self.round - 1 and other.previous_offer is not None:
+            concession = other.utility(other.previous_offer) - other.utility(other.last_offer)
+        return View(
+            round=self.round,
+            rounds=self.rounds,
+            floor=agent.floor,
+            opp_floor=other.floor,
+            own_last_offer=agent.last_offer,
+            opp_last_offer=other.last_offer,
+            opp_concession=concession,
+            own_utility=agent.utility,
+            opp_utility=other.utility,
+        )
+
+    def update_aspirations(self) -> None:
+        views = [self.view_for(agent) for agent in self.state_agents]
+        for agent, view in zip(self.state_agents, views, strict=True):
+            agent.update_aspiration(view)
+
+    def record_offer(self, agent: StateAgent, offer: np.ndarray) -> None:
+        self.trace.offer(agent, offer)
+
+    def record_response(self, responder: StateAgent, accepted: np.ndarray) -> None:
+        self.trace.response(responder, accepted)
+
+    def close(self, accepted: np.ndarray, package: np.ndarray) -> None:
+        """Settle the still-open issues where ``accepted`` (R, I) holds, at ``package``."""
+        new = accepted & self.open
+        self.agreed |= new
+        self.agreed_value = np.where(new, package, self.agreed_value)
+        self.agreed_round = np.where(new, self.round, self.agreed_round)
+        self.open &= ~new
+
+    def end_in_conflict(self, rows: np.ndarray) -> None:
+        self.conflict |= rows
+        self.open[rows] = False
+
+    # --- the round loop ---------------------------------------------------------------------
+
+    def step(self) -> None:
+        if self.round == 0:
+            self._start_session()
+        self.protocol.play_round(self)
+        self.round += 1
+        if self.round >= self.rounds or not self.open.any():
+            self._end_session()
+
+    def run(self) -> NegotiationModel:
+        while self.running:
+            self.step()
+        return self
+
+    def _start_session(self) -> None:
+        self.open[:] = True
+        self.agreed[:] = False
+        self.agreed_value[:] = np.nan
+        self.agreed_round[:] = -1
+        self.conflict[:] = False
+        for agent in self.state_agents:
+            agent.start_session(self.status_quo)
+
+    def _end_session(self) -> None:
+        self._diagnose_stalls()
+        agreed = self.agreed
+        sq = self.status_quo
+        value = np.where(agreed, self.agreed_value, sq)
+        complies = [
+            self.streams.uniform(len(self.issues)) < agent.compliance[:, None]
+            for agent in self.state_agents
+        ]
+        fails = [~c for c in complies]
+        everyone = np.logical_and.reduce(complies)
+        implemented = np.where(
+            self._implementer == -1, everyone, np.choose(np.maximum(self._implementer, 0), complies)
+        )
+        kept = agreed & implemented
+        outcome = np.where(kept, value, sq)
+
+        for victim_index, victim in enumerate(self.state_agents):
+            breaker_index = 1 - victim_index
+            by_breaker = np.where(
+                self._implementer == -1, fails[breaker_index], self._implementer == breaker_index
+            )
+            broken = agreed & ~implemented & by_breaker
+            prefs = victim.preferences
+            gain = prefs.salience * np.maximum(
+                issue_utility(value, prefs.ideal, prefs.shape) - issue_utility(sq, prefs.ideal, prefs.shape),
+                0.0,
+            )
+            promised = np.where(agreed, gain, 0.0).sum(axis=1)
+            lost = np.where(broken, gain, 0.0).sum(axis=1)
+            share = np.divide(lost, promised, out=np.zeros_like(lost), where=promised > 0)
+            trust = victim.trust * (1.0 - self.scenario.trust.penalty * share)
+            recovered = trust + self.scenario.trust.recovery * (1.0 - trust)
+            victim.trust = np.where(broken.any(axis=1), trust, recovered)
+
+        any_agreed = agreed.any(axis=1)
+        first_round = np.where(agreed, self.agreed_round, self.rounds).min(axis=1)
+        elapsed = self.session * self.rounds + first_round + 1
+        self.rounds_to_agreement = np.where(
+            any_agreed & np.isnan(self.rounds_to_agreement), elapsed, self.rounds_to_agreement
+        )
+        self.sessions_agreed += any_agreed
+        self.ever_agreed |= agreed
+        self.violations += count_violations(
+            self.agreed_value, agreed, [agent.red_lines for agent in self.state_agents]
+        )
+        self.broken += (agreed & ~implemented).sum(axis=1)
+        self.trace.end_session(agreed, self.agreed_value, implemented)
+        self.status_quo = outcome
+        self.session += 1
+        self.round = 0
+        if self.session >= self.sessions:
+            self.running = False
+
+    def _diagnose_stalls(self) -> None:
+        """For sessions left open: was a red line in the way, and which issue was furthest apart."""
+        stalled = self.open.any(axis=1)
+        self.stalled += stalled
+        self.conflicts += stalled & self.conflict
+        a, b = self.state_agents
+        if a.last_offer is None or b.last_offer is None:
+            return
+        blocked = ~b.red_lines.admits(a.last_offer) | ~a.red_lines.admits(b.last_offer)
+        self.red_line_blocks += stalled & blocked
+        weight = a.preferences.salience + b.preferences.salience
+        gap = np.where(self.open, np.abs(a.last_offer - b.last_offer) * weight, -1.0)
+        widest = np.argmax(gap, axis=1)
+        self.widest_gap[np.flatnonzero(stalled), widest[stalled]] += 1
+
+    # --- results ----------------------------------------------------------------------------
+
+    def outcomes(self) -> dict[str, np.ndarray]:
+        """One row per replication: the columns of the per-replication table."""
+        columns: dict[str, np.ndarray] = {
+            "rep": np.arange(self.start, self.start + self.n),
+            "agreement": self.sessions_agreed > 0,
+            "sessions_agreed": self.sessions_agreed,
+            "rounds_to_agreement": self.rounds_to_agreement,
+            "red_line_violations": self.violations,
+            "broken_commitments": self.broken,
+            "stalled_sessions": self.stalled,
+            "red_line_blocks": self.red_line_blocks,
+            "conflicts": self.conflicts,
+        }
+        for i, issue in enumerate(self.issues):
+            columns[f"agreed_{issue}"] = self.ever_agreed[:, i]
+            columns[f"value_{issue}"] = self.status_quo[:, i]
+            columns[f"widest_gap_{issue}"] = self.widest_gap[:, i]
+        for agent in self.state_agents:
+            final = agent.utility(self.status_quo)
+            columns[f"utility_{agent.name}"] = final
+            columns[f"gain_{agent.name}"] = final - agent.utility(self.initial_status_quo)
+            columns[f"trust_{agent.name}"] = agent.trust
+        return columns

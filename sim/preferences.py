@@ -1,0 +1,62 @@
+"""Utilities over packages of issue values (pure functions, vectorised).
+
+An issue value lies in [0, 1]. An agent's utility for a package ``x`` is
+
+    U(x) = (sum_i w_i * u_i(x_i)) ** rho,   u_i(x) = 1 - |x - ideal_i|      (linear)
+                                            u_i(x) = 1 - (x - ideal_i) ** 2  (quadratic)
+
+with saliences ``w`` summing to 1 and a risk exponent ``rho`` > 0 (rho < 1 risk averse,
+Keeney & Raiffa 1976, ch. 4), so U lies in [0, 1] and equals 1 at the ideal package. Every array
+argument carries a leading replication axis; the issue axis is last.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+Shape = Literal["linear", "quadratic"]
+SHAPES: tuple[str, ...] = ("linear", "quadratic")
+
+
+def issue_loss(x: np.ndarray, ideal: np.ndarray, shape: Shape) -> np.ndarray:
+    """Per-issue loss in [0, 1]: distance from the ideal, squared for a quadratic shape."""
+    distance = np.abs(x - ideal)
+    return distance if shape == "linear" else distance * distance
+
+
+def issue_utility(x: np.ndarray, ideal: np.ndarray, shape: Shape) -> np.ndarray:
+    return 1.0 - issue_loss(x, ideal, shape)
+
+
+def additive_utility(
+    x: np.ndarray, ideal: np.ndarray, salience: np.ndarray, shape: Shape
+) -> np.ndarray:
+    """Salience-weighted sum of issue utilities, before the risk exponent."""
+    return np.einsum("...i,...i->...", salience, issue_utility(x, ideal, shape))
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """One agent's preferences for a batch of replications (arrays, replication axis first).
+
+    ``ideal`` and ``salience`` have shape (R, I); ``risk`` and ``reservation`` shape (R,).
+    """
+
+    ideal: np.ndarray
+    salience: np.ndarray
+    shape: Shape
+    risk: np.ndarray
+
+    def additive(self, x: np.ndarray) -> np.ndarray:
+        return additive_utility(x, self.ideal, self.salience, self.shape)
+
+    def utility(self, x: np.ndarray) -> np.ndarray:
+        """U(x) for packages ``x`` of shape (R, I) -> (R,)."""
+        return np.clip(self.additive(x), 0.0, 1.0) ** self.risk
+
+    def additive_level(self, aspiration: np.ndarray) -> np.ndarray:
+        """The additive utility that reaches ``aspiration`` once the risk exponent is applied."""
+        return np.clip(aspiration, 0.0, 1.0) ** (1.0 / self.risk)
