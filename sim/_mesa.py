@@ -12,6 +12,7 @@ Mesa 3.3.1 has two traps that we keep away from users:
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 
 
@@ -25,6 +26,8 @@ def _import_mesa():
 
 
 mesa = _import_mesa()
+# Mesa logs every model step at INFO; Hydra shows INFO, so keep Mesa to warnings.
+logging.getLogger("MESA").setLevel(logging.WARNING)
 Agent = mesa.Agent
 Model = mesa.Model
 

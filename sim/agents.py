@@ -48,9 +48,12 @@ class StateAgent(Agent):
     def utility(self, package: np.ndarray) -> np.ndarray:
         return self.preferences.utility(package)
 
-    def start_session(self, status_quo: np.ndarray) -> None:
-        """The floor is the better of the reservation utility and keeping the status quo."""
-        self.floor = np.maximum(self.reservation, self.utility(status_quo))
+    def start_session(self, status_quo: np.ndarray, fall_back_on_status_quo: bool) -> None:
+        """Set the session's floor: the reservation utility, raised to the status quo's utility
+        when failing to agree leaves the status quo in place."""
+        self.floor = np.array(self.reservation, dtype=float)
+        if fall_back_on_status_quo:
+            self.floor = np.maximum(self.floor, self.utility(status_quo))
         self.aspiration = np.ones_like(self.floor)
         self.last_offer = self.previous_offer = None
         self.last_offer_round = -1

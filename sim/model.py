@@ -49,6 +49,7 @@ class NegotiationModel(Model):
         self.protocol = PROTOCOLS[protocol or negotiation.protocol]()
         self.sessions = negotiation.sessions
         self.rounds = negotiation.rounds
+        self.fall_back_on_status_quo = negotiation.disagreement == "status_quo"
         self.session = 0
         self.round = 0
 
@@ -78,6 +79,7 @@ class NegotiationModel(Model):
         self.broken = np.zeros(n, dtype=int)
         self.stalled = np.zeros(n, dtype=int)
         self.red_line_blocks = np.zeros(n, dtype=int)
+        self.exhausted = np.zeros(n, dtype=int)
         self.conflicts = np.zeros(n, dtype=int)
         self.widest_gap = np.zeros((n, n_issues), dtype=int)
         self.trace = Trace(self, min(trace, n))
@@ -179,7 +181,7 @@ class NegotiationModel(Model):
         self.agreed_round[:] = -1
         self.conflict[:] = False
         for agent in self.state_agents:
-            agent.start_session(self.status_quo)
+            agent.start_session(self.status_quo, self.fall_back_on_status_quo)
 
     def _end_session(self) -> None:
         self._diagnose_stalls()
@@ -192,9 +194,12 @@ class NegotiationModel(Model):
         ]
         fails = [~c for c in complies]
         everyone = np.logical_and.reduce(complies)
-        implemented = np.where(
+        done = np.where(
             self._implementer == -1, everyone, np.choose(np.maximum(self._implementer, 0), complies)
         )
+        # An agreement that leaves an issue where it was needs nobody to act.
+        needs_action = np.abs(value - sq) > 1e-9
+        implemented = done | ~needs_action
         kept = agreed & implemented
         outcome = np.where(kept, value, sq)
 
@@ -236,14 +241,23 @@ class NegotiationModel(Model):
             self.running = False
 
     def _diagnose_stalls(self) -> None:
-        """For sessions left open: was a red line in the way, and which issue was furthest apart."""
+        """Why sessions left open stalled.
+
+        ``red_line_blocks``: an offer on the table was good enough for the other side but crossed
+        its red line. ``exhausted``: both sides had conceded down to their floors and the offers
+        still did not meet. ``widest_gap``: the issue furthest apart (salience-weighted).
+        """
         stalled = self.open.any(axis=1)
         self.stalled += stalled
         self.conflicts += stalled & self.conflict
         a, b = self.state_agents
+        self.exhausted += stalled & (a.aspiration <= a.floor + 1e-9) & (b.aspiration <= b.floor + 1e-9)
         if a.last_offer is None or b.last_offer is None:
             return
-        blocked = ~b.red_lines.admits(a.last_offer) | ~a.red_lines.admits(b.last_offer)
+        blocked = np.zeros_like(stalled)
+        for proposer, responder in ((a, b), (b, a)):
+            good_enough = responder.utility(proposer.last_offer) >= responder.aspiration - 1e-12
+            blocked |= good_enough & ~responder.red_lines.admits(proposer.last_offer)
         self.red_line_blocks += stalled & blocked
         weight = a.preferences.salience + b.preferences.salience
         gap = np.where(self.open, np.abs(a.last_offer - b.last_offer) * weight, -1.0)
@@ -263,6 +277,7 @@ class NegotiationModel(Model):
             "broken_commitments": self.broken,
             "stalled_sessions": self.stalled,
             "red_line_blocks": self.red_line_blocks,
+            "exhausted_sessions": self.exhausted,
             "conflicts": self.conflicts,
         }
         for i, issue in enumerate(self.issues):

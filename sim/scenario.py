@@ -18,6 +18,7 @@ from sim.preferences import SHAPES
 from sim.strategies import STRATEGIES, get_strategy
 
 PROTOCOLS = ("alternating_offers", "issue_by_issue", "monotonic_concession")
+DISAGREEMENT = ("status_quo", "reservation")
 ALL_PARTIES = "all"
 # Set on a scenario that could not be read; reported when that scenario is chosen.
 INVALID_MARKER = "__negsim_invalid__"
@@ -55,6 +56,7 @@ class Negotiation:
     sessions: int
     rounds: int
     first_proposer: str
+    disagreement: str  # what an agent falls back on: the status quo, or its reservation utility
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,7 @@ def read_scenario_file(path: Path, source: str | None = None) -> dict[str, Any]:
 # Validation
 
 
-class _Checker:
+class Checker:
     def __init__(self, source: str):
         self.source = source
 
@@ -208,7 +210,7 @@ def validate(data: dict[str, Any], source: str, default_name: str = "scenario") 
     """Check a scenario mapping field by field and build the typed :class:`Scenario`."""
     if isinstance(data, dict) and INVALID_MARKER in data:
         raise ScenarioError(source, "", str(data[INVALID_MARKER]))
-    c = _Checker(source)
+    c = Checker(source)
     top = c.mapping(
         data,
         "",
@@ -235,9 +237,14 @@ def validate(data: dict[str, Any], source: str, default_name: str = "scenario") 
     )
 
 
-def _negotiation(c: _Checker, node, agent_names) -> Negotiation:
+def _negotiation(c: Checker, node, agent_names) -> Negotiation:
     path = "negotiation"
-    c.mapping(node, path, required=("rounds",), optional=("protocol", "sessions", "first_proposer"))
+    c.mapping(
+        node,
+        path,
+        required=("rounds",),
+        optional=("protocol", "sessions", "first_proposer", "disagreement"),
+    )
     return Negotiation(
         protocol=c.choice(node.get("protocol", PROTOCOLS[0]), f"{path}.protocol", PROTOCOLS, "protocol"),
         sessions=c.integer(node.get("sessions", 1), f"{path}.sessions"),
@@ -245,10 +252,16 @@ def _negotiation(c: _Checker, node, agent_names) -> Negotiation:
         first_proposer=c.choice(
             node.get("first_proposer", agent_names[0]), f"{path}.first_proposer", agent_names, "agent"
         ),
+        disagreement=c.choice(
+            node.get("disagreement", DISAGREEMENT[0]),
+            f"{path}.disagreement",
+            DISAGREEMENT,
+            "disagreement point",
+        ),
     )
 
 
-def _trust(c: _Checker, node) -> Trust:
+def _trust(c: Checker, node) -> Trust:
     c.mapping(node, "trust", optional=("initial", "penalty", "recovery"))
     return Trust(
         initial=c.number(node.get("initial", 1.0), "trust.initial", 0.0, 1.0),
@@ -257,7 +270,7 @@ def _trust(c: _Checker, node) -> Trust:
     )
 
 
-def _issue(c: _Checker, name, node, agent_names) -> IssueSpec:
+def _issue(c: Checker, name, node, agent_names) -> IssueSpec:
     path = f"issues.{name}"
     c.mapping(node, path, required=("status_quo",), optional=("description", "low", "high", "implementer"))
     return IssueSpec(
@@ -275,7 +288,7 @@ def _issue(c: _Checker, name, node, agent_names) -> IssueSpec:
     )
 
 
-def _agent(c: _Checker, name, node, issue_names) -> AgentSpec:
+def _agent(c: Checker, name, node, issue_names) -> AgentSpec:
     path = f"agents.{name}"
     c.mapping(
         node,
@@ -302,7 +315,7 @@ def _agent(c: _Checker, name, node, issue_names) -> AgentSpec:
     )
 
 
-def _preferences(c: _Checker, node, path, issue_names):
+def _preferences(c: Checker, node, path, issue_names):
     c.names(node, path)
     ideal, weight = {}, {}
     for issue, entry in node.items():
@@ -321,7 +334,7 @@ def _preferences(c: _Checker, node, path, issue_names):
     return ideal, {issue: w / total for issue, w in weight.items()}
 
 
-def _strategy(c: _Checker, node, path):
+def _strategy(c: Checker, node, path):
     if isinstance(node, str):
         node = {"name": node}
     c.mapping(node, path, required=("name",), optional=("params",))
@@ -336,7 +349,7 @@ def _strategy(c: _Checker, node, path):
     return name, params
 
 
-def _red_lines(c: _Checker, node, path, issue_names, ideal):
+def _red_lines(c: Checker, node, path, issue_names, ideal):
     c.mapping(node, path, optional=issue_names)
     lines = {}
     for issue, entry in node.items():

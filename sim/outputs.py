@@ -1,0 +1,113 @@
+"""A run's folder: files written atomically, an INCOMPLETE marker until the run finishes.
+
+``summary.json`` is written last, so its presence means the run finished; a folder that holds
+one is never written into again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+INCOMPLETE = "INCOMPLETE"
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+SUMMARY = "summary.json"
+
+
+class RunFolderExists(RuntimeError):
+    pass
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.chmod(tmp, 0o666 & ~_UMASK)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class ParquetStream:
+    """Append tables to a Parquet file that appears under its name only when closed."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._tmp = path.with_name(f".{path.name}.tmp")
+        self._writer: pq.ParquetWriter | None = None
+
+    def write(self, table: pd.DataFrame) -> None:
+        arrow = pa.Table.from_pandas(table, preserve_index=False)
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self._tmp, arrow.schema, compression="zstd")
+        self._writer.write_table(arrow)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            os.replace(self._tmp, self.path)
+
+    def abort(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        self._tmp.unlink(missing_ok=True)
+
+
+class RunFolder:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        if (self.path / SUMMARY).exists():
+            raise RunFolderExists(f"{self.path} already holds a finished run; choose another folder")
+        self.path.mkdir(parents=True, exist_ok=True)
+        (self.path / INCOMPLETE).write_text(
+            "This run has not finished (or was interrupted); its files are not results.\n"
+        )
+
+    def file(self, name: str) -> Path:
+        return self.path / name
+
+    def write_bytes(self, name: str, data: bytes) -> Path:
+        _atomic_write(self.path / name, data)
+        return self.path / name
+
+    def write_text(self, name: str, text: str) -> Path:
+        return self.write_bytes(name, text.encode("utf-8"))
+
+    def write_json(self, name: str, data: Any) -> Path:
+        return self.write_text(name, json.dumps(data, indent=2, allow_nan=False) + "\n")
+
+    def write_parquet(self, name: str, table: pd.DataFrame) -> Path:
+        stream = ParquetStream(self.path / name)
+        stream.write(table)
+        stream.close()
+        return self.path / name
+
+    def finish(self, summary: dict) -> None:
+        """Write ``summary.json`` last and drop the INCOMPLETE marker."""
+        self.write_json(SUMMARY, summary)
+        (self.path / INCOMPLETE).unlink(missing_ok=True)
+
+
+def discard_unstarted(path: Path, log_names: tuple[str, ...] = ()) -> None:
+    """Remove what Hydra wrote for a run that never started (bad input), never anything else."""
+    path = Path(path)
+    shutil.rmtree(path / ".hydra", ignore_errors=True)
+    for name in log_names:
+        (path / name).unlink(missing_ok=True)
+    for folder in (path, path.parent):
+        try:
+            folder.rmdir()  # only succeeds when empty
+        except OSError:
+            break

@@ -1,0 +1,108 @@
+"""Streaming estimates with 95% confidence intervals.
+
+Means use Welford/Chan running moments (Chan, Golub & LeVeque 1983) and a Student-t interval;
+rates use the Wilson (1927) score interval, which stays inside [0, 1] and behaves at 0 and 1.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+Z95 = float(stats.norm.ppf(0.975))
+
+
+def wilson_interval(successes: float, n: int, z: float = Z95) -> tuple[float, float]:
+    if n == 0:
+        return (math.nan, math.nan)
+    p = successes / n
+    denom = 1.0 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def t_interval(mean: float, sd: float, n: int) -> tuple[float, float]:
+    if n < 2:
+        return (math.nan, math.nan)
+    half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
+    return (mean - half, mean + half)
+
+
+@dataclass
+class Moments:
+    """Count, mean, sum of squared deviations, min and max of one column, ignoring NaN."""
+
+    n: int = 0
+    mean: float = 0.0
+    m2: float = 0.0
+    low: float = math.inf
+    high: float = -math.inf
+
+    def add(self, values: np.ndarray) -> None:
+        values = np.asarray(values, dtype=float)
+        values = values[~np.isnan(values)]
+        k = values.size
+        if k == 0:
+            return
+        mean = float(values.mean())
+        m2 = float(((values - mean) ** 2).sum())
+        total = self.n + k
+        delta = mean - self.mean
+        self.mean += delta * k / total
+        self.m2 += m2 + delta * delta * self.n * k / total
+        self.n = total
+        self.low = min(self.low, float(values.min()))
+        self.high = max(self.high, float(values.max()))
+
+    @property
+    def sd(self) -> float:
+        return math.sqrt(self.m2 / (self.n - 1)) if self.n > 1 else math.nan
+
+    def estimate(self, rate: bool = False) -> dict:
+        """Mean (or rate), its 95% CI and the Monte Carlo standard error."""
+        if self.n == 0:
+            return {"estimate": None, "ci95": None, "se": None, "n": 0}
+        if rate:
+            ci = wilson_interval(self.mean * self.n, self.n) if self.n > 1 else (math.nan,) * 2
+            se = math.sqrt(self.mean * (1 - self.mean) / self.n)
+        else:
+            ci = t_interval(self.mean, self.sd, self.n)
+            se = self.sd / math.sqrt(self.n) if self.n > 1 else math.nan
+        return {
+            "estimate": self.mean,
+            "ci95": None if math.isnan(ci[0]) else [ci[0], ci[1]],
+            "se": None if math.isnan(se) else se,
+            "n": self.n,
+        }
+
+
+@dataclass
+class TableMoments:
+    """Running :class:`Moments` for every column of a stream of per-replication tables."""
+
+    columns: dict[str, Moments] = field(default_factory=dict)
+    rates: set[str] = field(default_factory=set)
+    sums: dict[str, float] = field(default_factory=dict)
+
+    def add(self, table: pd.DataFrame) -> None:
+        for name, column in table.items():
+            if name == "rep":
+                continue
+            if column.dtype == bool:
+                self.rates.add(name)
+            self.columns.setdefault(name, Moments()).add(column.to_numpy(dtype=float))
+            self.sums[name] = self.sums.get(name, 0.0) + float(np.nansum(column.to_numpy(dtype=float)))
+
+    def estimate(self, name: str) -> dict:
+        return self.columns[name].estimate(rate=name in self.rates)
+
+    def total(self, name: str) -> float:
+        return self.sums[name]
+
+    def maximum(self, name: str) -> float:
+        return self.columns[name].high
