@@ -16,7 +16,7 @@ from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, suggest
 from sim.outputs import RunFolderExists, discard_unstarted
 from sim.scenario import INVALID_MARKER, read_scenario_file, validate
 
@@ -67,6 +67,15 @@ def register_scenarios(args: list[str]) -> list[str]:
                 _register(path.stem, path)
                 names.append(path.stem)
             arg = f"{key}={','.join(names)}"
+        elif sep and key == "scenario":
+            for name in value.split(","):
+                if name not in _sources:
+                    print(
+                        f"negsim: error: scenario: unknown scenario '{name}'{suggest(name, _sources)};"
+                        " give a shipped name or a path ending in .yaml",
+                        file=sys.stderr,
+                    )
+                    sys.exit(EXIT_BAD_INPUT)
         rewritten.append(arg)
     return rewritten
 
@@ -88,7 +97,7 @@ def register_resolvers() -> None:
 def _bad_input(exc: Exception, run_dir: Path | None) -> None:
     print(f"negsim: error: {exc}", file=sys.stderr)
     if run_dir is not None:
-        discard_unstarted(run_dir, log_names=(f"{HydraConfig.get().job.name}.log",))
+        discard_unstarted(run_dir, log_name=f"{HydraConfig.get().job.name}.log")
     sys.exit(EXIT_BAD_INPUT)
 
 
@@ -104,7 +113,9 @@ def _hydra_main(cfg: DictConfig) -> None:
         config = OmegaConf.to_container(cfg, resolve=True)
         settings = RunSettings.from_config(config)
         scenario = validate(config["scenario"], source, default_name=choice)
-        summary = run(scenario, settings, run_dir, config=config)
+        summary = run(
+            scenario, settings, run_dir, config=config, overrides=list(hydra_cfg.overrides.task)
+        )
     except (ScenarioError, RunFolderExists) as exc:
         _bad_input(exc, run_dir if isinstance(exc, ScenarioError) else None)
     print(console_summary(scenario, summary, run_dir))

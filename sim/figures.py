@@ -95,7 +95,10 @@ def outcome_figure(scenario: Scenario, summary: dict, path: Path) -> Path:
     for ax, key, title in ((left, "final_value", "final value (mean, 95% CI)"), (right, "agreement_rate", "agreement rate (95% CI)")):
         est = [summary["issues"][i][key]["estimate"] for i in issues]
         ci = [summary["issues"][i][key]["ci95"] or [e, e] for i, e in zip(issues, est, strict=True)]
-        err = [[e - c[0] for e, c in zip(est, ci, strict=True)], [c[1] - e for e, c in zip(est, ci, strict=True)]]
+        err = [
+            [max(0.0, e - c[0]) for e, c in zip(est, ci, strict=True)],
+            [max(0.0, c[1] - e) for e, c in zip(est, ci, strict=True)],
+        ]
         ax.errorbar(est, list(y), xerr=err, fmt="o", color="black", capsize=3, label="simulated")
         if key == "final_value":
             for colour, agent in zip(COLOURS, scenario.agents, strict=True):

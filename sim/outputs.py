@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -100,13 +99,17 @@ class RunFolder:
         (self.path / INCOMPLETE).unlink(missing_ok=True)
 
 
-def discard_unstarted(path: Path, log_names: tuple[str, ...] = ()) -> None:
-    """Remove what Hydra wrote for a run that never started (bad input), never anything else."""
+def discard_unstarted(path: Path, log_name: str | None = None) -> None:
+    """Remove what Hydra made for a run that never started (bad input): an empty log file and
+    the folders it created. Never removes anything else."""
     path = Path(path)
-    shutil.rmtree(path / ".hydra", ignore_errors=True)
-    for name in log_names:
-        (path / name).unlink(missing_ok=True)
-    for folder in (path, path.parent):
+    log = path / log_name if log_name else None
+    if log is not None and log.is_file() and log.stat().st_size == 0:
+        log.unlink()
+    cwd = Path.cwd().resolve()
+    for folder in (path.resolve(), *path.resolve().parents):
+        if folder == cwd or cwd.is_relative_to(folder):
+            break
         try:
             folder.rmdir()  # only succeeds when empty
         except OSError:

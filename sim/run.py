@@ -93,6 +93,7 @@ def run(
     settings: RunSettings,
     run_dir: Path,
     config: dict | None = None,
+    overrides: list[str] | None = None,
 ) -> dict:
     """Simulate and write every output; returns the summary (also in ``summary.json``)."""
     settings.check_limits()
@@ -109,6 +110,7 @@ def run(
             "replications": settings.replications,
             "protocol": protocol,
             "command": sys.argv,
+            "overrides": overrides or [],
             "versions": _versions(),
             "git_commit": _git_commit(),
             "platform": platform.platform(),

@@ -1,0 +1,153 @@
+"""``negsim`` end to end, in temporary folders, through the installed console script."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
+
+from sim import cli
+from sim.run import RunSettings
+from sim.scenario import validate
+
+NEGSIM = str(Path(sys.executable).with_name("negsim"))
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def negsim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [NEGSIM, *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def test_every_shipped_config_composes():
+    """Every scenario x protocol option composes and validates."""
+    cli.register_resolvers()
+    cli.register_scenarios([])
+    scenarios = sorted(p.stem for p in (ROOT / "scenarios").glob("*.yaml"))
+    protocols = sorted(p.stem for p in (ROOT / "conf" / "protocol").glob("*.yaml"))
+    assert {"us_china_2024", "split_the_pie"} <= set(scenarios)
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base=None):
+        for scenario in scenarios:
+            for protocol in protocols:
+                cfg = compose("config", overrides=[f"scenario={scenario}", f"protocol={protocol}"])
+                config = OmegaConf.to_container(cfg, resolve=False)
+                settings = RunSettings.from_config(config)
+                assert validate(config["scenario"], scenario).name == scenario
+                assert settings.protocol in (None, protocol)
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    cwd = tmp_path_factory.mktemp("cli")
+    done = negsim("scenario=split_the_pie", "mc.replications=300", "seed=11", cwd=cwd)
+    return cwd, done
+
+
+def test_default_run_lands_in_results_scenario_timestamp(finished_run):
+    cwd, done = finished_run
+    assert done.returncode == 0, done.stderr
+    (run_dir,) = (cwd / "results" / "split_the_pie").iterdir()
+    assert run_dir.name[:4].isdigit()  # a timestamp
+    names = {p.name for p in run_dir.iterdir()}
+    assert {"summary.json", "report.md", "run.json", "config.yaml", "replications.parquet"} <= names
+    assert {"trajectories.parquet", "sessions.parquet", "figures"} <= names
+    assert "INCOMPLETE" not in names
+    assert {p.name for p in (run_dir / "figures").iterdir()} == {"offers.png", "outcomes.png"}
+
+
+def test_outputs_describe_the_run(finished_run):
+    cwd, done = finished_run
+    (run_dir,) = (cwd / "results" / "split_the_pie").iterdir()
+    meta = json.loads((run_dir / "run.json").read_text())
+    assert meta["seed"] == 11
+    assert meta["versions"]["mesa"].startswith("3.3")
+    assert "seed=11" in meta["overrides"]
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["replications"] == 300
+    assert summary["red_line_violations"] == {"total": 0, "max_per_replication": 0}
+    share = summary["issues"]["share"]["final_value"]
+    assert share["estimate"] == pytest.approx(0.5)  # symmetric linear time-dependent agents
+    table = pd.read_parquet(run_dir / "replications.parquet")
+    assert len(table) == 300 and table["rep"].tolist() == list(range(300))
+    trace = pd.read_parquet(run_dir / "trajectories.parquet")
+    assert set(trace["agent"]) == {"a", "b"} and trace["rep"].max() == 19
+    assert "Red lines crossed by any agreement: **0**" in (run_dir / "report.md").read_text()
+    assert "wall time" in done.stdout and "agreement rate" in done.stdout
+
+
+def test_same_seed_same_numbers(tmp_path):
+    args = ("mc.replications=2000", "seed=5", "output.figures=false")
+    first = negsim(*args, "hydra.run.dir=one", cwd=tmp_path)
+    second = negsim(*args, "hydra.run.dir=two", "mc.batch_blocks=1", cwd=tmp_path)
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    a = pd.read_parquet(tmp_path / "one" / "replications.parquet")
+    b = pd.read_parquet(tmp_path / "two" / "replications.parquet")
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_own_scenario_file_from_any_folder_with_overrides(tmp_path):
+    own = tmp_path / "mine" / "my_talks.yaml"
+    own.parent.mkdir()
+    own.write_text((ROOT / "scenarios" / "split_the_pie.yaml").read_text())
+    done = negsim(
+        f"scenario={own}",
+        "scenario.agents.a.discount=0.5",
+        "scenario.negotiation.rounds=6",
+        "protocol=monotonic_concession",
+        "mc.replications=10",
+        "hydra.run.dir=out",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    config = (tmp_path / "out" / "config.yaml").read_text()
+    assert "discount: 0.5" in config and "rounds: 6" in config
+    assert json.loads((tmp_path / "out" / "summary.json").read_text())["protocol"] == "monotonic_concession"
+
+
+def test_a_finished_run_is_never_overwritten(tmp_path):
+    assert negsim("mc.replications=5", "hydra.run.dir=out", cwd=tmp_path).returncode == 0
+    before = (tmp_path / "out" / "summary.json").read_bytes()
+    again = negsim("mc.replications=7", "hydra.run.dir=out", cwd=tmp_path)
+    assert again.returncode == 2
+    assert "already holds a finished run" in again.stderr
+    assert (tmp_path / "out" / "summary.json").read_bytes() == before
+
+
+BAD = [
+    (("scenario.agents.us.preferences.taiwan.salience=-1",), "agents.us.preferences.taiwan.salience: must be >= 0"),
+    (("scenario.agents.china.strategy.name=titfortat",), "did you mean 'tit_for_tat'?"),
+    (("+scenario.agents.us.red_lines.taiwan={min:0.9}",), "excludes the agent's own ideal"),
+    (("scenario.issues.taiwan.status_quo=lots",), "issues.taiwan.status_quo: expected a number, got 'lots'"),
+    (("mc.replications=0",), "mc.replications: must be >= 1"),
+    (("mc.replications=100000000000",), "mc.replications: 100,000,000,000 is more than negsim runs at once"),
+    (("scenario=us_chna_2024",), "unknown scenario 'us_chna_2024' (did you mean 'us_china_2024'?)"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD, ids=[b[0][0] for b in BAD])
+def test_bad_input_one_line_exit_2_nothing_written(tmp_path, args, message):
+    done = negsim(*args, cwd=tmp_path)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("negsim: error: ")
+    assert "Traceback" not in done.stderr + done.stdout
+    assert list(tmp_path.iterdir()) == []  # no results folder at all
+
+
+def test_bad_scenario_file_names_the_file(tmp_path):
+    text = (ROOT / "scenarios" / "split_the_pie.yaml").read_text().replace("salience: 1.0", "salinece: 1.0", 1)
+    (tmp_path / "typo.yaml").write_text(text)
+    done = negsim("scenario=typo.yaml", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "negsim: error: typo.yaml: agents.a.preferences.share.salinece: "
+        "unknown field 'salinece' (did you mean 'salience'?)"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["typo.yaml"]
