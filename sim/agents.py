@@ -71,7 +71,9 @@ class StateAgent(Agent):
     def propose(self, opponent: Preferences, linkage: bool, round_: int) -> np.ndarray:
         make = offers.package_offer if linkage else offers.issue_offers
         offer = self.red_lines.clip(
-            make(self.preferences, opponent, self.aspiration, self.red_lines.low, self.red_lines.high)
+            make(
+                self.preferences, opponent, self.aspiration, self.red_lines.low, self.red_lines.high
+            )
         )
         self.previous_offer, self.last_offer = self.last_offer, offer
         self.last_offer_round = round_

@@ -25,11 +25,15 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
-def offers_figure(scenario: Scenario, offers: pd.DataFrame, sessions: pd.DataFrame, path: Path) -> Path:
+def offers_figure(
+    scenario: Scenario, offers: pd.DataFrame, sessions: pd.DataFrame, path: Path
+) -> Path:
     issues = scenario.issue_names
     cols = min(4, len(issues))
     rows = math.ceil(len(issues) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.0 * rows), squeeze=False, sharex=True)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(4.2 * cols, 3.0 * rows), squeeze=False, sharex=True
+    )
     rounds = scenario.negotiation.rounds
     total = rounds * scenario.negotiation.sessions
     first_rep = offers["rep"].min() if not offers.empty else 0
@@ -51,7 +55,15 @@ def offers_figure(scenario: Scenario, offers: pd.DataFrame, sessions: pd.DataFra
             low, high = agent.red_lines.get(issue, (0.0, 1.0))
             for lo, hi in ((high, 1.0), (0.0, low)):
                 if hi > lo:
-                    ax.axhspan(lo, hi, color=colour, alpha=0.15, hatch="//", lw=0, label=f"beyond {agent.label}'s red line")
+                    ax.axhspan(
+                        lo,
+                        hi,
+                        color=colour,
+                        alpha=0.15,
+                        hatch="//",
+                        lw=0,
+                        label=f"beyond {agent.label}'s red line",
+                    )
             ax.axhline(agent.ideal[issue], color=colour, ls=":", lw=0.8)
         if not sessions.empty:
             mine = sessions[sessions["rep"] == first_rep]
@@ -78,12 +90,23 @@ def offers_figure(scenario: Scenario, offers: pd.DataFrame, sessions: pd.DataFra
         ax.axis("off")
     for ax in axes[-1]:
         ax.set_xlabel("round (dashed lines: new session)")
-    handles, labels = {}, []
+    handles = {}
     for ax in axes.flat:
         for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
             handles.setdefault(lab, h)
-    fig.legend(handles.values(), handles.keys(), loc="lower center", ncol=3, fontsize=8, frameon=False, bbox_to_anchor=(0.5, -0.06))
-    fig.suptitle(f"{scenario.title or scenario.name}: offers per issue (bold: replication 0; faint: other traced runs; dotted: ideals)", fontsize=10)
+    fig.legend(
+        handles.values(),
+        handles.keys(),
+        loc="lower center",
+        ncol=3,
+        fontsize=8,
+        frameon=False,
+        bbox_to_anchor=(0.5, -0.06),
+    )
+    fig.suptitle(
+        f"{scenario.title or scenario.name}: offers per issue (bold: replication 0; faint: other traced runs; dotted: ideals)",
+        fontsize=10,
+    )
     fig.tight_layout()
     return _save(fig, path)
 
@@ -92,7 +115,10 @@ def outcome_figure(scenario: Scenario, summary: dict, path: Path) -> Path:
     issues = scenario.issue_names
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 0.45 * len(issues) + 1.8))
     y = range(len(issues))
-    for ax, key, title in ((left, "final_value", "final value (mean, 95% CI)"), (right, "agreement_rate", "agreement rate (95% CI)")):
+    for ax, key, title in (
+        (left, "final_value", "final value (mean, 95% CI)"),
+        (right, "agreement_rate", "agreement rate (95% CI)"),
+    ):
         est = [summary["issues"][i][key]["estimate"] for i in issues]
         ci = [summary["issues"][i][key]["ci95"] or [e, e] for i, e in zip(issues, est, strict=True)]
         err = [
@@ -102,8 +128,21 @@ def outcome_figure(scenario: Scenario, summary: dict, path: Path) -> Path:
         ax.errorbar(est, list(y), xerr=err, fmt="o", color="black", capsize=3, label="simulated")
         if key == "final_value":
             for colour, agent in zip(COLOURS, scenario.agents, strict=True):
-                ax.scatter([agent.ideal[i] for i in issues], list(y), marker="|", s=200, color=colour, label=f"{agent.label} ideal")
-            ax.scatter([s.status_quo for s in scenario.issues], list(y), marker="x", color="grey", label="starting status quo")
+                ax.scatter(
+                    [agent.ideal[i] for i in issues],
+                    list(y),
+                    marker="|",
+                    s=200,
+                    color=colour,
+                    label=f"{agent.label} ideal",
+                )
+            ax.scatter(
+                [s.status_quo for s in scenario.issues],
+                list(y),
+                marker="x",
+                color="grey",
+                label="starting status quo",
+            )
             ax.legend(fontsize=7, loc="lower right")
         ax.set_yticks(list(y), issues)
         ax.set_xlim(-0.05, 1.05)

@@ -62,7 +62,9 @@ class NegotiationModel(Model):
         self.agents_in_order = (self.state_agents[first], self.state_agents[1 - first])
         self._implementer = np.array(
             [
-                -1 if issue.implementer == ALL_PARTIES else scenario.agent_names.index(issue.implementer)
+                -1
+                if issue.implementer == ALL_PARTIES
+                else scenario.agent_names.index(issue.implementer)
                 for issue in scenario.issues
             ]
         )
@@ -211,7 +213,8 @@ class NegotiationModel(Model):
             broken = agreed & ~implemented & by_breaker
             prefs = victim.preferences
             gain = prefs.salience * np.maximum(
-                issue_utility(value, prefs.ideal, prefs.shape) - issue_utility(sq, prefs.ideal, prefs.shape),
+                issue_utility(value, prefs.ideal, prefs.shape)
+                - issue_utility(sq, prefs.ideal, prefs.shape),
                 0.0,
             )
             promised = np.where(agreed, gain, 0.0).sum(axis=1)
@@ -251,7 +254,9 @@ class NegotiationModel(Model):
         self.stalled += stalled
         self.conflicts += stalled & self.conflict
         a, b = self.state_agents
-        self.exhausted += stalled & (a.aspiration <= a.floor + 1e-9) & (b.aspiration <= b.floor + 1e-9)
+        self.exhausted += (
+            stalled & (a.aspiration <= a.floor + 1e-9) & (b.aspiration <= b.floor + 1e-9)
+        )
         if a.last_offer is None or b.last_offer is None:
             return
         blocked = np.zeros_like(stalled)

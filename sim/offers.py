@@ -89,9 +89,7 @@ def _lagrangian(own, opp, w, v, reach, opp_distance, budget):
     return np.where(free[..., None], reach, d)
 
 
-def package_offer(
-    own: Preferences, opp: Preferences, aspiration: np.ndarray, lo, hi
-) -> np.ndarray:
+def package_offer(own: Preferences, opp: Preferences, aspiration: np.ndarray, lo, hi) -> np.ndarray:
     """The efficient package at ``aspiration`` inside ``[lo, hi]`` (issue linkage)."""
     reach, opp_distance, direction = _segments(own, opp, lo, hi)
     budget = np.maximum(concession_budget(own, aspiration), 0.0)

@@ -68,7 +68,9 @@ class RunFolder:
     def __init__(self, path: Path):
         self.path = Path(path)
         if (self.path / SUMMARY).exists():
-            raise RunFolderExists(f"{self.path} already holds a finished run; choose another folder")
+            raise RunFolderExists(
+                f"{self.path} already holds a finished run; choose another folder"
+            )
         self.path.mkdir(parents=True, exist_ok=True)
         (self.path / INCOMPLETE).write_text(
             "This run has not finished (or was interrupted); its files are not results.\n"

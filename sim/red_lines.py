@@ -33,7 +33,9 @@ class RedLines:
         return self.admits_issues(package).all(axis=-1)
 
 
-def count_violations(package: np.ndarray, agreed: np.ndarray, red_lines: list[RedLines]) -> np.ndarray:
+def count_violations(
+    package: np.ndarray, agreed: np.ndarray, red_lines: list[RedLines]
+) -> np.ndarray:
     """Per replication, the number of agreed issue values that cross any agent's red line."""
     crossed = np.zeros(agreed.shape, dtype=bool)
     for lines in red_lines:

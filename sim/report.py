@@ -41,7 +41,9 @@ def _issue_lines(scenario: Scenario, summary: dict) -> list[str]:
             change = f"stayed at the status quo, {where}"
         else:
             direction = "up" if moved > 0 else "down"
-            change = f"moved {direction} from {issue.status_quo:.2f} to {where}{_ci(s['final_value'])}"
+            change = (
+                f"moved {direction} from {issue.status_quo:.2f} to {where}{_ci(s['final_value'])}"
+            )
         guarded = [a.label for a in scenario.agents if issue.name in a.red_lines]
         guard = f" It is guarded by a red line of {', '.join(guarded)}." if guarded else ""
         lines.append(
@@ -60,7 +62,10 @@ def _stall_lines(scenario: Scenario, summary: dict) -> list[str]:
         f"{stalls['stalled_sessions']} of {n_sessions} sessions ({_pct(stalls['stalled_sessions'] / n_sessions)}) "
         "ended without an agreement."
     ]
-    share = {key: stalls[key] / stalls["stalled_sessions"] for key in ("blocked_by_red_line", "both_at_floor")}
+    share = {
+        key: stalls[key] / stalls["stalled_sessions"]
+        for key in ("blocked_by_red_line", "both_at_floor")
+    }
     if stalls["blocked_by_red_line"]:
         lines.append(
             f"In {_pct(share['blocked_by_red_line'])} of those, an offer on the table was good enough for the "
@@ -127,7 +132,9 @@ def _one_run(scenario: Scenario, sessions: pd.DataFrame) -> list[str]:
             parts.append(f"{issue.name} = {row[f'value_{issue.name}']:.2f}{note}")
         trust = ", ".join(f"{labels[a.name]} {row[f'trust_{a.name}']:.2f}" for a in scenario.agents)
         lines.append(
-            f"{head}agreement in round {int(row['round']) + 1}: " + "; ".join(parts) + f". Trust after: {trust}."
+            f"{head}agreement in round {int(row['round']) + 1}: "
+            + "; ".join(parts)
+            + f". Trust after: {trust}."
         )
     return [*lines, ""]
 
@@ -163,9 +170,21 @@ def write_report(scenario: Scenario, summary: dict, sessions: pd.DataFrame, wall
     violations = summary["red_line_violations"]["total"]
     lines.append(
         f"- Red lines crossed by any agreement: **{violations}**"
-        + (" — every core interest held." if violations == 0 else " — THIS IS A BUG, please report it.")
+        + (
+            " — every core interest held."
+            if violations == 0
+            else " — THIS IS A BUG, please report it."
+        )
     )
-    lines += ["", "## Who got what", "", *_issue_lines(scenario, summary), "", "## Why talks stalled", ""]
+    lines += [
+        "",
+        "## Who got what",
+        "",
+        *_issue_lines(scenario, summary),
+        "",
+        "## Why talks stalled",
+        "",
+    ]
     lines += _stall_lines(scenario, summary)
     lines += ["", *_one_run(scenario, sessions)]
     lines += [

@@ -23,7 +23,17 @@ from sim.summary import summarise
 
 SETTINGS_SOURCE = "run settings (conf/ or the command line)"
 MAX_REPLICATIONS = 10**9
-PACKAGES = ("negsim", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "mesa", "hydra-core", "omegaconf")
+PACKAGES = (
+    "negsim",
+    "numpy",
+    "scipy",
+    "pandas",
+    "pyarrow",
+    "matplotlib",
+    "mesa",
+    "hydra-core",
+    "omegaconf",
+)
 
 
 @dataclass(frozen=True)
@@ -50,7 +60,9 @@ class RunSettings:
         return cls(
             replications=c.integer(mc.get("replications", 1000), "mc.replications", 1),
             batch_blocks=c.integer(mc.get("batch_blocks", 16), "mc.batch_blocks", 1),
-            trace_replications=c.integer(output.get("trace_replications", 20), "output.trace_replications", 0),
+            trace_replications=c.integer(
+                output.get("trace_replications", 20), "output.trace_replications", 0
+            ),
             figures=figures_on,
             seed=None if seed is None else c.integer(seed, "seed", 0),
             protocol=protocol,
@@ -59,7 +71,8 @@ class RunSettings:
     def check_limits(self) -> None:
         if self.replications > MAX_REPLICATIONS:
             Checker(SETTINGS_SOURCE).fail(
-                "mc.replications", f"{self.replications:,} is more than negsim runs at once ({MAX_REPLICATIONS:,})"
+                "mc.replications",
+                f"{self.replications:,} is more than negsim runs at once ({MAX_REPLICATIONS:,})",
             )
 
 
@@ -140,7 +153,9 @@ def run(
     summary["wall_time_s"] = {"simulation": simulated}
     if settings.figures:
         (folder.path / "figures").mkdir(exist_ok=True)
-        figures.offers_figure(scenario, result.offers, result.sessions, folder.file("figures/offers.png"))
+        figures.offers_figure(
+            scenario, result.offers, result.sessions, folder.file("figures/offers.png")
+        )
         figures.outcome_figure(scenario, summary, folder.file("figures/outcomes.png"))
     folder.write_text("report.md", write_report(scenario, summary, result.sessions, simulated))
     summary["wall_time_s"]["total"] = perf_counter() - started

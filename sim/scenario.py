@@ -99,14 +99,18 @@ def _reject_code(node: Any, source: str, path: str) -> None:
             where = f"{path}.{key}" if path else str(key)
             if isinstance(key, str) and key.startswith("_"):
                 raise ScenarioError(
-                    source, where, f"'{key}' is not allowed: a scenario file is data and names no code"
+                    source,
+                    where,
+                    f"'{key}' is not allowed: a scenario file is data and names no code",
                 )
             _reject_code(value, source, where)
     elif isinstance(node, list):
         for i, value in enumerate(node):
             _reject_code(value, source, f"{path}[{i}]")
     elif isinstance(node, str) and "${" in node:
-        raise ScenarioError(source, path, "interpolations ('${...}') are not allowed in scenario files")
+        raise ScenarioError(
+            source, path, "interpolations ('${...}') are not allowed in scenario files"
+        )
 
 
 def read_scenario_file(path: Path, source: str | None = None) -> dict[str, Any]:
@@ -220,7 +224,10 @@ def validate(data: dict[str, Any], source: str, default_name: str = "scenario") 
     agent_nodes = c.names(top["agents"], "agents")
     agent_names = tuple(agent_nodes)
     if len(agent_names) != 2:
-        c.fail("agents", f"negsim negotiates bilaterally: give exactly 2 agents (got {len(agent_names)})")
+        c.fail(
+            "agents",
+            f"negsim negotiates bilaterally: give exactly 2 agents (got {len(agent_names)})",
+        )
     issue_nodes = c.names(top["issues"], "issues")
     issues = tuple(_issue(c, name, node, agent_names) for name, node in issue_nodes.items())
     issue_names = tuple(issue.name for issue in issues)
@@ -246,11 +253,16 @@ def _negotiation(c: Checker, node, agent_names) -> Negotiation:
         optional=("protocol", "sessions", "first_proposer", "disagreement"),
     )
     return Negotiation(
-        protocol=c.choice(node.get("protocol", PROTOCOLS[0]), f"{path}.protocol", PROTOCOLS, "protocol"),
+        protocol=c.choice(
+            node.get("protocol", PROTOCOLS[0]), f"{path}.protocol", PROTOCOLS, "protocol"
+        ),
         sessions=c.integer(node.get("sessions", 1), f"{path}.sessions"),
         rounds=c.integer(node["rounds"], f"{path}.rounds"),
         first_proposer=c.choice(
-            node.get("first_proposer", agent_names[0]), f"{path}.first_proposer", agent_names, "agent"
+            node.get("first_proposer", agent_names[0]),
+            f"{path}.first_proposer",
+            agent_names,
+            "agent",
         ),
         disagreement=c.choice(
             node.get("disagreement", DISAGREEMENT[0]),
@@ -272,7 +284,9 @@ def _trust(c: Checker, node) -> Trust:
 
 def _issue(c: Checker, name, node, agent_names) -> IssueSpec:
     path = f"issues.{name}"
-    c.mapping(node, path, required=("status_quo",), optional=("description", "low", "high", "implementer"))
+    c.mapping(
+        node, path, required=("status_quo",), optional=("description", "low", "high", "implementer")
+    )
     return IssueSpec(
         name=name,
         status_quo=c.number(node["status_quo"], f"{path}.status_quo", 0.0, 1.0),
@@ -327,7 +341,10 @@ def _preferences(c: Checker, node, path, issue_names):
         weight[issue] = c.number(entry["salience"], f"{where}.salience", 0.0)
     missing = [issue for issue in issue_names if issue not in node]
     if missing:
-        c.fail(f"{path}.{missing[0]}", "missing required field (every issue needs an ideal and a salience)")
+        c.fail(
+            f"{path}.{missing[0]}",
+            "missing required field (every issue needs an ideal and a salience)",
+        )
     total = sum(weight.values())
     if total <= 0:
         c.fail(path, "saliences are all zero: at least one issue must matter to the agent")
@@ -362,7 +379,10 @@ def _red_lines(c: Checker, node, path, issue_names, ideal):
         if low > high or high < 0.0 or low > 1.0:
             c.fail(where, f"red line [{low:g}, {high:g}] admits no value in [0, 1]")
         if not low <= ideal[issue] <= high:
-            c.fail(where, f"red line [{low:g}, {high:g}] excludes the agent's own ideal {ideal[issue]:g}")
+            c.fail(
+                where,
+                f"red line [{low:g}, {high:g}] excludes the agent's own ideal {ideal[issue]:g}",
+            )
         lines[issue] = (max(low, 0.0), min(high, 1.0))
     return lines
 

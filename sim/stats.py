@@ -96,7 +96,9 @@ class TableMoments:
             if column.dtype == bool:
                 self.rates.add(name)
             self.columns.setdefault(name, Moments()).add(column.to_numpy(dtype=float))
-            self.sums[name] = self.sums.get(name, 0.0) + float(np.nansum(column.to_numpy(dtype=float)))
+            self.sums[name] = self.sums.get(name, 0.0) + float(
+                np.nansum(column.to_numpy(dtype=float))
+            )
 
     def estimate(self, name: str) -> dict:
         return self.columns[name].estimate(rate=name in self.rates)

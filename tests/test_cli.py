@@ -108,7 +108,10 @@ def test_own_scenario_file_from_any_folder_with_overrides(tmp_path):
     assert done.returncode == 0, done.stderr
     config = (tmp_path / "out" / "config.yaml").read_text()
     assert "discount: 0.5" in config and "rounds: 6" in config
-    assert json.loads((tmp_path / "out" / "summary.json").read_text())["protocol"] == "monotonic_concession"
+    assert (
+        json.loads((tmp_path / "out" / "summary.json").read_text())["protocol"]
+        == "monotonic_concession"
+    )
 
 
 def test_a_finished_run_is_never_overwritten(tmp_path):
@@ -121,12 +124,21 @@ def test_a_finished_run_is_never_overwritten(tmp_path):
 
 
 BAD = [
-    (("scenario.agents.us.preferences.taiwan.salience=-1",), "agents.us.preferences.taiwan.salience: must be >= 0"),
+    (
+        ("scenario.agents.us.preferences.taiwan.salience=-1",),
+        "agents.us.preferences.taiwan.salience: must be >= 0",
+    ),
     (("scenario.agents.china.strategy.name=titfortat",), "did you mean 'tit_for_tat'?"),
     (("+scenario.agents.us.red_lines.taiwan={min:0.9}",), "excludes the agent's own ideal"),
-    (("scenario.issues.taiwan.status_quo=lots",), "issues.taiwan.status_quo: expected a number, got 'lots'"),
+    (
+        ("scenario.issues.taiwan.status_quo=lots",),
+        "issues.taiwan.status_quo: expected a number, got 'lots'",
+    ),
     (("mc.replications=0",), "mc.replications: must be >= 1"),
-    (("mc.replications=100000000000",), "mc.replications: 100,000,000,000 is more than negsim runs at once"),
+    (
+        ("mc.replications=100000000000",),
+        "mc.replications: 100,000,000,000 is more than negsim runs at once",
+    ),
     (("scenario=us_chna_2024",), "unknown scenario 'us_chna_2024' (did you mean 'us_china_2024'?)"),
 ]
 
@@ -142,7 +154,11 @@ def test_bad_input_one_line_exit_2_nothing_written(tmp_path, args, message):
 
 
 def test_bad_scenario_file_names_the_file(tmp_path):
-    text = (ROOT / "scenarios" / "split_the_pie.yaml").read_text().replace("salience: 1.0", "salinece: 1.0", 1)
+    text = (
+        (ROOT / "scenarios" / "split_the_pie.yaml")
+        .read_text()
+        .replace("salience: 1.0", "salinece: 1.0", 1)
+    )
     (tmp_path / "typo.yaml").write_text(text)
     done = negsim("scenario=typo.yaml", cwd=tmp_path)
     assert done.returncode == 2

@@ -296,8 +296,18 @@ class TestOptimality:
         x = package_offer(own, opp, aspiration, low, high)
         g1, g2 = np.meshgrid(np.linspace(0.3, 1.0, 801), np.linspace(0.0, 0.95, 801))
         grid = np.stack([g1.ravel(), g2.ravel()], axis=1)
-        grid_own = preferences(np.tile(own.ideal, (len(grid), 1)), np.tile(own.salience, (len(grid), 1)), own_shape, 0.8)
-        grid_opp = preferences(np.tile(opp.ideal, (len(grid), 1)), np.tile(opp.salience, (len(grid), 1)), opp_shape, 1.5)
+        grid_own = preferences(
+            np.tile(own.ideal, (len(grid), 1)),
+            np.tile(own.salience, (len(grid), 1)),
+            own_shape,
+            0.8,
+        )
+        grid_opp = preferences(
+            np.tile(opp.ideal, (len(grid), 1)),
+            np.tile(opp.salience, (len(grid), 1)),
+            opp_shape,
+            1.5,
+        )
         feasible = grid_own.utility(grid) >= 0.85
         best_on_grid = grid_opp.utility(grid)[feasible].max()
         offered = opp.utility(x)[0]
@@ -353,7 +363,9 @@ class TestIssueOffers:
         level = own.additive_level(aspiration)[:, None]
         target = np.clip(opp.ideal, low, high)
         issue_u = 1.0 - (np.abs(x - own.ideal) if shape == "linear" else (x - own.ideal) ** 2)
-        room = (1.0 - (np.abs(target - own.ideal) if shape == "linear" else (target - own.ideal) ** 2)) < level
+        room = (
+            1.0 - (np.abs(target - own.ideal) if shape == "linear" else (target - own.ideal) ** 2)
+        ) < level
         assert room.sum() > 100
         np.testing.assert_allclose(issue_u[room], np.broadcast_to(level, x.shape)[room], atol=1e-12)
         np.testing.assert_allclose(x[~room], target[~room], atol=1e-12)

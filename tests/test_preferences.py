@@ -143,13 +143,19 @@ class TestScenarioSaliences:
                 "x": {
                     "reservation": 0.0,
                     "strategy": "time_dependent",
-                    "preferences": {"a": {"ideal": 0.2, "salience": 2}, "b": {"ideal": 0.8, "salience": 6}},
+                    "preferences": {
+                        "a": {"ideal": 0.2, "salience": 2},
+                        "b": {"ideal": 0.8, "salience": 6},
+                    },
                 },
                 "y": {
                     "reservation": 0.0,
                     "strategy": "time_dependent",
                     "risk": 2.0,
-                    "preferences": {"a": {"ideal": 1.0, "salience": 0}, "b": {"ideal": 0.0, "salience": 3}},
+                    "preferences": {
+                        "a": {"ideal": 1.0, "salience": 0},
+                        "b": {"ideal": 0.0, "salience": 3},
+                    },
                 },
             },
         }

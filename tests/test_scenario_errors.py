@@ -45,12 +45,32 @@ CASES = [
         0.1,
         "agents.us.preferences.taiwan.salinece: unknown field 'salinece' (did you mean 'salience'?)",
     ),
-    ("agents.us.reservaton", 0.1, "agents.us.reservaton: unknown field 'reservaton' (did you mean 'reservation'?)"),
-    ("agents.china.preferences.taiwan.ideal", _DELETE, "agents.china.preferences.taiwan.ideal: missing required field"),
+    (
+        "agents.us.reservaton",
+        0.1,
+        "agents.us.reservaton: unknown field 'reservaton' (did you mean 'reservation'?)",
+    ),
+    (
+        "agents.china.preferences.taiwan.ideal",
+        _DELETE,
+        "agents.china.preferences.taiwan.ideal: missing required field",
+    ),
     ("negotiation.rounds", _DELETE, "negotiation.rounds: missing required field"),
-    ("agents.us.preferences.taiwan.salience", -0.2, "agents.us.preferences.taiwan.salience: must be >= 0 (got -0.2)"),
-    ("agents.china.preferences.taiwan.ideal", 1.5, "agents.china.preferences.taiwan.ideal: must be <= 1 (got 1.5)"),
-    ("agents.china.preferences.taiwan.ideal", -0.1, "agents.china.preferences.taiwan.ideal: must be >= 0 (got -0.1)"),
+    (
+        "agents.us.preferences.taiwan.salience",
+        -0.2,
+        "agents.us.preferences.taiwan.salience: must be >= 0 (got -0.2)",
+    ),
+    (
+        "agents.china.preferences.taiwan.ideal",
+        1.5,
+        "agents.china.preferences.taiwan.ideal: must be <= 1 (got 1.5)",
+    ),
+    (
+        "agents.china.preferences.taiwan.ideal",
+        -0.1,
+        "agents.china.preferences.taiwan.ideal: must be >= 0 (got -0.1)",
+    ),
     (
         "agents.china.red_lines.taiwan",
         {"min": 0.6, "max": 0.4},
@@ -81,8 +101,16 @@ CASES = [
         0.0,
         "agents.us.strategy.params.e: must be >= 0.001 (got 0)",
     ),
-    ("issues.taiwan.implementer", "chnia", "issues.taiwan.implementer: unknown implementer (an agent or 'all') 'chnia' (did you mean 'china'?)"),
-    ("negotiation.first_proposer", "usa", "negotiation.first_proposer: unknown agent 'usa' (did you mean 'us'?)"),
+    (
+        "issues.taiwan.implementer",
+        "chnia",
+        "issues.taiwan.implementer: unknown implementer (an agent or 'all') 'chnia' (did you mean 'china'?)",
+    ),
+    (
+        "negotiation.first_proposer",
+        "usa",
+        "negotiation.first_proposer: unknown agent 'usa' (did you mean 'us'?)",
+    ),
     (
         "agents.us.preferences.taiwn",
         {"ideal": 0.5, "salience": 0.1},
@@ -93,14 +121,24 @@ CASES = [
         {"max": 0.5},
         "agents.us.red_lines.taiwn: unknown field 'taiwn' (did you mean 'taiwan'?)",
     ),
-    ("agents.us.preferences.taiwan.salience", "high", "agents.us.preferences.taiwan.salience: expected a number, got 'high'"),
+    (
+        "agents.us.preferences.taiwan.salience",
+        "high",
+        "agents.us.preferences.taiwan.salience: expected a number, got 'high'",
+    ),
     ("agents.us.reservation", True, "agents.us.reservation: expected a number, got True"),
     ("negotiation.sessions", 2.5, "negotiation.sessions: expected a whole number, got 2.5"),
-    ("negotiation.protocol", "alternating", "negotiation.protocol: unknown protocol 'alternating' (did you mean 'alternating_offers'?)"),
+    (
+        "negotiation.protocol",
+        "alternating",
+        "negotiation.protocol: unknown protocol 'alternating' (did you mean 'alternating_offers'?)",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("path", "value", "message"), CASES, ids=[c[0] + "=" + str(c[1]) for c in CASES])
+@pytest.mark.parametrize(
+    ("path", "value", "message"), CASES, ids=[c[0] + "=" + str(c[1]) for c in CASES]
+)
 def test_bad_field_is_named_with_its_problem(raw, path, value, message):
     with pytest.raises(ScenarioError) as caught:
         validate(_set(raw, path, value), SOURCE)
@@ -118,7 +156,9 @@ def test_all_zero_saliences(raw):
 def test_an_issue_without_preferences(raw):
     data = copy.deepcopy(raw)
     del data["agents"]["china"]["preferences"]["party_rule"]
-    with pytest.raises(ScenarioError, match=r"agents\.china\.preferences\.party_rule: missing required field"):
+    with pytest.raises(
+        ScenarioError, match=r"agents\.china\.preferences\.party_rule: missing required field"
+    ):
         validate(data, SOURCE)
 
 
@@ -139,7 +179,10 @@ def test_saliences_are_normalised(raw):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("agents:\n  us:\n    _target_: os.system\n", "agents.us._target_: '_target_' is not allowed"),
+        (
+            "agents:\n  us:\n    _target_: os.system\n",
+            "agents.us._target_: '_target_' is not allowed",
+        ),
         ("name: !!python/object/apply:os.system ['echo hi']\n", "not valid YAML"),
         ("name: ${oc.env:HOME}\n", "name: interpolations ('${...}') are not allowed"),
         ("issues: [unclosed\n", "not valid YAML: line 2, column 1"),

@@ -39,7 +39,10 @@ def agent_data(draw, issues: list[str], strategy: str) -> dict:
         ideal = draw(unit)
         preferences[issue] = {"ideal": ideal, "salience": draw(unit)}
         if draw(st.booleans()):
-            red_lines[issue] = {"min": draw(st.floats(0.0, ideal)), "max": draw(st.floats(ideal, 1.0))}
+            red_lines[issue] = {
+                "min": draw(st.floats(0.0, ideal)),
+                "max": draw(st.floats(ideal, 1.0)),
+            }
     if all(entry["salience"] == 0 for entry in preferences.values()):
         preferences[issues[0]]["salience"] = 1.0
     params = {
@@ -69,7 +72,11 @@ def scenario_data(draw, strategy: str, protocol: str | None = None) -> dict:
             "sessions": draw(st.integers(1, 3)),
             "first_proposer": draw(st.sampled_from(AGENTS)),
         },
-        "trust": {"initial": draw(st.floats(0.2, 1.0)), "penalty": draw(unit), "recovery": draw(unit)},
+        "trust": {
+            "initial": draw(st.floats(0.2, 1.0)),
+            "penalty": draw(unit),
+            "recovery": draw(unit),
+        },
         "issues": {
             issue: {
                 "status_quo": draw(unit),
@@ -292,12 +299,18 @@ class TestTimeDependent:
         a = {
             "reservation": 0.1,
             "strategy": {"name": "time_dependent", "params": {"e": 0.5}},
-            "preferences": {"p": {"ideal": 1.0, "salience": 0.7}, "q": {"ideal": 1.0, "salience": 0.3}},
+            "preferences": {
+                "p": {"ideal": 1.0, "salience": 0.7},
+                "q": {"ideal": 1.0, "salience": 0.3},
+            },
         }
         b = {
             "reservation": 0.9,  # never accepts, so every round is played
             "strategy": {"name": "time_dependent", "params": {"e": 2.0}},
-            "preferences": {"p": {"ideal": 0.0, "salience": 0.3}, "q": {"ideal": 0.0, "salience": 0.7}},
+            "preferences": {
+                "p": {"ideal": 0.0, "salience": 0.3},
+                "q": {"ideal": 0.0, "salience": 0.7},
+            },
         }
         data = two_agent_scenario(a, b, {"p": 0.0, "q": 0.2}, rounds=6)
         data["trust"] = {"initial": 0.6}
@@ -310,7 +323,9 @@ class TestTimeDependent:
                 expected = np.maximum(1.0 - (1.0 - wanted) * 0.6, agent.floor)
                 np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
         # floors: a max(.1, .7 * 0 + .3 * .2 = .06) = .1, b max(.9, .3 * 1 + .7 * .8 = .86) = .9
-        np.testing.assert_allclose([agent.floor for agent in model.state_agents], [[0.1] * 2, [0.9] * 2])
+        np.testing.assert_allclose(
+            [agent.floor for agent in model.state_agents], [[0.1] * 2, [0.9] * 2]
+        )
 
 
 # --- tit for tat -------------------------------------------------------------------------------
@@ -349,12 +364,18 @@ class TestTitForTat:
         a = {
             "reservation": 0.0,
             "strategy": {"name": "tit_for_tat", "params": {"opening": 0.05, "factor": 0.5}},
-            "preferences": {"p": {"ideal": 1.0, "salience": 0.6}, "q": {"ideal": 1.0, "salience": 0.4}},
+            "preferences": {
+                "p": {"ideal": 1.0, "salience": 0.6},
+                "q": {"ideal": 1.0, "salience": 0.4},
+            },
         }
         b = {
             "reservation": 0.8,  # B's floor stays above what A offers, so all rounds are played
             "strategy": {"name": "time_dependent", "params": {"e": 1.0}},
-            "preferences": {"p": {"ideal": 0.0, "salience": 0.4}, "q": {"ideal": 0.0, "salience": 0.6}},
+            "preferences": {
+                "p": {"ideal": 0.0, "salience": 0.4},
+                "q": {"ideal": 0.0, "salience": 0.6},
+            },
         }
         data = two_agent_scenario(a, b, {"p": 0.5, "q": 0.5}, rounds=12, first_proposer="a")
         model = NegotiationModel(validate(data, "test.yaml"), replications=1, seed=0)
@@ -457,13 +478,19 @@ class TestZeuthen:
             "utility": "quadratic",
             "risk": 0.5,
             "strategy": {"name": "zeuthen", "params": {"step": step}},
-            "preferences": {"p": {"ideal": 1.0, "salience": 0.8}, "q": {"ideal": 1.0, "salience": 0.2}},
+            "preferences": {
+                "p": {"ideal": 1.0, "salience": 0.8},
+                "q": {"ideal": 1.0, "salience": 0.2},
+            },
         }
         b = {
             "reservation": 0.0,
             "utility": "quadratic",
             "strategy": {"name": "zeuthen", "params": {"step": step}},
-            "preferences": {"p": {"ideal": 0.0, "salience": 0.2}, "q": {"ideal": 0.0, "salience": 0.8}},
+            "preferences": {
+                "p": {"ideal": 0.0, "salience": 0.2},
+                "q": {"ideal": 0.0, "salience": 0.8},
+            },
         }
         data = two_agent_scenario(
             a, b, {"p": 0.0, "q": 1.0}, rounds=400, protocol="monotonic_concession"
@@ -476,8 +503,12 @@ class TestZeuthen:
             x_a, x_b = agent_a.last_offer, agent_b.last_offer
             risks.append(
                 (
-                    willingness_to_risk(agent_a.utility(x_a), agent_a.utility(x_b), agent_a.floor)[0],
-                    willingness_to_risk(agent_b.utility(x_b), agent_b.utility(x_a), agent_b.floor)[0],
+                    willingness_to_risk(agent_a.utility(x_a), agent_a.utility(x_b), agent_a.floor)[
+                        0
+                    ],
+                    willingness_to_risk(agent_b.utility(x_b), agent_b.utility(x_a), agent_b.floor)[
+                        0
+                    ],
                 )
             )
 
