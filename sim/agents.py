@@ -44,6 +44,8 @@ class StateAgent(Agent):
         self.last_offer: np.ndarray | None = None
         self.previous_offer: np.ndarray | None = None
         self.last_offer_round = -1
+        self._offer_plan_key: tuple[int, int] | None = None
+        self._offer_plan: offers.OfferPlan | None = None
 
     def utility(self, package: np.ndarray) -> np.ndarray:
         return self.preferences.utility(package)
@@ -68,6 +70,10 @@ class StateAgent(Agent):
         self.aspiration = np.clip(1.0 - (1.0 - wanted) * self.trust, self.floor, 1.0)
         return self.aspiration
 
+    def lowest_aspiration(self) -> np.ndarray:
+        """How far this agent can concede in this session, given its trust in the opponent."""
+        return np.maximum(1.0 - (1.0 - self.floor) * self.trust, self.floor)
+
     def propose(self, opponent: Preferences, linkage: bool, round_: int) -> np.ndarray:
         make = offers.package_offer if linkage else offers.issue_offers
         offer = self.red_lines.clip(
@@ -83,9 +89,13 @@ class StateAgent(Agent):
         """(R,) Accept a whole package that reaches the aspiration and crosses no red line."""
         return (self.utility(package) >= self.aspiration - 1e-12) & self.red_lines.admits(package)
 
-    def accepts_issues(self, offer: np.ndarray) -> np.ndarray:
-        """(R, I) Issue by issue: each value must reach the aspiration level on that issue."""
+    def accepts_issues_on_utility(self, offer: np.ndarray) -> np.ndarray:
+        """(R, I) Which issue values reach the aspiration level on that issue alone."""
         level = self.preferences.additive_level(self.aspiration)[..., None]
         own = self.preferences
-        reaches = issue_utility(offer, own.ideal, own.shape) >= level - 1e-12
-        return reaches & self.red_lines.admits_issues(offer)
+        return issue_utility(offer, own.ideal, own.shape) >= level - 1e-12
+
+    def accepts_issues(self, offer: np.ndarray) -> np.ndarray:
+        """(R, I) Issue by issue: each value must reach the aspiration level on that issue and
+        cross no red line."""
+        return self.accepts_issues_on_utility(offer) & self.red_lines.admits_issues(offer)

@@ -222,7 +222,7 @@ class NegotiationModel(Model):
             share = np.divide(lost, promised, out=np.zeros_like(lost), where=promised > 0)
             trust = victim.trust * (1.0 - self.scenario.trust.penalty * share)
             recovered = trust + self.scenario.trust.recovery * (1.0 - trust)
-            victim.trust = np.where(broken.any(axis=1), trust, recovered)
+            victim.trust = np.where(lost > 0, trust, recovered)
 
         any_agreed = agreed.any(axis=1)
         first_round = np.where(agreed, self.agreed_round, self.rounds).min(axis=1)
@@ -247,8 +247,9 @@ class NegotiationModel(Model):
         """Why sessions left open stalled.
 
         ``red_line_blocks``: an offer on the table was good enough for the other side but crossed
-        its red line. ``exhausted``: both sides had conceded down to their floors and the offers
-        still did not meet. ``widest_gap``: the issue furthest apart (salience-weighted).
+        its red line (judged issue by issue when there is no linkage). ``exhausted``: both sides
+        had conceded as far as they could (their floor, or less far when trust is low) and the
+        offers still did not meet. ``widest_gap``: the issue furthest apart (salience-weighted).
         """
         stalled = self.open.any(axis=1)
         self.stalled += stalled
@@ -261,8 +262,15 @@ class NegotiationModel(Model):
             return
         blocked = np.zeros_like(stalled)
         for proposer, responder in ((a, b), (b, a)):
-            good_enough = responder.utility(proposer.last_offer) >= responder.aspiration - 1e-12
-            blocked |= good_enough & ~responder.red_lines.admits(proposer.last_offer)
+            offer = proposer.last_offer
+            if self.protocol.linkage:
+                good_enough = responder.utility(offer) >= responder.aspiration - 1e-12
+                blocked |= good_enough & ~responder.red_lines.admits(offer)
+            else:
+                crossing = responder.accepts_issues_on_utility(
+                    offer
+                ) & ~responder.red_lines.admits_issues(offer)
+                blocked |= (crossing & self.open).any(axis=1)
         self.red_line_blocks += stalled & blocked
         weight = a.preferences.salience + b.preferences.salience
         gap = np.where(self.open, np.abs(a.last_offer - b.last_offer) * weight, -1.0)
@@ -289,9 +297,14 @@ class NegotiationModel(Model):
             columns[f"agreed_{issue}"] = self.ever_agreed[:, i]
             columns[f"value_{issue}"] = self.status_quo[:, i]
             columns[f"widest_gap_{issue}"] = self.widest_gap[:, i]
+        anything_agreed = self.sessions_agreed > 0
+        delay = np.where(anything_agreed, self.rounds_to_agreement - 1, 0)
         for agent in self.state_agents:
             final = agent.utility(self.status_quo)
+            if not self.fall_back_on_status_quo:  # failing to agree leaves the reservation utility
+                final = np.where(anything_agreed, final, agent.reservation)
             columns[f"utility_{agent.name}"] = final
+            columns[f"discounted_{agent.name}"] = final * agent.discount**delay
             columns[f"gain_{agent.name}"] = final - agent.utility(self.initial_status_quo)
             columns[f"trust_{agent.name}"] = agent.trust
         return columns

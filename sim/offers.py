@@ -37,27 +37,40 @@ def concession_budget(own: Preferences, aspiration: np.ndarray) -> np.ndarray:
     return 1.0 - own.additive_level(aspiration)
 
 
-def _linear_knapsack(w, v, reach, budget):
-    cost = w * reach
-    ratio = np.divide(v, w, out=np.full_like(v, np.inf), where=w > 0)
-    ratio = np.where(v > 0, ratio, -1.0)
-    order = np.argsort(-ratio, axis=-1, kind="stable")
-    cost_sorted = np.take_along_axis(cost, order, axis=-1)
-    spent_before = np.cumsum(cost_sorted, axis=-1) - cost_sorted
-    left = budget[..., None] - spent_before
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(cost_sorted > 0, left / cost_sorted, np.where(left >= 0, 1.0, 0.0))
-    share = np.clip(share, 0.0, 1.0)
-    share = np.where(np.take_along_axis(v, order, axis=-1) > 0, share, 0.0)
-    fraction = np.empty_like(share)
-    np.put_along_axis(fraction, order, share, axis=-1)
-    return fraction * reach
+class LinearPlan:
+    """The fractional knapsack of two linear utilities, prepared once per pair of agents.
+
+    The concession order (decreasing ``v / w``), each issue's full cost ``w * reach`` and the
+    cost of the issues before it depend only on preferences and red lines, so each round only
+    compares the budget with those fixed numbers: no sorting in the round loop.
+    """
+
+    def __init__(self, w, v, reach):
+        cost = w * reach
+        with np.errstate(over="ignore"):
+            ratio = np.divide(v, w, out=np.full_like(v, np.inf, dtype=float), where=w > 0)
+        ratio = np.where(v > 0, ratio, -1.0)
+        order = np.argsort(-ratio, axis=-1, kind="stable")
+        cost_sorted = np.take_along_axis(cost, order, axis=-1)
+        before_sorted = np.cumsum(cost_sorted, axis=-1) - cost_sorted
+        self.spent_before = np.empty_like(before_sorted)
+        np.put_along_axis(self.spent_before, order, before_sorted, axis=-1)
+        self.free = cost <= 0
+        self.cost = np.where(self.free, 1.0, cost)
+        self.useful = v > 0
+        self.reach = reach
+
+    def distance(self, budget: np.ndarray) -> np.ndarray:
+        left = budget[..., None] - self.spent_before
+        with np.errstate(over="ignore"):
+            share = np.where(self.free, left >= 0, np.clip(left / self.cost, 0.0, 1.0))
+        return np.where(self.useful, share * self.reach, 0.0)
 
 
 def _lagrangian_distance(lam, w, v, reach, opp_distance, own_shape, opp_shape):
     """Per-issue maximiser of ``v G(d) - lam w L(d)`` on ``[0, reach]``."""
     lam = lam[..., None]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if own_shape == "quadratic" and opp_shape == "linear":
             d = v / (2.0 * lam * w)
         elif own_shape == "linear" and opp_shape == "quadratic":
@@ -89,16 +102,39 @@ def _lagrangian(own, opp, w, v, reach, opp_distance, budget):
     return np.where(free[..., None], reach, d)
 
 
+class OfferPlan:
+    """Efficient offers from one agent to one opponent, for any aspiration (issue linkage).
+
+    Built once per pair of preferences and red lines; :meth:`offer` is called every round.
+    """
+
+    def __init__(self, own: Preferences, opp: Preferences, lo, hi):
+        self.own, self.opp = own, opp
+        self.reach, self.opp_distance, self.direction = _segments(own, opp, lo, hi)
+        self.linear = own.shape == "linear" and opp.shape == "linear"
+        if self.linear:
+            self._knapsack = LinearPlan(own.salience, opp.salience, self.reach)
+
+    def offer(self, aspiration: np.ndarray) -> np.ndarray:
+        budget = np.maximum(concession_budget(self.own, aspiration), 0.0)
+        if self.linear:
+            d = self._knapsack.distance(budget)
+        else:
+            d = _lagrangian(
+                self.own,
+                self.opp,
+                self.own.salience,
+                self.opp.salience,
+                self.reach,
+                self.opp_distance,
+                budget,
+            )
+        return self.own.ideal + self.direction * d
+
+
 def package_offer(own: Preferences, opp: Preferences, aspiration: np.ndarray, lo, hi) -> np.ndarray:
     """The efficient package at ``aspiration`` inside ``[lo, hi]`` (issue linkage)."""
-    reach, opp_distance, direction = _segments(own, opp, lo, hi)
-    budget = np.maximum(concession_budget(own, aspiration), 0.0)
-    w, v = own.salience, opp.salience
-    if own.shape == "linear" and opp.shape == "linear":
-        d = _linear_knapsack(w, v, reach, budget)
-    else:
-        d = _lagrangian(own, opp, w, v, reach, opp_distance, budget)
-    return own.ideal + direction * d
+    return OfferPlan(own, opp, lo, hi).offer(aspiration)
 
 
 def issue_offers(own: Preferences, opp: Preferences, aspiration: np.ndarray, lo, hi) -> np.ndarray:
@@ -110,5 +146,4 @@ def issue_offers(own: Preferences, opp: Preferences, aspiration: np.ndarray, lo,
     reach, _, direction = _segments(own, opp, lo, hi)
     slack = 1.0 - own.additive_level(aspiration)[..., None]
     d = slack if own.shape == "linear" else np.sqrt(np.maximum(slack, 0.0))
-    d = np.where(opp.salience > 0, np.clip(d, 0.0, reach), 0.0)
-    return own.ideal + direction * d
+    return own.ideal + direction * np.clip(d, 0.0, reach)

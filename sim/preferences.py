@@ -42,7 +42,7 @@ def additive_utility(
 class Preferences:
     """One agent's preferences for a batch of replications (arrays, replication axis first).
 
-    ``ideal`` and ``salience`` have shape (R, I); ``risk`` and ``reservation`` shape (R,).
+    ``ideal`` and ``salience`` have shape (R, I); ``risk`` has shape (R,).
     """
 
     ideal: np.ndarray

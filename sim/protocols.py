@@ -76,7 +76,8 @@ class MonotonicConcession:
         agreed = b_takes_a | a_takes_b
         package = np.where(pick_a[:, None], x_a, x_b)
         open_rows = model.open.any(axis=1)
-        model.record_response(b, b_takes_a & open_rows)
+        model.record_response(b, b_takes_a & pick_a & open_rows)
+        model.record_response(a, a_takes_b & ~pick_a & open_rows)
         model.close(np.broadcast_to((agreed & open_rows)[:, None], package.shape), package)
         if k > 0:
             stuck = (a.aspiration >= before[0]) & (b.aspiration >= before[1]) & ~agreed

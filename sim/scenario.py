@@ -15,9 +15,9 @@ import yaml
 
 from sim.errors import ScenarioError, suggest
 from sim.preferences import SHAPES
+from sim.protocols import PROTOCOLS
 from sim.strategies import STRATEGIES, get_strategy
 
-PROTOCOLS = ("alternating_offers", "issue_by_issue", "monotonic_concession")
 DISAGREEMENT = ("status_quo", "reservation")
 ALL_PARTIES = "all"
 # Set on a scenario that could not be read; reported when that scenario is chosen.
@@ -254,7 +254,10 @@ def _negotiation(c: Checker, node, agent_names) -> Negotiation:
     )
     return Negotiation(
         protocol=c.choice(
-            node.get("protocol", PROTOCOLS[0]), f"{path}.protocol", PROTOCOLS, "protocol"
+            node.get("protocol", "alternating_offers"),
+            f"{path}.protocol",
+            tuple(PROTOCOLS),
+            "protocol",
         ),
         sessions=c.integer(node.get("sessions", 1), f"{path}.sessions"),
         rounds=c.integer(node["rounds"], f"{path}.rounds"),

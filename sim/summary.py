@@ -32,6 +32,7 @@ def summarise(scenario: Scenario, result: MonteCarloResult, protocol: str) -> di
         "agents": {
             agent.name: {
                 "utility": m.estimate(f"utility_{agent.name}"),
+                "discounted_utility": m.estimate(f"discounted_{agent.name}"),
                 "gain": m.estimate(f"gain_{agent.name}"),
                 "trust": m.estimate(f"trust_{agent.name}"),
             }

@@ -167,3 +167,11 @@ def test_bad_scenario_file_names_the_file(tmp_path):
         "unknown field 'salinece' (did you mean 'salience'?)"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["typo.yaml"]
+
+
+def test_multirun_writes_one_folder_per_job(tmp_path):
+    done = negsim("-m", "seed=1,2", "mc.replications=20", "output.figures=false", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    (sweep,) = (tmp_path / "results" / "us_china_2024" / "multirun").iterdir()
+    seeds = sorted(json.loads((sweep / job / "run.json").read_text())["seed"] for job in ("0", "1"))
+    assert seeds == [1, 2]

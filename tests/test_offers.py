@@ -73,7 +73,8 @@ class TestLinearHandWorked:
 
     def test_gives_nothing_on_an_issue_the_opponent_does_not_care_about(self):
         """Opponent saliences (.5, .5, 0): ratios 1, 5/3 and none. Issue 2 takes the whole
-        budget .3 (cost .3 for a full move); issue 3, though cheap, stays at 1. Package (1, 0, 1)."""
+        budget .3 (cost .3 for a full move); issue 3, though cheap, stays at 1.
+        Package (1, 0, 1)."""
         opp = preferences([0.0, 0.0, 0.0], [0.5, 0.5, 0.0])
         x = package_offer(OWN, opp, asp(0.7), *no_red_lines(3))
         np.testing.assert_allclose(x, [[1.0, 0.0, 1.0]], atol=1e-12)
@@ -125,6 +126,40 @@ class TestRedLines:
         assert np.all(x >= low - 1e-12) and np.all(x <= high + 1e-12)
         assert np.all(x >= np.minimum(own.ideal, target) - 1e-12)
         assert np.all(x <= np.maximum(own.ideal, target) + 1e-12)
+
+
+class TestDegenerateInputs:
+    @pytest.mark.parametrize(("own_shape", "opp_shape"), SHAPE_PAIRS)
+    @pytest.mark.parametrize(
+        ("own_ideal", "salience", "opp_ideal"),
+        [
+            ([1.0, 1.0], [1.0, 5e-324], [0.0, 0.0]),  # a subnormal salience
+            ([0.0, 1.0], [0.5, 0.5], [2.2e-309, 0.0]),  # ideals a subnormal distance apart
+        ],
+        ids=["subnormal-salience", "subnormal-distance"],
+    )
+    def test_offer_stays_finite_when_an_issue_costs_almost_nothing(
+        self, own_shape, opp_shape, own_ideal, salience, opp_ideal
+    ):
+        """Valid scenarios can make an issue's full cost w * reach subnormal, so 1 / cost
+        overflows; the offer must still be a number that reaches the aspiration (found by the
+        red-line property test in test_strategies.py)."""
+        own = preferences(np.tile(own_ideal, (3, 1)), np.tile(salience, (3, 1)), own_shape)
+        opp = preferences(np.tile(opp_ideal, (3, 1)), np.full((3, 2), 0.5), opp_shape)
+        aspiration = asp(1.0, 0.7, 0.0)
+        with np.errstate(all="ignore"):
+            x = package_offer(own, opp, aspiration, *no_red_lines(2))
+        assert np.isfinite(x).all(), x
+        assert np.all(own.utility(x) >= aspiration - 1e-9)
+        # Aspiration 0: everything goes to the opponent.
+        np.testing.assert_allclose(x[2], opp_ideal, atol=1e-12)
+
+    def test_issue_that_matters_to_no_one_is_left_alone_by_the_knapsack(self):
+        """w = v = 0 on issue 2: conceding it gains nothing, so the linear offer keeps it."""
+        own = preferences([1.0, 1.0], [1.0, 0.0])
+        opp = preferences([0.0, 0.0], [1.0, 0.0])
+        x = package_offer(own, opp, asp(0.6), *no_red_lines(2))
+        np.testing.assert_allclose(x, [[0.6, 1.0]], atol=1e-12)
 
 
 class TestQuadraticHandWorked:
@@ -341,14 +376,13 @@ class TestIssueOffers:
         x = issue_offers(own, OPP, asp(0.64), *no_red_lines(3))
         np.testing.assert_allclose(x, [[0.4, 0.4, 0.4]], atol=1e-12)
 
-    def test_risk_exponent_red_lines_and_indifferent_opponents(self):
+    def test_risk_exponent_and_red_lines(self):
         """rho = .5, aspiration .7: level .49, each issue moves .51 -> .49. A red line at .8
-        on issue 2 stops it there; an opponent with no salience on issue 3 gets no move."""
+        on issue 2 stops it there."""
         own = preferences([1.0, 1.0, 1.0], [0.5, 0.3, 0.2], risk=0.5)
-        opp = preferences([0.0, 0.0, 0.0], [0.5, 0.5, 0.0])
         low, high = np.array([0.0, 0.8, 0.0]), np.ones(3)
-        x = issue_offers(own, opp, asp(0.7), low, high)
-        np.testing.assert_allclose(x, [[0.49, 0.8, 1.0]], atol=1e-12)
+        x = issue_offers(own, OPP, asp(0.7), low, high)
+        np.testing.assert_allclose(x, [[0.49, 0.8, 0.49]], atol=1e-12)
 
     def test_never_past_the_opponents_ideal(self):
         """Opponent ideal .9 on issue 1 is reached before the .3 the level allows."""

@@ -150,6 +150,29 @@ class TestEveryStrategy:
                 low, high = red_line(scenario, agent, issue)
                 assert agreed.between(low - TOLERANCE, high + TOLERANCE).all(), (agent, issue)
 
+    @pytest.mark.parametrize("protocol", PROTOCOL_NAMES)
+    @settings(max_examples=15, deadline=None)
+    @given(data=st.data())
+    def test_trace_marks_exactly_the_agreed_offers(self, name, protocol, data):
+        scenario = validate(data.draw(scenario_data(name, protocol)), "test.yaml")
+        model = NegotiationModel(scenario, replications=2, seed=data.draw(seeds), trace=2)
+        model.run()
+        offers = model.trace.offers_frame()
+        linkage = PROTOCOLS[protocol].linkage
+        for _, session in model.trace.sessions_frame().iterrows():
+            rows = offers[(offers["rep"] == session["rep"]) & offers["accepted"]]
+            accepted = rows[rows["session"] == session["session"]]
+            agreed = [issue for issue in scenario.issue_names if session[f"agreed_{issue}"]]
+            if not agreed:
+                assert accepted.empty
+                continue
+            if linkage:  # one package, agreed whole
+                assert len(accepted) == 1
+                assert (accepted["round"] == session["round"]).all()
+            for issue in agreed:
+                value = session[f"value_{issue}"]
+                assert np.isclose(accepted[f"offer_{issue}"], value).any(), issue
+
     @settings(max_examples=30, deadline=None)
     @given(data=st.data())
     def test_never_accepts_past_a_red_line_even_at_aspiration_zero(self, name, data):
@@ -534,3 +557,36 @@ class TestZeuthen:
         assert got_a == pytest.approx(u_a[nash], abs=step)
         assert got_b == pytest.approx(u_b[nash], abs=step)
         assert (got_a - 0.2**0.5) * (got_b - 0.2) >= 0.99 * gains[nash]
+
+
+# --- regressions ----------------------------------------------------------------------------------
+
+
+# Failed at 5a8c38c: MonotonicConcession told the trace only whether b takes a's offer, so when
+# the agreement was b's offer the trace marked a's offer as accepted (or nothing at all).
+def test_monotonic_concession_trace_marks_the_agreed_offer():
+    """Both agents quadratic, time-dependent (e = 1) over 3 rounds. In round 1 the offers cross
+    (each takes the other's); b's offer has the larger product of gains over the floors
+    (.0231 > .0217), so the agreement is b's offer, and that is the offer the trace must mark."""
+    a = {
+        "reservation": 0.0,
+        "utility": "quadratic",
+        "strategy": "time_dependent",
+        "preferences": {"p": {"ideal": 1.0, "salience": 0.3}, "q": {"ideal": 1.0, "salience": 0.7}},
+    }
+    b = {
+        "reservation": 0.0,
+        "utility": "quadratic",
+        "strategy": "time_dependent",
+        "preferences": {"p": {"ideal": 0.0, "salience": 0.5}, "q": {"ideal": 0.0, "salience": 0.5}},
+    }
+    data = two_agent_scenario(a, b, {"p": 0.0, "q": 1.0}, rounds=3, protocol="monotonic_concession")
+    model = NegotiationModel(validate(data, "test.yaml"), replications=1, seed=0, trace=1).run()
+    session = model.trace.sessions_frame().iloc[0]
+    assert session["agreed_p"] and session["agreed_q"] and session["round"] == 1
+    agreed = [session["value_p"], session["value_q"]]
+    np.testing.assert_allclose(agreed, model.state_agents[1].last_offer[0])  # b's offer
+    offers = model.trace.offers_frame()
+    accepted = offers[offers["accepted"]]
+    assert list(accepted["agent"]) == ["b"]
+    np.testing.assert_allclose(accepted[["offer_p", "offer_q"]].to_numpy()[0], agreed)
