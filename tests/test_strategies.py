@@ -118,6 +118,9 @@ def clone(strategy):
 
 @pytest.mark.parametrize("name", STRATEGY_NAMES)
 class TestEveryStrategy:
+    """The promises every strategy keeps, checked in full runs on random valid scenarios: no
+    offer or agreement past a red line, declared traits hold, same seed gives the same run."""
+
     def test_declares_its_traits_and_valid_defaults(self, name):
         cls = get_strategy(name)
         assert cls.name == name
