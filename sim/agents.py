@@ -51,15 +51,19 @@ class StateAgent(Agent):
         return self.preferences.utility(package)
 
     def start_session(self, status_quo: np.ndarray, fall_back_on_status_quo: bool) -> None:
-        """Set the session's floor: the reservation utility, raised to the status quo's utility
-        when failing to agree leaves the status quo in place."""
-        self.floor = np.array(self.reservation, dtype=float)
-        if fall_back_on_status_quo:
-            self.floor = np.maximum(self.floor, self.utility(status_quo))
+        self._status_quo_utility = self.utility(status_quo) if fall_back_on_status_quo else None
+        self.refresh_floor()
         self.aspiration = np.ones_like(self.floor)
         self.last_offer = self.previous_offer = None
         self.last_offer_round = -1
         self.strategy.start_session()
+
+    def refresh_floor(self) -> None:
+        """The session's floor: the reservation utility, raised to the status quo's utility
+        when failing to agree leaves the status quo in place."""
+        self.floor = np.array(self.reservation, dtype=float)
+        if getattr(self, "_status_quo_utility", None) is not None:
+            self.floor = np.maximum(self.floor, self._status_quo_utility)
 
     def update_aspiration(self, view: View) -> np.ndarray:
         """Ask the strategy, then let low trust in the opponent slow the concession.

@@ -12,11 +12,13 @@ import numpy as np
 
 from sim._mesa import Model, release_model
 from sim.agents import StateAgent
+from sim.distributions import Distribution
+from sim.events import Events
 from sim.preferences import Preferences, issue_utility
 from sim.protocols import PROTOCOLS
 from sim.red_lines import RedLines, count_violations
 from sim.rng import BlockStreams, fresh_seed
-from sim.scenario import ALL_PARTIES, Scenario
+from sim.scenario import ALL_PARTIES, Scenario, Value
 from sim.strategies import View, get_strategy
 from sim.trace import Trace
 
@@ -54,10 +56,19 @@ class NegotiationModel(Model):
         self.round = 0
 
         n, n_issues = replications, len(self.issues)
-        self.status_quo = np.tile([issue.status_quo for issue in scenario.issues], (n, 1))
+        # Parameters are drawn in a fixed order: status quo, agents, trust, then events.
+        self.status_quo = np.stack(
+            [self.draw(issue.status_quo) for issue in scenario.issues], axis=1
+        )
         self.initial_status_quo = self.status_quo.copy()
         self.state_agents = [self._make_agent(spec) for spec in scenario.agents]
         release_model(self)
+        trust = scenario.trust
+        self.trust_penalty, self.trust_recovery = (
+            self.draw(trust.penalty),
+            self.draw(trust.recovery),
+        )
+        self.events = Events(self, scenario.events)
         first = scenario.agent_names.index(negotiation.first_proposer)
         self.agents_in_order = (self.state_agents[first], self.state_agents[1 - first])
         self._implementer = np.array(
@@ -86,29 +97,46 @@ class NegotiationModel(Model):
         self.widest_gap = np.zeros((n, n_issues), dtype=int)
         self.trace = Trace(self, min(trace, n))
 
+    def draw(self, value: Value) -> np.ndarray:
+        """(R,) values of a scenario number: constant, or drawn per replication."""
+        if isinstance(value, Distribution):
+            return self.streams.draw(value.sample).astype(float)
+        return np.full(self.n, float(value))
+
     def _make_agent(self, spec) -> StateAgent:
         n = self.n
 
-        def vector(values: dict[str, float]) -> np.ndarray:
-            return np.broadcast_to([values[issue] for issue in self.issues], (n, len(self.issues)))
+        def vector(values: dict[str, Value]) -> np.ndarray:
+            return np.stack([self.draw(values[issue]) for issue in self.issues], axis=1)
+
+        ideal = vector(spec.ideal)
+        weight = vector(spec.salience)
+        total = weight.sum(axis=1, keepdims=True)
+        # A replication that drew all-zero saliences weighs its issues equally.
+        salience = np.divide(
+            weight, total, out=np.full_like(weight, 1 / weight.shape[1]), where=total > 0
+        )
+        risk = self.draw(spec.risk)
+        reservation, discount, compliance = (
+            self.draw(spec.reservation),
+            self.draw(spec.discount),
+            self.draw(spec.compliance),
+        )
+        strategy_params = {key: self.draw(value) for key, value in spec.strategy_params.items()}
+        initial_trust = self.draw(self.scenario.trust.initial)
 
         low = np.array([spec.red_lines.get(i, (0.0, 1.0))[0] for i in self.issues])
         high = np.array([spec.red_lines.get(i, (0.0, 1.0))[1] for i in self.issues])
         return StateAgent(
             self,
             name=spec.name,
-            preferences=Preferences(
-                ideal=vector(spec.ideal),
-                salience=vector(spec.salience),
-                shape=spec.utility,
-                risk=np.full(n, spec.risk),
-            ),
+            preferences=Preferences(ideal=ideal, salience=salience, shape=spec.utility, risk=risk),
             red_lines=RedLines(low, high),
-            strategy=get_strategy(spec.strategy)(n, **spec.strategy_params),
-            reservation=np.full(n, spec.reservation),
-            discount=np.full(n, spec.discount),
-            compliance=np.full(n, spec.compliance),
-            initial_trust=np.full(n, self.scenario.trust.initial),
+            strategy=get_strategy(spec.strategy)(n, **strategy_params),
+            reservation=reservation,
+            discount=discount,
+            compliance=compliance,
+            initial_trust=initial_trust,
         )
 
     # --- what protocols use ---------------------------------------------------------------
@@ -166,7 +194,9 @@ class NegotiationModel(Model):
     def step(self) -> None:
         if self.round == 0:
             self._start_session()
+        self.events.begin_round(self)
         self.protocol.play_round(self)
+        self.events.end_round()
         self.round += 1
         if self.round >= self.rounds or not self.open.any():
             self._end_session()
@@ -220,8 +250,8 @@ class NegotiationModel(Model):
             promised = np.where(agreed, gain, 0.0).sum(axis=1)
             lost = np.where(broken, gain, 0.0).sum(axis=1)
             share = np.divide(lost, promised, out=np.zeros_like(lost), where=promised > 0)
-            trust = victim.trust * (1.0 - self.scenario.trust.penalty * share)
-            recovered = trust + self.scenario.trust.recovery * (1.0 - trust)
+            trust = victim.trust * (1.0 - self.trust_penalty * share)
+            recovered = trust + self.trust_recovery * (1.0 - trust)
             victim.trust = np.where(lost > 0, trust, recovered)
 
         any_agreed = agreed.any(axis=1)
@@ -293,6 +323,8 @@ class NegotiationModel(Model):
             "exhausted_sessions": self.exhausted,
             "conflicts": self.conflicts,
         }
+        for e, event in enumerate(self.scenario.events):
+            columns[f"event_{event.name}"] = self.events.fired[:, e]
         for i, issue in enumerate(self.issues):
             columns[f"agreed_{issue}"] = self.ever_agreed[:, i]
             columns[f"value_{issue}"] = self.status_quo[:, i]

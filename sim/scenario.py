@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from sim.distributions import DISTRIBUTIONS, Distribution
 from sim.errors import ScenarioError, suggest
 from sim.preferences import SHAPES
 from sim.protocols import PROTOCOLS
@@ -24,10 +25,14 @@ ALL_PARTIES = "all"
 INVALID_MARKER = "__negsim_invalid__"
 
 
+# A number in a scenario: fixed, or drawn per replication.
+Value = float | Distribution
+
+
 @dataclass(frozen=True)
 class IssueSpec:
     name: str
-    status_quo: float
+    status_quo: Value
     implementer: str
     description: str = ""
     low: str = "0"
@@ -39,15 +44,15 @@ class AgentSpec:
     name: str
     label: str
     utility: str
-    risk: float
-    reservation: float
-    discount: float
-    compliance: float
-    ideal: dict[str, float]
-    salience: dict[str, float]  # normalised to sum to 1
+    risk: Value
+    reservation: Value
+    discount: Value
+    compliance: Value
+    ideal: dict[str, Value]
+    salience: dict[str, Value]  # normalised to sum to 1 when fixed; per replication otherwise
     red_lines: dict[str, tuple[float, float]]
     strategy: str
-    strategy_params: dict[str, float]
+    strategy_params: dict[str, Value]
 
 
 @dataclass(frozen=True)
@@ -61,9 +66,34 @@ class Negotiation:
 
 @dataclass(frozen=True)
 class Trust:
-    initial: float
-    penalty: float
-    recovery: float
+    initial: Value
+    penalty: Value
+    recovery: Value
+
+
+@dataclass(frozen=True)
+class Shift:
+    """While an event is active: ``field`` of ``agent`` is multiplied by ``multiply``, then
+    ``add`` is added (and the result kept inside the field's range)."""
+
+    agent: str
+    field: str
+    add: Value = 0.0
+    multiply: Value = 1.0
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """A shock that shifts parameters for ``duration`` rounds: scheduled at (session, round),
+    or random with a per-round ``hazard`` while it is not active."""
+
+    name: str
+    description: str
+    duration: int
+    shifts: tuple[Shift, ...]
+    session: int | None = None
+    round: int | None = None
+    hazard: float | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +106,7 @@ class Scenario:
     trust: Trust
     issues: tuple[IssueSpec, ...]
     agents: tuple[AgentSpec, ...]
+    events: tuple[EventSpec, ...] = ()
 
     @property
     def issue_names(self) -> tuple[str, ...]:
@@ -176,6 +207,45 @@ class Checker:
             self.fail(path, f"must be <= {high:g} (got {value:g})")
         return value
 
+    def param(self, node, path, low=-math.inf, high=math.inf, *, low_open=False) -> Value:
+        """A number, or a distribution whose every draw lies in the field's range."""
+        if isinstance(node, dict):
+            return self.distribution(node, path, low, high, low_open)
+        return self.number(node, path, low, high, low_open=low_open)
+
+    def distribution(self, node, path, low, high, low_open) -> Distribution:
+        if "dist" not in node:
+            self.fail(
+                f"{path}.dist",
+                f"missing: a distribution names its 'dist' ({', '.join(DISTRIBUTIONS)})",
+            )
+        name = self.choice(node["dist"], f"{path}.dist", tuple(DISTRIBUTIONS), "distribution")
+        cls = DISTRIBUTIONS[name]
+        self.mapping(node, path, required=("dist", *cls.params), optional=tuple(cls.optional))
+        values = {}
+        for key, raw in node.items():
+            if key == "dist":
+                continue
+            if key in ("values", "weights"):
+                if not isinstance(raw, list) or not raw:
+                    self.fail(f"{path}.{key}", f"expected a list of numbers, got {_show(raw)}")
+                values[key] = tuple(self.number(v, f"{path}.{key}[{i}]") for i, v in enumerate(raw))
+            else:
+                values[key] = self.number(raw, f"{path}.{key}")
+        dist = cls(**values)
+        problem = dist.check()
+        if problem:
+            self.fail(path, f"{name} {problem}")
+        lo, hi = dist.support()
+        if lo < low or (low_open and lo == low and not dist.open_low) or hi > high:
+            allowed = f"{'(' if low_open else '['}{low:g}, {high:g}]"
+            self.fail(
+                path,
+                f"{name} can draw values in [{lo:g}, {hi:g}], outside the allowed {allowed}; "
+                "choose a distribution with bounded support (uniform, beta, truncnorm, triangular, choice)",
+            )
+        return dist
+
     def integer(self, node, path, low=1) -> int:
         if isinstance(node, bool) or not isinstance(node, int):
             self.fail(path, f"expected a whole number, got {_show(node)}")
@@ -219,7 +289,7 @@ def validate(data: dict[str, Any], source: str, default_name: str = "scenario") 
         data,
         "",
         required=("negotiation", "issues", "agents"),
-        optional=("name", "title", "description", "trust"),
+        optional=("name", "title", "description", "trust", "events"),
     )
     agent_nodes = c.names(top["agents"], "agents")
     agent_names = tuple(agent_nodes)
@@ -241,6 +311,12 @@ def validate(data: dict[str, Any], source: str, default_name: str = "scenario") 
         trust=_trust(c, top.get("trust", {})),
         issues=issues,
         agents=agents,
+        events=tuple(
+            _event(c, name, node, agents)
+            for name, node in (
+                c.names(top["events"], "events") if top.get("events") else {}
+            ).items()
+        ),
     )
 
 
@@ -279,9 +355,9 @@ def _negotiation(c: Checker, node, agent_names) -> Negotiation:
 def _trust(c: Checker, node) -> Trust:
     c.mapping(node, "trust", optional=("initial", "penalty", "recovery"))
     return Trust(
-        initial=c.number(node.get("initial", 1.0), "trust.initial", 0.0, 1.0),
-        penalty=c.number(node.get("penalty", 0.5), "trust.penalty", 0.0, 1.0),
-        recovery=c.number(node.get("recovery", 0.1), "trust.recovery", 0.0, 1.0),
+        initial=c.param(node.get("initial", 1.0), "trust.initial", 0.0, 1.0),
+        penalty=c.param(node.get("penalty", 0.5), "trust.penalty", 0.0, 1.0),
+        recovery=c.param(node.get("recovery", 0.1), "trust.recovery", 0.0, 1.0),
     )
 
 
@@ -292,7 +368,7 @@ def _issue(c: Checker, name, node, agent_names) -> IssueSpec:
     )
     return IssueSpec(
         name=name,
-        status_quo=c.number(node["status_quo"], f"{path}.status_quo", 0.0, 1.0),
+        status_quo=c.param(node["status_quo"], f"{path}.status_quo", 0.0, 1.0),
         implementer=c.choice(
             node.get("implementer", ALL_PARTIES),
             f"{path}.implementer",
@@ -320,10 +396,10 @@ def _agent(c: Checker, name, node, issue_names) -> AgentSpec:
         name=name,
         label=c.text(node.get("label", name), f"{path}.label"),
         utility=c.choice(node.get("utility", "linear"), f"{path}.utility", SHAPES, "utility shape"),
-        risk=c.number(node.get("risk", 1.0), f"{path}.risk", 0.0, 100.0, low_open=True),
-        reservation=c.number(node["reservation"], f"{path}.reservation", 0.0, 1.0),
-        discount=c.number(node.get("discount", 1.0), f"{path}.discount", 0.0, 1.0, low_open=True),
-        compliance=c.number(node.get("compliance", 1.0), f"{path}.compliance", 0.0, 1.0),
+        risk=c.param(node.get("risk", 1.0), f"{path}.risk", 0.0, 100.0, low_open=True),
+        reservation=c.param(node["reservation"], f"{path}.reservation", 0.0, 1.0),
+        discount=c.param(node.get("discount", 1.0), f"{path}.discount", 0.0, 1.0, low_open=True),
+        compliance=c.param(node.get("compliance", 1.0), f"{path}.compliance", 0.0, 1.0),
         ideal=ideal,
         salience=salience,
         red_lines=red_lines,
@@ -340,18 +416,20 @@ def _preferences(c: Checker, node, path, issue_names):
         if issue not in issue_names:
             c.fail(where, f"unknown issue '{issue}'{suggest(issue, issue_names)}")
         c.mapping(entry, where, required=("ideal", "salience"))
-        ideal[issue] = c.number(entry["ideal"], f"{where}.ideal", 0.0, 1.0)
-        weight[issue] = c.number(entry["salience"], f"{where}.salience", 0.0)
+        ideal[issue] = c.param(entry["ideal"], f"{where}.ideal", 0.0, 1.0)
+        weight[issue] = c.param(entry["salience"], f"{where}.salience", 0.0)
     missing = [issue for issue in issue_names if issue not in node]
     if missing:
         c.fail(
             f"{path}.{missing[0]}",
             "missing required field (every issue needs an ideal and a salience)",
         )
-    total = sum(weight.values())
-    if total <= 0:
+    most = sum(w.support()[1] if isinstance(w, Distribution) else w for w in weight.values())
+    if most <= 0:
         c.fail(path, "saliences are all zero: at least one issue must matter to the agent")
-    return ideal, {issue: w / total for issue, w in weight.items()}
+    if any(isinstance(w, Distribution) for w in weight.values()):
+        return ideal, weight  # normalised per replication when drawn
+    return ideal, {issue: w / most for issue, w in weight.items()}
 
 
 def _strategy(c: Checker, node, path):
@@ -363,7 +441,13 @@ def _strategy(c: Checker, node, path):
     given = node.get("params") or {}
     c.mapping(given, f"{path}.params", optional=tuple(spec))
     params = {
-        key: c.number(value, f"{path}.params.{key}", spec[key].low, spec[key].high)
+        key: c.param(
+            value,
+            f"{path}.params.{key}",
+            spec[key].low,
+            spec[key].high,
+            low_open=spec[key].low_open,
+        )
         for key, value in given.items()
     }
     return name, params
@@ -388,6 +472,65 @@ def _red_lines(c: Checker, node, path, issue_names, ideal):
             )
         lines[issue] = (max(low, 0.0), min(high, 1.0))
     return lines
+
+
+# Agent fields an event may shift, with the range the shifted value is kept in.
+SHIFTABLE = {
+    "reservation": (0.0, 1.0),
+    "compliance": (0.0, 1.0),
+    "risk": (1e-6, 100.0),
+}
+
+
+def _event(c: Checker, name, node, agents) -> EventSpec:
+    path = f"events.{name}"
+    c.mapping(
+        node,
+        path,
+        required=("duration", "shifts"),
+        optional=("description", "at", "hazard"),
+    )
+    if ("at" in node) == ("hazard" in node):
+        c.fail(path, "an event needs either 'at' (scheduled) or 'hazard' (random), not both")
+    session = round_ = hazard = None
+    if "at" in node:
+        c.mapping(node["at"], f"{path}.at", required=("session", "round"))
+        session = c.integer(node["at"]["session"], f"{path}.at.session", 0)
+        round_ = c.integer(node["at"]["round"], f"{path}.at.round", 0)
+    else:
+        hazard = c.number(node["hazard"], f"{path}.hazard", 0.0, 1.0)
+    if not isinstance(node["shifts"], list) or not node["shifts"]:
+        c.fail(f"{path}.shifts", f"expected a list of shifts, got {_show(node['shifts'])}")
+    by_name = {agent.name: agent for agent in agents}
+    shifts = []
+    for i, entry in enumerate(node["shifts"]):
+        where = f"{path}.shifts[{i}]"
+        c.mapping(entry, where, required=("agent", "field"), optional=("add", "multiply"))
+        agent = by_name.get(entry["agent"])
+        if agent is None:
+            c.fail(
+                f"{where}.agent",
+                f"unknown agent {_show(entry['agent'])}{suggest(str(entry['agent']), by_name)}",
+            )
+        fields = (*SHIFTABLE, *get_strategy(agent.strategy).params)
+        field_name = c.choice(entry["field"], f"{where}.field", fields, f"field for {agent.name}")
+        shifts.append(
+            Shift(
+                agent=agent.name,
+                field=field_name,
+                add=c.param(entry.get("add", 0.0), f"{where}.add"),
+                multiply=c.param(entry.get("multiply", 1.0), f"{where}.multiply", 0.0),
+            )
+        )
+    return EventSpec(
+        name=name,
+        description=c.text(node.get("description", ""), f"{path}.description"),
+        duration=c.integer(node["duration"], f"{path}.duration", 1),
+        shifts=tuple(shifts),
+        session=session,
+        round=round_,
+        hazard=hazard,
+    )
 
 
 def load_scenario(path: Path | str, source: str | None = None) -> Scenario:

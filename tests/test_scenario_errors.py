@@ -99,7 +99,7 @@ CASES = [
     (
         "agents.us.strategy.params.e",
         0.0,
-        "agents.us.strategy.params.e: must be >= 0.001 (got 0)",
+        "agents.us.strategy.params.e: must be > 0 (got 0)",
     ),
     (
         "issues.taiwan.implementer",

@@ -46,7 +46,11 @@ def agent_data(draw, issues: list[str], strategy: str) -> dict:
     if all(entry["salience"] == 0 for entry in preferences.values()):
         preferences[issues[0]]["salience"] = 1.0
     params = {
-        key: draw(st.floats(spec.low, spec.high))
+        key: draw(
+            st.floats(
+                spec.low, min(spec.high, 1e3), exclude_min=spec.low_open, allow_subnormal=False
+            )
+        )
         for key, spec in get_strategy(strategy).params.items()
         if draw(st.booleans())
     }

@@ -18,12 +18,14 @@ from sim.errors import suggest
 
 @dataclass(frozen=True)
 class Param:
-    """A numeric strategy parameter: default and the closed range it must lie in."""
+    """A numeric strategy parameter: default and the range it must lie in (``low`` excluded
+    when ``low_open``)."""
 
     default: float
     low: float
     high: float
     doc: str
+    low_open: bool = False
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ session's floor (reservation utility, or the status quo's utility if higher). e 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.strategies.base import Param, Strategy, View, register
@@ -15,7 +17,15 @@ from sim.strategies.base import Param, Strategy, View, register
 @register
 class TimeDependent(Strategy):
     name = "time_dependent"
-    params = {"e": Param(1.0, 1e-3, 1e3, "concession exponent: <1 Boulware, 1 linear, >1 Conceder")}
+    params = {
+        "e": Param(
+            1.0,
+            0.0,
+            math.inf,
+            "concession exponent: <1 Boulware, 1 linear, >1 Conceder",
+            low_open=True,
+        )
+    }
 
     def aspiration(self, view: View) -> np.ndarray:
         return 1.0 - (1.0 - view.floor) * view.time ** (1.0 / self.e)
