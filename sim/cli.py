@@ -24,6 +24,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 CONF_DIR = PACKAGE_ROOT / "conf"
 SHIPPED_SCENARIOS = PACKAGE_ROOT / "scenarios"
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
 
 # option name -> file it came from, for error messages
 _sources: dict[str, str] = {}
@@ -103,7 +104,8 @@ def _bad_input(exc: Exception, run_dir: Path | None) -> None:
 
 @hydra.main(version_base=None, config_path=str(CONF_DIR), config_name="config")
 def _hydra_main(cfg: DictConfig) -> None:
-    from sim.run import RunSettings, console_summary, run
+    from sim.run import RunInterrupted, console_summary, run
+    from sim.settings import RunSettings
 
     hydra_cfg = HydraConfig.get()
     run_dir = Path(hydra_cfg.runtime.output_dir)
@@ -118,6 +120,9 @@ def _hydra_main(cfg: DictConfig) -> None:
         )
     except (ScenarioError, RunFolderExists) as exc:
         _bad_input(exc, run_dir if isinstance(exc, ScenarioError) else None)
+    except RunInterrupted as exc:
+        print(f"negsim: {exc}", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
     print(console_summary(scenario, summary, run_dir))
 
 

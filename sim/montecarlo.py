@@ -1,10 +1,22 @@
-"""Monte Carlo over replications: batches of blocks through the one vectorised model."""
+"""Monte Carlo over replications: batches of blocks through the one vectorised model.
+
+Replications ``[start, stop)`` are cut into batches of ``batch_blocks`` blocks; batches run in
+this process or in ``workers`` processes, and their tables are taken back in replication order.
+Running moments are fed one block at a time, so the estimates, and where ``target_se`` stops a
+run, are the same whatever the batch size or worker count.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from sim.model import NegotiationModel
@@ -15,11 +27,68 @@ from sim.stats import TableMoments
 
 @dataclass
 class MonteCarloResult:
-    replications: int
+    replications: int  # replications run (fewer than asked when target_se was reached)
     seed: int
     moments: TableMoments
     offers: pd.DataFrame  # round-by-round offers of the traced replications
     sessions: pd.DataFrame  # session outcomes of the traced replications
+    target_reached: bool | None = None
+    first: int = 0  # index of the first replication (a shard's start)
+
+
+def headline_columns(scenario: Scenario) -> list[str]:
+    """The estimates ``mc.target_se`` applies to."""
+    return ["agreement", *(f"utility_{agent.name}" for agent in scenario.agents)]
+
+
+def shard_range(replications: int, shard: int, shards: int) -> tuple[int, int]:
+    """Replications of shard ``shard`` of ``shards``: whole blocks, as even as possible."""
+    blocks = math.ceil(replications / BLOCK_SIZE)
+    first, last = shard * blocks // shards, (shard + 1) * blocks // shards
+    return min(first * BLOCK_SIZE, replications), min(last * BLOCK_SIZE, replications)
+
+
+def run_batch(scenario, seed, start, n, protocol, trace):
+    """One batch (in this or a worker process): its table's columns and its trace."""
+    model = NegotiationModel(scenario, n, seed, start=start, protocol=protocol, trace=trace).run()
+    return model.outcomes(), model.trace.offers_frame(), model.trace.sessions_frame()
+
+
+def _batches(start: int, stop: int, batch: int) -> Iterator[tuple[int, int]]:
+    first = start
+    while first < stop:
+        # Cut at multiples of the batch size so that batches hold whole blocks.
+        last = min(stop, (first // batch + 1) * batch)
+        yield first, last - first
+        first = last
+
+
+def _in_order(scenario, seed, protocol, trace, batches, workers) -> Iterator[tuple]:
+    """Batch results in replication order, computed ``workers`` at a time."""
+    if workers <= 1:
+        for start, n in batches:
+            yield run_batch(scenario, seed, start, n, protocol, trace if start == 0 else 0)
+        return
+    with ProcessPoolExecutor(max_workers=workers, initializer=_leave_interrupts_to_parent) as pool:
+        pending: deque[Future] = deque()
+        try:
+            for start, n in batches:
+                pending.append(
+                    pool.submit(
+                        run_batch, scenario, seed, start, n, protocol, trace if start == 0 else 0
+                    )
+                )
+                if len(pending) >= 2 * workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _leave_interrupts_to_parent() -> None:
+    """Workers ignore Ctrl-C; the parent stops them and marks the run incomplete."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def simulate(
@@ -30,25 +99,57 @@ def simulate(
     batch_blocks: int = 16,
     trace: int = 0,
     protocol: str | None = None,
+    workers: int = 1,
+    start: int = 0,
+    stop: int | None = None,
+    target_se: float | None = None,
     on_batch: Callable[[pd.DataFrame], None] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> MonteCarloResult:
-    """Run ``replications`` replications, ``batch_blocks * BLOCK_SIZE`` at a time.
+    """Run replications ``[start, stop)`` (default: all ``replications``).
 
-    Each batch's per-replication table goes to ``on_batch`` (e.g. a Parquet stream) and into
-    running moments, so memory does not grow with the replication count.
+    Each batch's table goes to ``on_batch`` (e.g. a Parquet stream) and into running moments,
+    so memory does not grow with the replication count. With ``target_se``, blocks are added
+    until every headline estimate's standard error is at most ``target_se`` (``stop`` is the cap).
     """
-    batch = batch_blocks * BLOCK_SIZE
+    stop = replications if stop is None else stop
     moments = TableMoments()
     offers = sessions = pd.DataFrame()
-    for start in range(0, replications, batch):
-        n = min(batch, replications - start)
-        model = NegotiationModel(
-            scenario, n, seed, start=start, protocol=protocol, trace=trace if start == 0 else 0
-        ).run()
-        table = pd.DataFrame(model.outcomes())
-        moments.add(table)
+    headline = headline_columns(scenario)
+    done, reached = start, None
+    batches = _batches(start, stop, batch_blocks * BLOCK_SIZE)
+    for columns, batch_offers, batch_sessions in _in_order(
+        scenario, seed, protocol, trace, batches, max(1, workers)
+    ):
+        table = pd.DataFrame(columns)
+        if table["rep"].iloc[0] == 0:
+            offers, sessions = batch_offers, batch_sessions
+        keep = len(table)
+        for lo in range(0, len(table), BLOCK_SIZE):
+            moments.add(table.iloc[lo : lo + BLOCK_SIZE])
+            if target_se is not None and _below(moments, headline, target_se):
+                keep, reached = lo + min(BLOCK_SIZE, len(table) - lo), True
+                break
+        table = table.iloc[:keep]
         if on_batch is not None:
             on_batch(table)
-        if start == 0:
-            offers, sessions = model.trace.offers_frame(), model.trace.sessions_frame()
-    return MonteCarloResult(replications, seed, moments, offers, sessions)
+        done += keep
+        if progress is not None:
+            progress(keep)
+        if reached:
+            break
+    if target_se is not None and reached is None:
+        reached = False
+    return MonteCarloResult(done - start, seed, moments, offers, sessions, reached, start)
+
+
+def _below(moments: TableMoments, columns: list[str], target: float) -> bool:
+    for name in columns:
+        se = moments.estimate(name)["se"]
+        if se is None or not np.isfinite(se) or se > target:
+            return False
+    return True
+
+
+def available_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

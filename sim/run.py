@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import subprocess
 import sys
-from dataclasses import dataclass
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from time import perf_counter
 
 import yaml
+from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from sim import figures
-from sim.montecarlo import simulate
+from sim.montecarlo import MonteCarloResult, simulate
 from sim.outputs import ParquetStream, RunFolder
-from sim.protocols import PROTOCOLS
 from sim.report import write_report
 from sim.rng import fresh_seed
-from sim.scenario import Checker, Scenario
+from sim.scenario import Scenario
+from sim.settings import RunSettings, check_feasible
 from sim.summary import summarise
 
-SETTINGS_SOURCE = "run settings (conf/ or the command line)"
-MAX_REPLICATIONS = 10**9
 PACKAGES = (
     "negsim",
     "numpy",
@@ -36,44 +37,8 @@ PACKAGES = (
 )
 
 
-@dataclass(frozen=True)
-class RunSettings:
-    replications: int = 1000
-    batch_blocks: int = 16
-    trace_replications: int = 20
-    figures: bool = True
-    seed: int | None = None
-    protocol: str | None = None
-
-    @classmethod
-    def from_config(cls, cfg: dict) -> RunSettings:
-        """Check the run settings of a composed config (``mc``, ``output``, ``protocol``, ``seed``)."""
-        c = Checker(SETTINGS_SOURCE)
-        mc, output = cfg.get("mc", {}), cfg.get("output", {})
-        seed = cfg.get("seed")
-        protocol = (cfg.get("protocol") or {}).get("name")
-        if protocol is not None:
-            c.choice(protocol, "protocol.name", tuple(PROTOCOLS), "protocol")
-        figures_on = output.get("figures", True)
-        if not isinstance(figures_on, bool):
-            c.fail("output.figures", f"expected true or false, got {figures_on!r}")
-        return cls(
-            replications=c.integer(mc.get("replications", 1000), "mc.replications", 1),
-            batch_blocks=c.integer(mc.get("batch_blocks", 16), "mc.batch_blocks", 1),
-            trace_replications=c.integer(
-                output.get("trace_replications", 20), "output.trace_replications", 0
-            ),
-            figures=figures_on,
-            seed=None if seed is None else c.integer(seed, "seed", 0),
-            protocol=protocol,
-        )
-
-    def check_limits(self) -> None:
-        if self.replications > MAX_REPLICATIONS:
-            Checker(SETTINGS_SOURCE).fail(
-                "mc.replications",
-                f"{self.replications:,} is more than negsim runs at once ({MAX_REPLICATIONS:,})",
-            )
+class RunInterrupted(RuntimeError):
+    """Ctrl-C during a run: the folder keeps its INCOMPLETE marker and gets no summary.json."""
 
 
 def _versions() -> dict[str, str]:
@@ -101,6 +66,34 @@ def _git_commit() -> str | None:
     return out.stdout.strip() or None
 
 
+def metadata_record(scenario: Scenario, settings: RunSettings, seed: int, **extra) -> dict:
+    start, stop = settings.replication_range
+    return {
+        "scenario": scenario.name,
+        "scenario_file": scenario.source,
+        "seed": seed,
+        "replications": settings.replications,
+        "shard": {"index": settings.shard, "count": settings.shards, "range": [start, stop]},
+        "protocol": settings.protocol or scenario.negotiation.protocol,
+        "command": sys.argv,
+        "versions": _versions(),
+        "git_commit": _git_commit(),
+        "platform": platform.platform(),
+        **extra,
+    }
+
+
+@contextmanager
+def _progress_bar(total: int, enabled: bool):
+    """A tqdm bar, quiet without a terminal and in CI; logging goes around it."""
+    quiet = not enabled or bool(os.environ.get("CI"))
+    with (
+        logging_redirect_tqdm(),
+        tqdm(total=total, unit="rep", disable=True if quiet else None) as bar,
+    ):
+        yield bar.update
+
+
 def run(
     scenario: Scenario,
     settings: RunSettings,
@@ -109,49 +102,65 @@ def run(
     overrides: list[str] | None = None,
 ) -> dict:
     """Simulate and write every output; returns the summary (also in ``summary.json``)."""
-    settings.check_limits()
     started = perf_counter()
-    folder = RunFolder(run_dir)
     seed = settings.seed if settings.seed is not None else fresh_seed()
+    estimate = check_feasible(scenario, settings, seed, run_dir)
+    folder = RunFolder(run_dir)
     protocol = settings.protocol or scenario.negotiation.protocol
     folder.write_json(
         "run.json",
-        {
-            "scenario": scenario.name,
-            "scenario_file": scenario.source,
-            "seed": seed,
-            "replications": settings.replications,
-            "protocol": protocol,
-            "command": sys.argv,
-            "overrides": overrides or [],
-            "versions": _versions(),
-            "git_commit": _git_commit(),
-            "platform": platform.platform(),
-        },
+        metadata_record(scenario, settings, seed, overrides=overrides or [], estimate=estimate),
     )
     if config is not None:
         folder.write_text("config.yaml", yaml.safe_dump(config, sort_keys=False))
+    start, stop = settings.replication_range
     stream = ParquetStream(folder.file("replications.parquet"))
     try:
-        result = simulate(
-            scenario,
-            settings.replications,
-            seed,
-            batch_blocks=settings.batch_blocks,
-            trace=settings.trace_replications,
-            protocol=protocol,
-            on_batch=stream.write,
-        )
+        with _progress_bar(stop - start, settings.progress) as advance:
+            result = simulate(
+                scenario,
+                settings.replications,
+                seed,
+                batch_blocks=settings.batch_blocks,
+                trace=settings.trace_replications,
+                protocol=protocol,
+                workers=settings.workers,
+                start=start,
+                stop=stop,
+                target_se=settings.target_se,
+                on_batch=stream.write,
+                progress=advance,
+            )
+    except KeyboardInterrupt:
+        stream.abort()
+        raise RunInterrupted(
+            f"interrupted; {_relative(folder.path)} is marked INCOMPLETE"
+        ) from None
     except BaseException:
         stream.abort()
         raise
     stream.close()
+    extra = {"target_se": settings.target_se, "target_reached": result.target_reached}
+    return finish_run(folder, scenario, result, protocol, settings.figures, started, extra)
+
+
+def finish_run(
+    folder: RunFolder,
+    scenario: Scenario,
+    result: MonteCarloResult,
+    protocol: str,
+    draw_figures: bool,
+    started: float,
+    extra: dict | None = None,
+) -> dict:
+    """Everything after the simulation: traces, summary, figures, report, summary.json last."""
     simulated = perf_counter() - started
     folder.write_parquet("trajectories.parquet", result.offers)
     folder.write_parquet("sessions.parquet", result.sessions)
     summary = summarise(scenario, result, protocol)
+    summary.update(extra or {})
     summary["wall_time_s"] = {"simulation": simulated}
-    if settings.figures:
+    if draw_figures:
         (folder.path / "figures").mkdir(exist_ok=True)
         figures.offers_figure(
             scenario, result.offers, result.sessions, folder.file("figures/offers.png")

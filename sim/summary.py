@@ -14,6 +14,7 @@ def summarise(scenario: Scenario, result: MonteCarloResult, protocol: str) -> di
         "title": scenario.title,
         "protocol": protocol,
         "replications": result.replications,
+        "first_replication": int(result.first),
         "seed": result.seed,
         "sessions": scenario.negotiation.sessions,
         "rounds_per_session": scenario.negotiation.rounds,

@@ -13,8 +13,8 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from sim import cli
-from sim.run import RunSettings
 from sim.scenario import validate
+from sim.settings import RunSettings
 
 NEGSIM = str(Path(sys.executable).with_name("negsim"))
 ROOT = Path(__file__).resolve().parent.parent
