@@ -78,13 +78,25 @@ class StateAgent(Agent):
         """How far this agent can concede in this session, given its trust in the opponent."""
         return np.maximum(1.0 - (1.0 - self.floor) * self.trust, self.floor)
 
+    def _plan(self, opponent: Preferences) -> offers.OfferPlan:
+        """The offer plan toward ``opponent``, rebuilt only when either side's preferences change
+        (an event may replace them)."""
+        key = (id(self.preferences), id(opponent))
+        if self._offer_plan_key != key:
+            lines = self.red_lines
+            self._offer_plan = offers.OfferPlan(self.preferences, opponent, lines.low, lines.high)
+            self._offer_plan_key = key
+        return self._offer_plan
+
     def propose(self, opponent: Preferences, linkage: bool, round_: int) -> np.ndarray:
-        make = offers.package_offer if linkage else offers.issue_offers
-        offer = self.red_lines.clip(
-            make(
-                self.preferences, opponent, self.aspiration, self.red_lines.low, self.red_lines.high
+        if linkage:
+            raw = self._plan(opponent).offer(self.aspiration)
+        else:
+            lines = self.red_lines
+            raw = offers.issue_offers(
+                self.preferences, opponent, self.aspiration, lines.low, lines.high
             )
-        )
+        offer = self.red_lines.clip(raw)
         self.previous_offer, self.last_offer = self.last_offer, offer
         self.last_offer_round = round_
         return offer
