@@ -1,36 +1,71 @@
-"""Throughput and peak memory of us_china_2024 through the Monte Carlo driver.
+"""us_china_2024 at research scale: 10^5 replications against the clock, 10^6 against memory.
 
-Usage: python benchmarks/bench_us_china.py [replications ...]   (default: 1000 10000 100000)
-Prints one line per replication count: wall seconds, replications per second, peak RSS.
+Usage: python benchmarks/bench_us_china.py [--quick]
+
+1. simulate() of 10^5 replications with 1 and 2 workers, each in a fresh process.
+2. The whole `negsim` command for 10^5 replications (start-up, simulation, Parquet, figures,
+   report), with mc.workers=1 and 2.
+3. The whole `negsim` command for 10^6 replications: wall time and peak RSS (the per-replication
+   table is streamed to Parquet, so memory stays flat).
 """
 
 from __future__ import annotations
 
-import platform
-import resource
 import sys
-import time
+import tempfile
 from pathlib import Path
 
-from sim.montecarlo import simulate
+from _measure import SCENARIOS, in_fresh_process, machine, timed_command
+
+SCENARIO = SCENARIOS / "us_china_2024.yaml"
+NEGSIM = str(Path(sys.executable).with_name("negsim"))
+SIMULATE = """
+import json, time
 from sim.scenario import load_scenario
+from sim.montecarlo import simulate
+sc = load_scenario({path!r})
+start = time.perf_counter()
+simulate(sc, {n}, 1, batch_blocks=16, workers={workers})
+print(json.dumps({{"wall_s": time.perf_counter() - start}}))
+"""
 
-SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "us_china_2024.yaml"
 
-
-def main(counts: list[int]) -> None:
-    scenario = load_scenario(SCENARIO)
-    print(
-        f"# us_china_2024 on {platform.processor() or platform.machine()}, Python {platform.python_version()}"
-    )
-    print(f"{'replications':>12} {'wall_s':>8} {'reps_per_s':>12} {'peak_rss_mib':>13}")
-    for n in counts:
-        start = time.perf_counter()
-        simulate(scenario, n, seed=1, batch_blocks=16)
-        wall = time.perf_counter() - start
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"{n:>12,} {wall:>8.2f} {n / wall:>12,.0f} {peak:>13.0f}")
+def main(quick: bool) -> None:
+    print(f"# us_china_2024 on {machine()}")
+    for workers in (1, 2):
+        r = in_fresh_process(SIMULATE.format(path=str(SCENARIO), n=100_000, workers=workers))
+        print(
+            f"simulate 100,000, workers={workers}: {r['wall_s']:.2f} s ({100_000 / r['wall_s']:,.0f} reps/s)"
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        for workers in (1, 2):
+            wall, _ = timed_command(
+                [
+                    NEGSIM,
+                    "mc.replications=100000",
+                    "seed=1",
+                    f"mc.workers={workers}",
+                    f"hydra.run.dir=w{workers}",
+                ],
+                Path(tmp),
+            )
+            print(f"negsim 100,000, workers={workers}: {wall:.2f} s wall, whole command")
+        if not quick:
+            wall, peak = timed_command(
+                [
+                    NEGSIM,
+                    "mc.replications=1000000",
+                    "seed=1",
+                    "mc.workers=1",
+                    "hydra.run.dir=million",
+                ],
+                Path(tmp),
+            )
+            size = (Path(tmp) / "million" / "replications.parquet").stat().st_size / 1e6
+            print(
+                f"negsim 1,000,000, workers=1 (one process): {wall:.1f} s wall, peak RSS {peak:.0f} MiB, table {size:.1f} MB"
+            )
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [1000, 10_000, 100_000])
+    main(quick="--quick" in sys.argv)
