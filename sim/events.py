@@ -1,9 +1,13 @@
 """Events: shocks that shift agents' parameters for a number of rounds.
 
 A scheduled event starts at its (session, round); a random one starts, in each round in which it
-is not already active, with probability ``hazard`` (one uniform draw per replication per round,
-so the streams stay aligned however a run is cut). While active, each shifted field is
+is not already active, with probability ``hazard``. While active, each shifted field is
 ``base * multiply + add``, kept inside the field's range; when it ends the base value returns.
+
+The event clock runs on every round of every session, also the rounds a batch skips once all its
+replications have settled: the hazard draws for a session (one per replication per round) are
+taken when it starts, and skipped rounds still start and age events. So a replication sees the
+same events whether it runs alone or beside others that keep a session going longer.
 """
 
 from __future__ import annotations
@@ -64,17 +68,33 @@ class Events:
         self._base = {key: np.array(_read(agents[key[0]], key[1])) for key in self._targets}
         self._shifted = dict.fromkeys(self._targets, False)
 
-    def begin_round(self, model: NegotiationModel) -> None:
+    def start_session(self, model: NegotiationModel) -> None:
+        self._draws = {
+            e: model.streams.uniform(model.rounds)
+            for e, spec in enumerate(self.specs)
+            if spec.hazard is not None
+        }
+
+    def _start_events(self, session: int, round_: int) -> None:
         for e, spec in enumerate(self.specs):
             idle = self.left[:, e] == 0
             if spec.hazard is not None:
-                start = idle & (model.streams.uniform() < spec.hazard)
-            elif model.session == spec.session and model.round == spec.round:
+                start = idle & (self._draws[e][:, round_] < spec.hazard)
+            elif session == spec.session and round_ == spec.round:
                 start = idle
             else:
                 continue
             self.left[start, e] = spec.duration
             self.fired[:, e] += start
+
+    def skip_rounds(self, session: int, first: int, rounds: int) -> None:
+        """Run the event clock over rounds ``first .. rounds - 1`` that were not played."""
+        for round_ in range(first, rounds):
+            self._start_events(session, round_)
+            self.end_round()
+
+    def begin_round(self, model: NegotiationModel) -> None:
+        self._start_events(model.session, model.round)
         active = self.left > 0
         for key, shifts in self._targets.items():
             on = [active[:, e] for e, _, _ in shifts]

@@ -214,8 +214,10 @@ class NegotiationModel(Model):
         self.conflict[:] = False
         for agent in self.state_agents:
             agent.start_session(self.status_quo, self.fall_back_on_status_quo)
+        self.events.start_session(self)
 
     def _end_session(self) -> None:
+        self.events.skip_rounds(self.session, self.round, self.rounds)
         self._diagnose_stalls()
         agreed = self.agreed
         sq = self.status_quo
