@@ -139,6 +139,30 @@ def _one_run(scenario: Scenario, sessions: pd.DataFrame) -> list[str]:
     return [*lines, ""]
 
 
+def _event_lines(scenario: Scenario, summary: dict) -> list[str]:
+    if not scenario.events:
+        return []
+    lines = ["", "## Events", ""]
+    for event in scenario.events:
+        starts = summary["events"][event.name]["starts_per_replication"]["estimate"]
+        when = (
+            f"scheduled for session {event.session + 1}, round {event.round + 1}"
+            if event.hazard is None
+            else f"random, with a {100 * event.hazard:.1f}% chance per round"
+        )
+        shifts = "; ".join(
+            f"{scenario.agent(s.agent).label}'s {s.field}"
+            + (f" x{s.multiply:g}" if isinstance(s.multiply, float) and s.multiply != 1 else "")
+            + (f" {s.add:+g}" if isinstance(s.add, float) and s.add != 0 else "")
+            for s in event.shifts
+        )
+        lines.append(
+            f"- **{event.name}** ({event.description or 'no description'}): {when}, lasting "
+            f"{event.duration} rounds; shifts {shifts}. Started {starts:.2f} times per run on average."
+        )
+    return lines
+
+
 def write_report(scenario: Scenario, summary: dict, sessions: pd.DataFrame, wall_s: float) -> str:
     agree = summary["agreement_rate"]
     n = summary["replications"]
@@ -176,6 +200,7 @@ def write_report(scenario: Scenario, summary: dict, sessions: pd.DataFrame, wall
             else " — THIS IS A BUG, please report it."
         )
     )
+    lines += _event_lines(scenario, summary)
     lines += [
         "",
         "## Who got what",

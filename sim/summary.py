@@ -39,6 +39,13 @@ def summarise(scenario: Scenario, result: MonteCarloResult, protocol: str) -> di
             }
             for agent in scenario.agents
         },
+        "events": {
+            event.name: {
+                "description": event.description,
+                "starts_per_replication": m.estimate(f"event_{event.name}"),
+            }
+            for event in scenario.events
+        },
         "red_line_violations": {
             "total": int(m.total("red_line_violations")),
             "max_per_replication": int(m.maximum("red_line_violations")),
