@@ -6,7 +6,7 @@ is not already active, with probability ``hazard``. While active, each shifted f
 
 The event clock runs on every round of every session, also the rounds a batch skips once all its
 replications have settled: the hazard draws for a session (one per replication per round) are
-taken when it starts, and skipped rounds still start and age events. So a replication sees the
+taken when it starts, and skipped rounds still start, apply and age events. So a replication sees the
 same events whether it runs alone or beside others that keep a session going longer.
 """
 
@@ -91,10 +91,15 @@ class Events:
         """Run the event clock over rounds ``first .. rounds - 1`` that were not played."""
         for round_ in range(first, rounds):
             self._start_events(session, round_)
+            self._apply()
             self.end_round()
 
     def begin_round(self, model: NegotiationModel) -> None:
         self._start_events(model.session, model.round)
+        self._apply()
+
+    def _apply(self) -> None:
+        """Set every shifted field from the events active now."""
         active = self.left > 0
         for key, shifts in self._targets.items():
             on = [active[:, e] for e, _, _ in shifts]

@@ -108,7 +108,7 @@ def merge(shard_folders: list[Path], out: Path) -> dict:
         first["protocol"],
         settings.figures,
         started,
-        {"merged_shards": count},
+        {"target_se": None, "target_reached": None, "merged_shards": count},
     )
 
 

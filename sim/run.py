@@ -103,45 +103,49 @@ def run(
 ) -> dict:
     """Simulate and write every output; returns the summary (also in ``summary.json``)."""
     started = perf_counter()
-    seed = settings.seed if settings.seed is not None else fresh_seed()
-    estimate = check_feasible(scenario, settings, seed, run_dir)
-    folder = RunFolder(run_dir)
-    protocol = settings.protocol or scenario.negotiation.protocol
-    folder.write_json(
-        "run.json",
-        metadata_record(scenario, settings, seed, overrides=overrides or [], estimate=estimate),
-    )
-    if config is not None:
-        folder.write_text("config.yaml", yaml.safe_dump(config, sort_keys=False))
-    start, stop = settings.replication_range
-    stream = ParquetStream(folder.file("replications.parquet"))
+    folder: RunFolder | None = None
     try:
-        with _progress_bar(stop - start, settings.progress) as advance:
-            result = simulate(
-                scenario,
-                settings.replications,
-                seed,
-                batch_blocks=settings.batch_blocks,
-                trace=settings.trace_replications,
-                protocol=protocol,
-                workers=settings.workers,
-                start=start,
-                stop=stop,
-                target_se=settings.target_se,
-                on_batch=stream.write,
-                progress=advance,
-            )
+        seed = settings.seed if settings.seed is not None else fresh_seed()
+        estimate = check_feasible(scenario, settings, seed, run_dir)
+        folder = RunFolder(run_dir)
+        protocol = settings.protocol or scenario.negotiation.protocol
+        folder.write_json(
+            "run.json",
+            metadata_record(scenario, settings, seed, overrides=overrides or [], estimate=estimate),
+        )
+        if config is not None:
+            folder.write_text("config.yaml", yaml.safe_dump(config, sort_keys=False))
+        start, stop = settings.replication_range
+        stream = ParquetStream(folder.file("replications.parquet"))
+        try:
+            with _progress_bar(stop - start, settings.progress) as advance:
+                result = simulate(
+                    scenario,
+                    settings.replications,
+                    seed,
+                    batch_blocks=settings.batch_blocks,
+                    trace=settings.trace_replications,
+                    protocol=protocol,
+                    workers=settings.workers,
+                    start=start,
+                    stop=stop,
+                    target_se=settings.target_se,
+                    on_batch=stream.write,
+                    progress=advance,
+                )
+        except BaseException:
+            stream.abort()
+            raise
+        stream.close()
+        extra = {"target_se": settings.target_se, "target_reached": result.target_reached}
+        return finish_run(folder, scenario, result, protocol, settings.figures, started, extra)
     except KeyboardInterrupt:
-        stream.abort()
-        raise RunInterrupted(
-            f"interrupted; {_relative(folder.path)} is marked INCOMPLETE"
-        ) from None
-    except BaseException:
-        stream.abort()
-        raise
-    stream.close()
-    extra = {"target_se": settings.target_se, "target_reached": result.target_reached}
-    return finish_run(folder, scenario, result, protocol, settings.figures, started, extra)
+        where = (
+            "before anything was written"
+            if folder is None
+            else f"{_relative(folder.path)} is marked INCOMPLETE"
+        )
+        raise RunInterrupted(f"interrupted; {where}") from None
 
 
 def finish_run(

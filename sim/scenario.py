@@ -465,11 +465,13 @@ def _red_lines(c: Checker, node, path, issue_names, ideal):
         high = c.number(entry.get("max", 1.0), f"{where}.max")
         if low > high or high < 0.0 or low > 1.0:
             c.fail(where, f"red line [{low:g}, {high:g}] admits no value in [0, 1]")
-        if not low <= ideal[issue] <= high:
-            c.fail(
-                where,
-                f"red line [{low:g}, {high:g}] excludes the agent's own ideal {ideal[issue]:g}",
+        own = ideal[issue]
+        lo_ideal, hi_ideal = own.support() if isinstance(own, Distribution) else (own, own)
+        if lo_ideal < low or hi_ideal > high:
+            shown = (
+                f"{own:g}" if lo_ideal == hi_ideal else f"(drawn in [{lo_ideal:g}, {hi_ideal:g}])"
             )
+            c.fail(where, f"red line [{low:g}, {high:g}] excludes the agent's own ideal {shown}")
         lines[issue] = (max(low, 0.0), min(high, 1.0))
     return lines
 
@@ -491,7 +493,8 @@ def _event(c: Checker, name, node, agents) -> EventSpec:
         optional=("description", "at", "hazard"),
     )
     if ("at" in node) == ("hazard" in node):
-        c.fail(path, "an event needs either 'at' (scheduled) or 'hazard' (random), not both")
+        both = "not both" if "at" in node else "one of them"
+        c.fail(path, f"an event needs either 'at' (scheduled) or 'hazard' (random), {both}")
     session = round_ = hazard = None
     if "at" in node:
         c.mapping(node["at"], f"{path}.at", required=("session", "round"))
@@ -513,7 +516,9 @@ def _event(c: Checker, name, node, agents) -> EventSpec:
                 f"unknown agent {_show(entry['agent'])}{suggest(str(entry['agent']), by_name)}",
             )
         fields = (*SHIFTABLE, *get_strategy(agent.strategy).params)
-        field_name = c.choice(entry["field"], f"{where}.field", fields, f"field for {agent.name}")
+        field_name = c.choice(
+            entry["field"], f"{where}.field", fields, f"shiftable field of {agent.name}"
+        )
         shifts.append(
             Shift(
                 agent=agent.name,

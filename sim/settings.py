@@ -80,6 +80,13 @@ class RunSettings:
                 "seed",
                 "a sharded run needs an explicit seed, the same for every shard (e.g. seed=1)",
             )
+        blocks = -(-settings.replications // BLOCK_SIZE)
+        if settings.shards > blocks:
+            c.fail(
+                "mc.shards",
+                f"{settings.shards} shards for {blocks} block(s) of {BLOCK_SIZE} replications would "
+                f"leave shards empty; use at most {blocks}",
+            )
         if settings.shards > 1 and settings.target_se is not None:
             c.fail(
                 "mc.target_se",

@@ -31,16 +31,22 @@ then a search over the scalar ``t``: a dense grid, refined by repeated zooming t
 * Zeuthen (1930) and Harsanyi (1956, Econometrica 24): the side with the smaller willingness to
   risk conflict concedes; that side is the one whose own offer has the smaller Nash product, so
   Zeuthen's rule climbs to the Nash solution (tests/test_theory.py checks the simulation).
+
+Entry points: :func:`analyse_scenario` for a scenario with fixed numbers (:func:`with_medians`
+fixes uncertain ones) gives a :class:`TheoryResult` (``to_dict()`` for summary.json);
+:func:`analyse_replications` solves each replication's drawn problem; :func:`distance_from` and
+:func:`frontier_gap` measure agreed packages against either.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
+from sim.distributions import Choice, Distribution
 from sim.errors import ScenarioError
 from sim.offers import LinearPlan
 from sim.preferences import Preferences
@@ -55,6 +61,8 @@ DISAGREEMENT_MEANING = {
     "reservation": "the agents' reservation utilities",
 }
 _GAIN_TOLERANCE = 1e-12  # a gain this far below zero still counts as individually rational
+# The solvers take ``levels=rational_levels(frontier, d)`` when the caller already has it.
+_UNSET: Any = object()
 _LAMBDA_STEPS = 64  # bisection steps on log(lambda) in [-50, 50]: below float spacing
 
 
@@ -85,39 +93,117 @@ def feasible_box(scenario: Scenario) -> RedLines:
     return RedLines(low, high)
 
 
-def agent_preferences(spec: AgentSpec, issues: Sequence[str]) -> Preferences:
+def _fixed(value, source: str, path: str) -> float:
+    if isinstance(value, Distribution):
+        raise ScenarioError(
+            source,
+            path,
+            "bargaining theory needs a fixed number here, not a distribution: use"
+            " sim.theory.with_medians, or analyse_replications on the values drawn per replication",
+        )
+    return float(value)
+
+
+def agent_preferences(spec: AgentSpec, issues: Sequence[str], source: str = "") -> Preferences:
     """A scenario agent's preferences as a batch of one replication (arrays (1, I) and (1,))."""
+    where = f"agents.{spec.name}"
     return Preferences(
-        ideal=np.array([[spec.ideal[issue] for issue in issues]]),
-        salience=np.array([[spec.salience[issue] for issue in issues]]),
+        ideal=np.array(
+            [[_fixed(spec.ideal[i], source, f"{where}.preferences.{i}.ideal") for i in issues]]
+        ),
+        salience=np.array(
+            [
+                [
+                    _fixed(spec.salience[i], source, f"{where}.preferences.{i}.salience")
+                    for i in issues
+                ]
+            ]
+        ),
         shape=spec.utility,  # type: ignore[arg-type]
-        risk=np.array([spec.risk]),
+        risk=np.array([_fixed(spec.risk, source, f"{where}.risk")]),
     )
+
+
+def with_medians(scenario: Scenario) -> tuple[Scenario, tuple[str, ...]]:
+    """The scenario with every uncertain number that theory uses (status quo, ideal, salience,
+    risk, reservation, discount) set to its distribution's median, and the fields replaced."""
+    replaced: list[str] = []
+
+    def median(value, path):
+        if not isinstance(value, Distribution):
+            return value
+        replaced.append(path)
+        if isinstance(value, Choice):  # its scipy twin counts indices, not values
+            order = np.argsort(value.values)
+            weights = np.ones(len(value.values)) if value.weights is None else value.weights
+            cumulative = np.cumsum(np.asarray(weights, dtype=float)[order])
+            k = int(np.searchsorted(cumulative, 0.5 * cumulative[-1]))
+            return float(np.asarray(value.values)[order][k])
+        return float(value.scipy().median())
+
+    issues = tuple(
+        replace(issue, status_quo=median(issue.status_quo, f"issues.{issue.name}.status_quo"))
+        for issue in scenario.issues
+    )
+    agents = []
+    for spec in scenario.agents:
+        where = f"agents.{spec.name}"
+        ideal = {i: median(v, f"{where}.preferences.{i}.ideal") for i, v in spec.ideal.items()}
+        weight = {
+            i: median(v, f"{where}.preferences.{i}.salience") for i, v in spec.salience.items()
+        }
+        total = sum(weight.values())
+        agents.append(
+            replace(
+                spec,
+                ideal=ideal,
+                salience={i: w / total for i, w in weight.items()} if total > 0 else weight,
+                risk=median(spec.risk, f"{where}.risk"),
+                reservation=median(spec.reservation, f"{where}.reservation"),
+                discount=median(spec.discount, f"{where}.discount"),
+            )
+        )
+    return replace(scenario, issues=issues, agents=tuple(agents)), tuple(replaced)
+
+
+def resolve_disagreement(scenario: Scenario, kind: str | None = None) -> str:
+    """``kind``, or what the simulation falls back on: ``reservation``, or for ``disagreement:
+    status_quo`` the session floor (:meth:`sim.agents.StateAgent.start_session`)."""
+    if kind is None:
+        return (
+            "reservation" if scenario.negotiation.disagreement == "reservation" else "session_floor"
+        )
+    if kind not in DISAGREEMENT_POINTS:
+        raise ValueError(f"unknown disagreement point '{kind}' (choose from {DISAGREEMENT_POINTS})")
+    return kind
+
+
+def disagreement_utility(kind: str, reservation, at_status_quo) -> np.ndarray:
+    """The disagreement point from the reservation utilities and the status quo's utilities
+    (any matching shapes, e.g. (2,) or (R, 2))."""
+    reservation, at_status_quo = np.asarray(reservation, float), np.asarray(at_status_quo, float)
+    if kind == "session_floor":
+        return np.maximum(reservation, at_status_quo)
+    return at_status_quo if kind == "status_quo" else reservation
 
 
 def disagreement_point(scenario: Scenario, kind: str | None = None) -> tuple[str, np.ndarray]:
-    """``(kind, (d_a, d_b))``; by default what the simulation falls back on.
-
-    ``None`` follows ``negotiation.disagreement``: ``reservation``, or for ``status_quo`` the
-    session floor ``max(reservation, U(status quo))``. ``"status_quo"`` given explicitly is the
-    status quo's utility alone.
-    """
-    if kind is None:
-        kind = "reservation" if scenario.negotiation.disagreement == "reservation" else None
-        kind = kind or "session_floor"
-    if kind not in DISAGREEMENT_POINTS:
-        raise ValueError(f"unknown disagreement point '{kind}' (choose from {DISAGREEMENT_POINTS})")
-    status_quo = np.array([[issue.status_quo for issue in scenario.issues]])
-    reservation = np.array([agent.reservation for agent in scenario.agents])
-    at_status_quo = np.array(
-        [agent_preferences(a, scenario.issue_names).utility(status_quo)[0] for a in scenario.agents]
+    """``(kind, (d_a, d_b))`` for the scenario's initial status quo; ``kind`` as in
+    :func:`resolve_disagreement` (an explicit ``"status_quo"`` is the status quo's utility
+    alone)."""
+    kind = resolve_disagreement(scenario, kind)
+    source = scenario.source
+    status_quo = np.array(
+        [[_fixed(q.status_quo, source, f"issues.{q.name}.status_quo") for q in scenario.issues]]
     )
-    points = {
-        "session_floor": np.maximum(reservation, at_status_quo),
-        "status_quo": at_status_quo,
-        "reservation": reservation,
-    }
-    return kind, points[kind]
+    reservation = [
+        _fixed(a.reservation, source, f"agents.{a.name}.reservation") for a in scenario.agents
+    ]
+    at_status_quo = [
+        agent_preferences(a, scenario.issue_names, source).utility(status_quo)[0]
+        for a in scenario.agents
+    ]
+    return kind, disagreement_utility(kind, reservation, at_status_quo)
 
 
 class Frontier:
@@ -223,7 +309,7 @@ class Frontier:
 
 
 def scenario_frontier(scenario: Scenario) -> Frontier:
-    a, b = (agent_preferences(spec, scenario.issue_names) for spec in scenario.agents)
+    a, b = (agent_preferences(s, scenario.issue_names, scenario.source) for s in scenario.agents)
     return Frontier(a, b, feasible_box(scenario))
 
 
@@ -232,8 +318,9 @@ def scenario_frontier(scenario: Scenario) -> Frontier:
 
 
 def _first_true(holds: Callable[[np.ndarray], np.ndarray], low: float, high: float) -> float:
-    """Smallest t in [low, high] where a monotone test (false, then true) holds; it holds at high."""
-    for _ in range(12):  # 64 ** 12 > 2 ** 64: float precision
+    """Smallest t in [low, high] where a monotone test (false, then true) holds; it holds at
+    ``high``."""
+    for _ in range(11):  # 64 ** 11 > 2 ** 64: float precision
         grid = np.linspace(low, high, 65)
         first = int(np.argmax(holds(grid)))
         if first == 0:
@@ -303,34 +390,34 @@ def nash_product(utility: np.ndarray, d: np.ndarray) -> np.ndarray:
     return (utility[..., 0] - d[0]) * (utility[..., 1] - d[1])
 
 
-def nash_solution(frontier: Frontier, d) -> Solution | None:
+def nash_solution(frontier: Frontier, d, *, levels=_UNSET) -> Solution | None:
     """Nash (1950): the feasible package maximising ``(U_a - d_a)(U_b - d_b)``, gains >= 0."""
     d = np.asarray(d, dtype=float)
-    levels = rational_levels(frontier, d)
+    levels = rational_levels(frontier, d) if levels is _UNSET else levels
     if levels is None:
         return None
     t = _argmax(lambda t: nash_product(frontier.utilities(t), d), *levels, frontier.kinks)
     return _solution("nash", frontier, t)
 
 
-def ideal_point(frontier: Frontier, d) -> np.ndarray | None:
+def ideal_point(frontier: Frontier, d, *, levels=_UNSET) -> np.ndarray | None:
     """Each side's best utility while the other keeps at least its disagreement utility."""
     d = np.asarray(d, dtype=float)
-    levels = rational_levels(frontier, d)
+    levels = rational_levels(frontier, d) if levels is _UNSET else levels
     if levels is None:
         return None
     t_lo, t_hi = levels
     return np.array([frontier.utilities([t_hi])[0, 0], frontier.utilities([t_lo])[0, 1]])
 
 
-def kalai_smorodinsky_solution(frontier: Frontier, d) -> Solution | None:
+def kalai_smorodinsky_solution(frontier: Frontier, d, *, levels=_UNSET) -> Solution | None:
     """Kalai & Smorodinsky (1975): the efficient point on the line from ``d`` to the ideal point,
     where ``(U_a - d_a) / (I_a - d_a) = (U_b - d_b) / (I_b - d_b)``."""
     d = np.asarray(d, dtype=float)
-    levels = rational_levels(frontier, d)
+    levels = rational_levels(frontier, d) if levels is _UNSET else levels
     if levels is None:
         return None
-    ideal_gain = ideal_point(frontier, d) - d
+    ideal_gain = ideal_point(frontier, d, levels=levels) - d
 
     def past_the_line(t):
         gain = frontier.utilities(t) - d
@@ -339,11 +426,11 @@ def kalai_smorodinsky_solution(frontier: Frontier, d) -> Solution | None:
     return _solution("kalai_smorodinsky", frontier, _first_true(past_the_line, *levels))
 
 
-def utilitarian_solution(frontier: Frontier, d) -> Solution | None:
+def utilitarian_solution(frontier: Frontier, d, *, levels=_UNSET) -> Solution | None:
     """The individually rational package maximising ``U_a + U_b`` (Thomson 1994); on a tied
     segment of the frontier, the point of it with the largest Nash product."""
     d = np.asarray(d, dtype=float)
-    levels = rational_levels(frontier, d)
+    levels = rational_levels(frontier, d) if levels is _UNSET else levels
     if levels is None:
         return None
     if not frontier.piecewise_linear:
@@ -358,6 +445,13 @@ def utilitarian_solution(frontier: Frontier, d) -> Solution | None:
     tied = candidates[total >= total.max() - 1e-12]
     t = _argmax(lambda t: nash_product(frontier.utilities(t), d), tied.min(), tied.max())
     return _solution("utilitarian", frontier, t)
+
+
+SOLVERS: dict[str, Callable[[Frontier, np.ndarray], Solution | None]] = {
+    "nash": nash_solution,
+    "kalai_smorodinsky": kalai_smorodinsky_solution,
+    "utilitarian": utilitarian_solution,
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -394,7 +488,10 @@ def rubinstein_not_defined(scenario: Scenario) -> str | None:
     if sorted(agent.ideal[issue] for agent in scenario.agents) != [0.0, 1.0]:
         return "Rubinstein (1982) needs the agents' ideals at opposite ends (0 and 1) of the issue"
     if all(agent.discount == 1.0 for agent in scenario.agents):
-        return "Rubinstein (1982) needs a discount factor below 1: with none, every split is an equilibrium"
+        return (
+            "Rubinstein (1982) needs a discount factor below 1: with none, every split is an"
+            " equilibrium"
+        )
     return None
 
 
@@ -405,7 +502,10 @@ def rubinstein_solution(scenario: Scenario) -> RubinsteinSolution | None:
         return None
     proposer = scenario.agent(scenario.negotiation.first_proposer)
     (responder,) = (agent for agent in scenario.agents if agent is not proposer)
-    share = rubinstein_share(proposer.discount, responder.discount)
+    share = rubinstein_share(
+        _fixed(proposer.discount, scenario.source, f"agents.{proposer.name}.discount"),
+        _fixed(responder.discount, scenario.source, f"agents.{responder.name}.discount"),
+    )
     issue = scenario.issue_names[0]
     value = share if proposer.ideal[issue] == 1.0 else 1.0 - share
     package = np.array([value])
@@ -461,6 +561,13 @@ class TheoryResult:
         found = (self.nash, self.kalai_smorodinsky, self.utilitarian, self.rubinstein)
         return {s.name: s for s in found if s is not None}
 
+    def utility(self, packages) -> np.ndarray:
+        """(U_a, U_b) of packages (R, I) -> (R, 2)."""
+        return self.frontier.utility(packages)
+
+    def gap(self, packages) -> np.ndarray:
+        return self.frontier.gap(packages)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain floats, lists and dicts only (for summary.json)."""
 
@@ -500,8 +607,8 @@ class TheoryResult:
             },
             "ideal_utility": None if self.ideal_utility is None else by_agent(self.ideal_utility),
             "frontier": {
-                "utility": {n: self.frontier_utility[:, j].tolist() for n, j in self._agent_axis},
-                "package": {n: self.frontier_packages[:, i].tolist() for n, i in self._issue_axis},
+                "utility": dict(zip(self.agents, self.frontier_utility.T.tolist(), strict=True)),
+                "package": dict(zip(self.issues, self.frontier_packages.T.tolist(), strict=True)),
             },
             "nash": solution(self.nash),
             "kalai_smorodinsky": solution(self.kalai_smorodinsky),
@@ -509,14 +616,6 @@ class TheoryResult:
             "rubinstein": solution(self.rubinstein),
             "notes": list(self.notes),
         }
-
-    @property
-    def _agent_axis(self):
-        return [(name, j) for j, name in enumerate(self.agents)]
-
-    @property
-    def _issue_axis(self):
-        return [(name, i) for i, name in enumerate(self.issues)]
 
 
 def analyse_scenario(
@@ -530,7 +629,8 @@ def analyse_scenario(
     kind, d = disagreement_point(scenario, disagreement)
     packages, utility = frontier.sample(frontier_points)
     notes = []
-    if rational_levels(frontier, d) is None:
+    levels = rational_levels(frontier, d)
+    if levels is None:
         notes.append(
             "no feasible package gives both agents at least their disagreement utility: "
             "Nash, Kalai-Smorodinsky and utilitarian solutions do not exist"
@@ -550,31 +650,109 @@ def analyse_scenario(
         disagreement_utility=d,
         frontier_packages=packages,
         frontier_utility=utility,
-        ideal_utility=ideal_point(frontier, d),
-        nash=nash_solution(frontier, d),
-        kalai_smorodinsky=kalai_smorodinsky_solution(frontier, d),
-        utilitarian=utilitarian_solution(frontier, d),
+        ideal_utility=ideal_point(frontier, d, levels=levels),
+        nash=nash_solution(frontier, d, levels=levels),
+        kalai_smorodinsky=kalai_smorodinsky_solution(frontier, d, levels=levels),
+        utilitarian=utilitarian_solution(frontier, d, levels=levels),
         rubinstein=rubinstein,
         notes=tuple(notes),
         frontier=frontier,
     )
 
 
-def distance_from(result: TheoryResult, packages) -> dict[str, SolutionDistance]:
+# ---------------------------------------------------------------------------------------------
+# Replications with their own parameters, and distances for the per-replication table
+
+
+@dataclass(frozen=True, eq=False)
+class ReplicationTheory:
+    """Solutions for every replication of a batch whose numbers were drawn per replication:
+    each :class:`Solution` holds packages (R, I) and utilities (R, 2), NaN where it does not
+    exist. Replications that drew the same problem share one entry of ``frontiers``."""
+
+    disagreement_utility: np.ndarray
+    ideal_utility: np.ndarray
+    solutions: dict[str, Solution]
+    frontiers: tuple[Frontier, ...] = field(repr=False)
+    problem: np.ndarray = field(repr=False)  # (R,) index into frontiers
+
+    def _per_problem(self, packages, method: str, width: tuple[int, ...]) -> np.ndarray:
+        packages = np.atleast_2d(np.asarray(packages, dtype=float))
+        out = np.full((len(packages), *width), np.nan)
+        for k, frontier in enumerate(self.frontiers):
+            rows = self.problem == k
+            out[rows] = getattr(frontier, method)(packages[rows])
+        return out
+
+    def utility(self, packages) -> np.ndarray:
+        """(U_a, U_b) of each replication's package under its own preferences -> (R, 2)."""
+        return self._per_problem(packages, "utility", (2,))
+
+    def gap(self, packages) -> np.ndarray:
+        return self._per_problem(packages, "gap", ())
+
+
+def analyse_replications(
+    a: Preferences, b: Preferences, box: RedLines, d: np.ndarray
+) -> ReplicationTheory:
+    """Nash, Kalai-Smorodinsky and utilitarian solutions per replication, for preferences with R
+    rows (e.g. the model's drawn ``agent.preferences``), the scenario's :func:`feasible_box` and
+    disagreement points ``d`` (R, 2) (see :func:`disagreement_utility`). Each distinct problem
+    is solved once, so a scenario without uncertain numbers costs one solution."""
+    d = np.broadcast_to(np.asarray(d, dtype=float), (len(a.ideal), 2))
+    rows = np.column_stack(
+        [a.ideal, a.salience, np.broadcast_to(a.risk, len(a.ideal))]
+        + [b.ideal, b.salience, np.broadcast_to(b.risk, len(a.ideal)), d]
+    )
+    distinct, first, problem = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+    problem = problem.reshape(-1)
+    n, n_issues = len(problem), a.ideal.shape[1]
+    packages = {name: np.full((n, n_issues), np.nan) for name in SOLVERS}
+    utilities = {name: np.full((n, 2), np.nan) for name in SOLVERS}
+    ideal = np.full((n, 2), np.nan)
+    frontiers = []
+    for k, r in enumerate(first):
+        pick = slice(r, r + 1)
+        one_a = Preferences(a.ideal[pick], a.salience[pick], a.shape, a.risk[pick])
+        one_b = Preferences(b.ideal[pick], b.salience[pick], b.shape, b.risk[pick])
+        frontier = Frontier(one_a, one_b, box)
+        frontiers.append(frontier)
+        mine = problem == k
+        levels = rational_levels(frontier, d[r])
+        found = ideal_point(frontier, d[r], levels=levels)
+        if found is not None:
+            ideal[mine] = found
+        for name, solver in SOLVERS.items():
+            solution = solver(frontier, d[r], levels=levels)
+            if solution is not None:
+                packages[name][mine] = solution.package
+                utilities[name][mine] = solution.utility
+    return ReplicationTheory(
+        disagreement_utility=d.copy(),
+        ideal_utility=ideal,
+        solutions={name: Solution(name, packages[name], utilities[name]) for name in SOLVERS},
+        frontiers=tuple(frontiers),
+        problem=problem,
+    )
+
+
+def distance_from(
+    theory: TheoryResult | ReplicationTheory, packages
+) -> dict[str, SolutionDistance]:
     """Per replication, how far agreed packages (R, I) lie from each solution, in utility space
-    and in issue space. Rows of NaN (no agreement) give NaN."""
+    (U_a, U_b) and in issue space. Rows of NaN (no agreement) give NaN."""
     packages = np.atleast_2d(np.asarray(packages, dtype=float))
-    utility = result.frontier.utility(packages)
+    utility = theory.utility(packages)
     return {
         name: SolutionDistance(
             utility=np.linalg.norm(utility - s.utility, axis=-1),
             issues=np.linalg.norm(packages - s.package, axis=-1),
         )
-        for name, s in result.solutions.items()
+        for name, s in theory.solutions.items()
     }
 
 
-def frontier_gap(result: TheoryResult, packages) -> np.ndarray:
+def frontier_gap(theory: TheoryResult | ReplicationTheory, packages) -> np.ndarray:
     """Per replication, ``U_b`` on the frontier at the package's ``U_a`` minus ``U_b`` of the
     package: 0 for an efficient agreement, and never less than its distance to the frontier."""
-    return result.frontier.gap(packages)
+    return theory.gap(packages)

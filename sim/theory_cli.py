@@ -14,7 +14,13 @@ from pathlib import Path
 import sim
 from sim.errors import ScenarioError, suggest
 from sim.scenario import Scenario, load_scenario
-from sim.theory import DISAGREEMENT_MEANING, DISAGREEMENT_POINTS, TheoryResult, analyse_scenario
+from sim.theory import (
+    DISAGREEMENT_MEANING,
+    DISAGREEMENT_POINTS,
+    TheoryResult,
+    analyse_scenario,
+    with_medians,
+)
 
 SHIPPED_SCENARIOS = Path(sim.__file__).resolve().parents[1] / "scenarios"
 EXIT_BAD_INPUT = 2
@@ -67,8 +73,11 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return [line(header), line(["-" * w for w in widths]), *(line(row) for row in rows)]
 
 
-def render(scenario: Scenario, result: TheoryResult) -> str:
-    """The readable report: issue values, utilities, Rubinstein's split and notes."""
+def render(scenario: Scenario, result: TheoryResult, at_median: Sequence[str] = ()) -> str:
+    """The readable report: issue values, utilities, Rubinstein's split and notes.
+
+    ``at_median``: fields drawn per replication in the simulation, shown at their medians.
+    """
     solutions = result.solutions
     titles = {
         "nash": "Nash",
@@ -142,8 +151,14 @@ def render(scenario: Scenario, result: TheoryResult) -> str:
             f"{_number(rubinstein.proposer_share)}, {rubinstein.responder} gets "
             f"{_number(rubinstein.responder_share)}",
         ]
-    if result.notes:
-        out += ["", *(f"Note: {note}" for note in result.notes)]
+    notes = list(result.notes)
+    if at_median:
+        notes.append(
+            "uncertain numbers (drawn per replication when simulating) are set to their "
+            f"medians: {', '.join(at_median)}"
+        )
+    if notes:
+        out += ["", *(f"Note: {note}" for note in notes)]
     return "\n".join(out)
 
 
@@ -151,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     try:
         path = scenario_path(args.scenario)
-        scenario = load_scenario(path)
+        scenario, at_median = with_medians(load_scenario(path))
         result = analyse_scenario(scenario, args.disagreement)
     except (ScenarioError, LookupError) as exc:
         print(
@@ -159,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             file=sys.stderr,
         )
         sys.exit(EXIT_BAD_INPUT)
-    print(render(scenario, result))
+    print(render(scenario, result, at_median))
 
 
 if __name__ == "__main__":
