@@ -3,26 +3,32 @@
 Scenario files are not Hydra config files: they are read as plain data (``sim.scenario``) and
 registered in Hydra's ConfigStore under the group ``scenario``, so ``scenario=<name>`` picks a
 shipped scenario, ``scenario=path/to/file.yaml`` a file anywhere, and ``scenario.<field>=value``
-overrides any field.
+overrides any field. Launchers compose each job's config in their own worker processes, so the
+registration also runs when this module is imported there; files named on the command line reach
+the workers through the ``NEGSIM_SCENARIO_FILES`` environment variable.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import hydra
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from sim.errors import ScenarioError, suggest
-from sim.outputs import RunFolderExists, discard_unstarted
+from sim.outputs import SUMMARY, RunFolderExists, discard_unstarted
+from sim.rng import fresh_seed
 from sim.scenario import INVALID_MARKER, read_scenario_file, validate
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 CONF_DIR = PACKAGE_ROOT / "conf"
 SHIPPED_SCENARIOS = PACKAGE_ROOT / "scenarios"
+FILES_VARIABLE = "NEGSIM_SCENARIO_FILES"
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 
@@ -47,15 +53,23 @@ def _register(name: str, path: Path) -> None:
     _sources[name] = source
 
 
-def register_scenarios(args: list[str]) -> list[str]:
-    """Register shipped scenarios (and ./scenarios) and any ``scenario=<file.yaml>`` arguments.
-
-    Returns the arguments with file paths replaced by the names they were registered under.
-    """
+def register_known_scenarios() -> None:
+    """Shipped scenarios, ./scenarios, and files passed on from the launching process."""
     for folder in dict.fromkeys((SHIPPED_SCENARIOS, Path.cwd() / "scenarios")):
         for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else ():
             _register(path.stem, path)
-    rewritten = []
+    for entry in filter(None, os.environ.get(FILES_VARIABLE, "").split(os.pathsep)):
+        name, _, path = entry.partition("=")
+        _register(name, Path(path))
+
+
+def register_scenarios(args: list[str]) -> list[str]:
+    """Register every known scenario and any ``scenario=<file.yaml>`` arguments.
+
+    Returns the arguments with file paths replaced by the names they were registered under.
+    """
+    register_known_scenarios()
+    rewritten, files = [], []
     for arg in args:
         key, sep, value = arg.partition("=")
         if sep and key.lstrip("~+") == "scenario" and value.endswith((".yaml", ".yml")):
@@ -66,6 +80,7 @@ def register_scenarios(args: list[str]) -> list[str]:
                     print(f"negsim: error: {item}: scenario file not found", file=sys.stderr)
                     sys.exit(EXIT_BAD_INPUT)
                 _register(path.stem, path)
+                files.append(f"{path.stem}={path.resolve()}")
                 names.append(path.stem)
             arg = f"{key}={','.join(names)}"
         elif sep and key == "scenario":
@@ -78,7 +93,18 @@ def register_scenarios(args: list[str]) -> list[str]:
                     )
                     sys.exit(EXIT_BAD_INPUT)
         rewritten.append(arg)
+    if files:
+        os.environ[FILES_VARIABLE] = os.pathsep.join(files)
     return rewritten
+
+
+def with_sweep_seed(args: list[str]) -> list[str]:
+    """A multirun without a seed gets one fresh seed shared by every job (common random numbers),
+    so each job's numbers equal that job run alone with the same seed."""
+    multirun = any(arg in ("-m", "--multirun") for arg in args)
+    if multirun and not any(arg.partition("=")[0] == "seed" for arg in args):
+        return [*args, f"seed={fresh_seed()}"]
+    return args
 
 
 def _fresh_dir(path: str) -> str:
@@ -95,13 +121,6 @@ def register_resolvers() -> None:
         OmegaConf.register_new_resolver("negsim_fresh_dir", _fresh_dir, use_cache=True)
 
 
-def _bad_input(exc: Exception, run_dir: Path | None) -> None:
-    print(f"negsim: error: {exc}", file=sys.stderr)
-    if run_dir is not None:
-        discard_unstarted(run_dir, log_name=f"{HydraConfig.get().job.name}.log")
-    sys.exit(EXIT_BAD_INPUT)
-
-
 @hydra.main(version_base=None, config_path=str(CONF_DIR), config_name="config")
 def _hydra_main(cfg: DictConfig) -> None:
     from sim.run import RunInterrupted, console_summary, run
@@ -109,6 +128,12 @@ def _hydra_main(cfg: DictConfig) -> None:
 
     hydra_cfg = HydraConfig.get()
     run_dir = Path(hydra_cfg.runtime.output_dir)
+    in_sweep = hydra_cfg.mode == RunMode.MULTIRUN
+    if in_sweep and (run_dir / SUMMARY).is_file():
+        print(
+            f"negsim: job {hydra_cfg.job.num} is already complete in {_display(run_dir)}; skipping"
+        )
+        return
     choice = hydra_cfg.runtime.choices.get("scenario")
     source = _sources.get(choice, f"scenario '{choice}'")
     try:
@@ -119,7 +144,14 @@ def _hydra_main(cfg: DictConfig) -> None:
             scenario, settings, run_dir, config=config, overrides=list(hydra_cfg.overrides.task)
         )
     except (ScenarioError, RunFolderExists) as exc:
-        _bad_input(exc, run_dir if isinstance(exc, ScenarioError) else None)
+        print(f"negsim: error: {exc}", file=sys.stderr)
+        if in_sweep:  # the other jobs go on; the sweep's end reports this one as unfinished
+            run_dir.mkdir(parents=True, exist_ok=True)
+            (run_dir / "FAILED").write_text(f"{exc}\n")
+            return
+        if isinstance(exc, ScenarioError):
+            discard_unstarted(run_dir, log_name=f"{hydra_cfg.job.name}.log")
+        sys.exit(EXIT_BAD_INPUT)
     except RunInterrupted as exc:
         print(f"negsim: {exc}", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
@@ -128,5 +160,10 @@ def _hydra_main(cfg: DictConfig) -> None:
 
 def main() -> None:
     register_resolvers()
-    sys.argv = [sys.argv[0], *register_scenarios(sys.argv[1:])]
+    sys.argv = [sys.argv[0], *with_sweep_seed(register_scenarios(sys.argv[1:]))]
     _hydra_main()
+
+
+# Launcher workers import this module to find the task function: register there too.
+register_resolvers()
+register_known_scenarios()

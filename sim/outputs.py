@@ -72,6 +72,7 @@ class RunFolder:
                 f"{self.path} already holds a finished run; choose another folder"
             )
         self.path.mkdir(parents=True, exist_ok=True)
+        (self.path / "FAILED").unlink(missing_ok=True)  # left by an earlier attempt in a sweep
         (self.path / INCOMPLETE).write_text(
             "This run has not finished (or was interrupted); its files are not results.\n"
         )
