@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from sim.errors import ScenarioError
-from sim.montecarlo import MonteCarloResult
+from sim.montecarlo import SAMPLE_ROWS, MonteCarloResult
 from sim.outputs import SUMMARY, ParquetStream, RunFolder, RunFolderExists
 from sim.rng import BLOCK_SIZE
 from sim.run import finish_run, metadata_record
@@ -100,6 +100,9 @@ def merge(shard_folders: list[Path], out: Path) -> dict:
         moments,
         pd.read_parquet(head / "trajectories.parquet"),
         pd.read_parquet(head / "sessions.parquet"),
+        sample=next(
+            pq.ParquetFile(head / "replications.parquet").iter_batches(batch_size=SAMPLE_ROWS)
+        ).to_pandas(),
     )
     return finish_run(
         folder,

@@ -96,6 +96,9 @@ class NegotiationModel(Model):
         self.conflicts = np.zeros(n, dtype=int)
         self.widest_gap = np.zeros((n, n_issues), dtype=int)
         self.trace = Trace(self, min(trace, n))
+        # The first session's bargaining problem and outcome, for comparison with theory.
+        self.first_floor = np.full((n, 2), np.nan)
+        self.first_agreement = np.full((n, n_issues), np.nan)
 
     def draw(self, value: Value) -> np.ndarray:
         """(R,) values of a scenario number: constant, or drawn per replication."""
@@ -214,6 +217,8 @@ class NegotiationModel(Model):
         self.conflict[:] = False
         for agent in self.state_agents:
             agent.start_session(self.status_quo, self.fall_back_on_status_quo)
+        if self.session == 0:
+            self.first_floor = np.column_stack([agent.floor for agent in self.state_agents])
         self.events.start_session(self)
 
     def _end_session(self) -> None:
@@ -257,6 +262,8 @@ class NegotiationModel(Model):
             victim.trust = np.where(lost > 0, trust, recovered)
 
         any_agreed = agreed.any(axis=1)
+        if self.session == 0:
+            self.first_agreement = np.where(any_agreed[:, None], value, np.nan)
         first_round = np.where(agreed, self.agreed_round, self.rounds).min(axis=1)
         elapsed = self.session * self.rounds + first_round + 1
         self.rounds_to_agreement = np.where(

@@ -19,10 +19,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.comparison import theory_columns
 from sim.model import NegotiationModel
 from sim.rng import BLOCK_SIZE
 from sim.scenario import Scenario
 from sim.stats import TableMoments
+
+SAMPLE_ROWS = 5000
 
 
 @dataclass
@@ -34,6 +37,7 @@ class MonteCarloResult:
     sessions: pd.DataFrame  # session outcomes of the traced replications
     target_reached: bool | None = None
     first: int = 0  # index of the first replication (a shard's start)
+    sample: pd.DataFrame | None = None  # the first rows of the table, for figures
 
 
 def headline_columns(scenario: Scenario) -> list[str]:
@@ -51,7 +55,8 @@ def shard_range(replications: int, shard: int, shards: int) -> tuple[int, int]:
 def run_batch(scenario, seed, start, n, protocol, trace):
     """One batch (in this or a worker process): its table's columns and its trace."""
     model = NegotiationModel(scenario, n, seed, start=start, protocol=protocol, trace=trace).run()
-    return model.outcomes(), model.trace.offers_frame(), model.trace.sessions_frame()
+    columns = model.outcomes() | theory_columns(model)
+    return columns, model.trace.offers_frame(), model.trace.sessions_frame()
 
 
 def _batches(start: int, stop: int, batch: int) -> Iterator[tuple[int, int]]:
@@ -115,6 +120,7 @@ def simulate(
     stop = replications if stop is None else stop
     moments = TableMoments()
     offers = sessions = pd.DataFrame()
+    sample = None
     headline = headline_columns(scenario)
     done, reached = start, None
     batches = _batches(start, stop, batch_blocks * BLOCK_SIZE)
@@ -122,8 +128,9 @@ def simulate(
         scenario, seed, protocol, trace, batches, max(1, workers)
     ):
         table = pd.DataFrame(columns)
-        if table["rep"].iloc[0] == 0:
+        if table["rep"].iloc[0] == start:
             offers, sessions = batch_offers, batch_sessions
+            sample = table.iloc[:SAMPLE_ROWS].copy()
         keep = len(table)
         for lo in range(0, len(table), BLOCK_SIZE):
             moments.add(table.iloc[lo : lo + BLOCK_SIZE])
@@ -140,7 +147,7 @@ def simulate(
             break
     if target_se is not None and reached is None:
         reached = False
-    return MonteCarloResult(done - start, seed, moments, offers, sessions, reached, start)
+    return MonteCarloResult(done - start, seed, moments, offers, sessions, reached, start, sample)
 
 
 def _below(moments: TableMoments, columns: list[str], target: float) -> bool:

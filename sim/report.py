@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sim.comparison import theory_lines
 from sim.scenario import Scenario
 
 
@@ -211,7 +212,8 @@ def write_report(scenario: Scenario, summary: dict, sessions: pd.DataFrame, wall
         "",
     ]
     lines += _stall_lines(scenario, summary)
-    lines += ["", *_one_run(scenario, sessions)]
+    lines += ["", *theory_lines(scenario, summary)]
+    lines += _one_run(scenario, sessions)
     lines += [
         "## How to read this",
         "",

@@ -16,6 +16,7 @@ from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from sim import figures
+from sim.comparison import utility_space_figure
 from sim.montecarlo import MonteCarloResult, simulate
 from sim.outputs import ParquetStream, RunFolder
 from sim.report import write_report
@@ -170,6 +171,9 @@ def finish_run(
             scenario, result.offers, result.sessions, folder.file("figures/offers.png")
         )
         figures.outcome_figure(scenario, summary, folder.file("figures/outcomes.png"))
+        utility_space_figure(
+            scenario, summary, result.sample, folder.file("figures/utility_space.png")
+        )
     folder.write_text("report.md", write_report(scenario, summary, result.sessions, simulated))
     summary["wall_time_s"]["total"] = perf_counter() - started
     folder.finish(summary)

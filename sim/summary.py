@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sim.comparison import theory_summary
 from sim.montecarlo import MonteCarloResult
 from sim.scenario import Scenario
 
@@ -51,6 +52,7 @@ def summarise(scenario: Scenario, result: MonteCarloResult, protocol: str) -> di
             "max_per_replication": int(m.maximum("red_line_violations")),
         },
         "broken_commitments": m.estimate("broken_commitments"),
+        "theory": theory_summary(scenario, m),
         "stalls": {
             "stalled_sessions": int(stalled),
             "blocked_by_red_line": int(m.total("red_line_blocks")),

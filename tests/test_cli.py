@@ -59,7 +59,11 @@ def test_default_run_lands_in_results_scenario_timestamp(finished_run):
     assert {"summary.json", "report.md", "run.json", "config.yaml", "replications.parquet"} <= names
     assert {"trajectories.parquet", "sessions.parquet", "figures"} <= names
     assert "INCOMPLETE" not in names
-    assert {p.name for p in (run_dir / "figures").iterdir()} == {"offers.png", "outcomes.png"}
+    assert {p.name for p in (run_dir / "figures").iterdir()} == {
+        "offers.png",
+        "outcomes.png",
+        "utility_space.png",
+    }
 
 
 def test_outputs_describe_the_run(finished_run):
@@ -74,11 +78,18 @@ def test_outputs_describe_the_run(finished_run):
     assert summary["red_line_violations"] == {"total": 0, "max_per_replication": 0}
     share = summary["issues"]["share"]["final_value"]
     assert share["estimate"] == pytest.approx(0.5)  # symmetric linear time-dependent agents
+    theory = summary["theory"]
+    assert theory["nash"]["package"]["share"] == pytest.approx(0.5, abs=1e-6)  # Nash (1950)
+    assert theory["rubinstein"]["share"]["a"] == pytest.approx((1 - 0.8) / (1 - 0.9 * 0.8))
+    assert theory["simulated"]["distance_from_nash"]["estimate"] == pytest.approx(0.0, abs=1e-6)
+    assert theory["simulated"]["frontier_gap"]["estimate"] == pytest.approx(0.0, abs=1e-9)
     table = pd.read_parquet(run_dir / "replications.parquet")
     assert len(table) == 300 and table["rep"].tolist() == list(range(300))
     trace = pd.read_parquet(run_dir / "trajectories.parquet")
     assert set(trace["agent"]) == {"a", "b"} and trace["rep"].max() == 19
-    assert "Red lines crossed by any agreement: **0**" in (run_dir / "report.md").read_text()
+    report = (run_dir / "report.md").read_text()
+    assert "Red lines crossed by any agreement: **0**" in report
+    assert "Nash (1950) bargaining solution" in report and "Rubinstein (1982)" in report
     assert "wall time" in done.stdout and "agreement rate" in done.stdout
 
 
