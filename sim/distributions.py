@@ -225,3 +225,17 @@ class Choice(Distribution):
 DISTRIBUTIONS: dict[str, type[Distribution]] = {
     cls.name: cls for cls in (Uniform, Normal, TruncatedNormal, Beta, LogNormal, Triangular, Choice)
 }
+
+
+@dataclass(frozen=True, eq=False)
+class PerReplication:
+    """Given values, one per replication of the whole run (replication k takes ``values[k]``).
+
+    Not a scenario-file distribution: sensitivity analysis uses it to put a sample of parameter
+    points into one vectorised run.
+    """
+
+    values: np.ndarray
+
+    def take(self, start: int, n: int) -> np.ndarray:
+        return np.asarray(self.values[start : start + n], dtype=float)

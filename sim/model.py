@@ -12,7 +12,7 @@ import numpy as np
 
 from sim._mesa import Model, release_model
 from sim.agents import StateAgent
-from sim.distributions import Distribution
+from sim.distributions import Distribution, PerReplication
 from sim.events import Events
 from sim.preferences import Preferences, issue_utility
 from sim.protocols import PROTOCOLS
@@ -104,6 +104,8 @@ class NegotiationModel(Model):
         """(R,) values of a scenario number: constant, or drawn per replication."""
         if isinstance(value, Distribution):
             return self.streams.draw(value.sample).astype(float)
+        if isinstance(value, PerReplication):
+            return value.take(self.start, self.n)
         return np.full(self.n, float(value))
 
     def _make_agent(self, spec) -> StateAgent:

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from sim.distributions import DISTRIBUTIONS, Distribution
+from sim.distributions import DISTRIBUTIONS, Distribution, PerReplication
 from sim.errors import ScenarioError, suggest
 from sim.preferences import SHAPES
 from sim.protocols import PROTOCOLS
@@ -25,8 +25,9 @@ ALL_PARTIES = "all"
 INVALID_MARKER = "__negsim_invalid__"
 
 
-# A number in a scenario: fixed, or drawn per replication.
-Value = float | Distribution
+# A number in a scenario: fixed, or drawn per replication (or, programmatically, given per
+# replication).
+Value = float | Distribution | PerReplication
 
 
 @dataclass(frozen=True)
