@@ -44,6 +44,11 @@ class StateAgent(Agent):
         self.last_offer: np.ndarray | None = None
         self.previous_offer: np.ndarray | None = None
         self.last_offer_round = -1
+        # Set by pressures each round: concessions scale, reservation shifts.
+        self.concession_scale = np.ones_like(self.floor)
+        self.reservation_shift = np.zeros_like(self.floor)
+        # Set by a misread signal: (issue, value, rows) to ask for in this round's offer.
+        self.probe: tuple[int, float, np.ndarray] | None = None
         self._offer_plan_key: tuple[int, int] | None = None
         self._offer_plan: offers.OfferPlan | None = None
 
@@ -61,22 +66,25 @@ class StateAgent(Agent):
     def refresh_floor(self) -> None:
         """The session's floor: the reservation utility, raised to the status quo's utility
         when failing to agree leaves the status quo in place."""
-        self.floor = np.array(self.reservation, dtype=float)
+        self.floor = np.clip(self.reservation + self.reservation_shift, 0.0, 1.0)
         if getattr(self, "_status_quo_utility", None) is not None:
             self.floor = np.maximum(self.floor, self._status_quo_utility)
 
     def update_aspiration(self, view: View) -> np.ndarray:
         """Ask the strategy, then let low trust in the opponent slow the concession.
 
-        Effective aspiration = 1 - (1 - strategy's aspiration) * trust, never below the floor.
+        Effective aspiration = 1 - (1 - strategy's aspiration) * trust * pressure scale, never
+        below the floor (pressures scale concessions; see ``sim.dynamics``).
         """
         wanted = self.strategy.aspiration(view)
-        self.aspiration = np.clip(1.0 - (1.0 - wanted) * self.trust, self.floor, 1.0)
+        conceded = (1.0 - wanted) * self.trust * self.concession_scale
+        self.aspiration = np.clip(1.0 - conceded, self.floor, 1.0)
         return self.aspiration
 
     def lowest_aspiration(self) -> np.ndarray:
         """How far this agent can concede in this session, given its trust in the opponent."""
-        return np.maximum(1.0 - (1.0 - self.floor) * self.trust, self.floor)
+        reach = np.minimum(self.trust * self.concession_scale, 1.0)
+        return np.maximum(1.0 - (1.0 - self.floor) * reach, self.floor)
 
     def _plan(self, opponent: Preferences) -> offers.OfferPlan:
         """The offer plan toward ``opponent``, rebuilt only when either side's preferences change
@@ -96,6 +104,10 @@ class StateAgent(Agent):
             raw = offers.issue_offers(
                 self.preferences, opponent, self.aspiration, lines.low, lines.high
             )
+        if self.probe is not None:  # a deliberate test of the other side's core interest
+            issue, value, rows = self.probe
+            raw = raw.copy()
+            raw[rows, issue] = value
         offer = self.red_lines.clip(raw)
         self.previous_offer, self.last_offer = self.last_offer, offer
         self.last_offer_round = round_

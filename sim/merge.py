@@ -94,12 +94,20 @@ def merge(shard_folders: list[Path], out: Path) -> dict:
         raise
     stream.close()
     head = first["folder"]
+    rounds: dict = {}
+    for record in shards:
+        table = pd.read_parquet(record["folder"] / "rounds.parquet")
+        for name, group in table.groupby("metric"):
+            group = group.sort_values("step")
+            sums = group[["sum", "sum_sq", "n"]].to_numpy(dtype=float).T
+            rounds[name] = rounds.get(name, 0) + sums
     result = MonteCarloResult(
         total,
         first["seed"],
         moments,
         pd.read_parquet(head / "trajectories.parquet"),
         pd.read_parquet(head / "sessions.parquet"),
+        rounds=rounds,
         sample=next(
             pq.ParquetFile(head / "replications.parquet").iter_batches(batch_size=SAMPLE_ROWS)
         ).to_pandas(),

@@ -13,6 +13,7 @@ import numpy as np
 from sim._mesa import Model, release_model
 from sim.agents import StateAgent
 from sim.distributions import Distribution, PerReplication
+from sim.dynamics import Misread, Pressures, cooperation_index
 from sim.events import Events
 from sim.preferences import Preferences, issue_utility
 from sim.protocols import PROTOCOLS
@@ -39,6 +40,7 @@ class NegotiationModel(Model):
         start: int = 0,
         protocol: str | None = None,
         trace: int = 0,
+        pressure_effects: bool = True,
     ):
         self.seed = fresh_seed() if seed is None else int(seed)
         super().__init__(seed=self.seed)
@@ -69,6 +71,15 @@ class NegotiationModel(Model):
             self.draw(trust.recovery),
         )
         self.events = Events(self, scenario.events)
+        self.pressures = Pressures(self, scenario.pressures, effects=pressure_effects)
+        self.misread = Misread(self, scenario.misread) if scenario.misread else None
+        # Cooperation index of each agent, now and for every round of the run (see sim.dynamics).
+        self.cooperation = {agent.name: np.full(n, np.nan) for agent in self.state_agents}
+        self.cooperation_path = {
+            agent.name: np.full((n, self.sessions * self.rounds), np.nan, dtype=np.float32)
+            for agent in self.state_agents
+        }
+        self.walked_out = np.zeros(n, dtype=bool)
         first = scenario.agent_names.index(negotiation.first_proposer)
         self.agents_in_order = (self.state_agents[first], self.state_agents[1 - first])
         self._implementer = np.array(
@@ -200,7 +211,13 @@ class NegotiationModel(Model):
         if self.round == 0:
             self._start_session()
         self.events.begin_round(self)
+        self.pressures.begin_round(self)
+        if self.misread is not None:
+            self.misread.before_round(self)
         self.protocol.play_round(self)
+        self._update_cooperation()
+        if self.misread is not None:
+            self.misread.after_round(self)
         self.events.end_round()
         self.round += 1
         if self.round >= self.rounds or not self.open.any():
@@ -217,14 +234,44 @@ class NegotiationModel(Model):
         self.agreed_value[:] = np.nan
         self.agreed_round[:] = -1
         self.conflict[:] = False
+        self.walked_out[:] = False
         for agent in self.state_agents:
             agent.start_session(self.status_quo, self.fall_back_on_status_quo)
         if self.session == 0:
             self.first_floor = np.column_stack([agent.floor for agent in self.state_agents])
         self.events.start_session(self)
+        self.pressures.start_session(self)
+
+    @property
+    def belief(self) -> np.ndarray | None:
+        """The misread observer's belief that the target's softening is genuine (or None)."""
+        return None if self.misread is None else self.misread.belief
+
+    @property
+    def pressure(self) -> dict[str, np.ndarray]:
+        return self.pressures.level
+
+    def _update_cooperation(self) -> None:
+        """Each agent's standing position (agreed values, else its latest offer, else the status
+        quo) scored by the cooperation index, for this round of the run."""
+        column = self.session * self.rounds + self.round
+        for agent in self.state_agents:
+            latest = self.status_quo if agent.last_offer is None else agent.last_offer
+            position = np.where(self.agreed, self.agreed_value, latest)
+            self.cooperation[agent.name] = cooperation_index(agent, self.opponent(agent), position)
+            self.cooperation_path[agent.name][:, column] = self.cooperation[agent.name]
 
     def _end_session(self) -> None:
         self.events.skip_rounds(self.session, self.round, self.rounds)
+        self.pressures.skip_rounds(self.session, self.round, self.rounds)
+        first_skipped = self.session * self.rounds + self.round
+        last = (self.session + 1) * self.rounds
+        for agent in self.state_agents:  # skipped rounds keep the settled positions
+            self.cooperation_path[agent.name][:, first_skipped:last] = self.cooperation[agent.name][
+                :, None
+            ]
+        if self.misread is not None:
+            self.misread.observe(self, rounds=self.rounds - self.round)
         self._diagnose_stalls()
         agreed = self.agreed
         sq = self.status_quo
@@ -334,6 +381,22 @@ class NegotiationModel(Model):
             "exhausted_sessions": self.exhausted,
             "conflicts": self.conflicts,
         }
+        initial = self.initial_status_quo
+        for agent in self.state_agents:
+            core = (agent.red_lines.low > 0) | (agent.red_lines.high < 1)
+            moved = np.abs(self.status_quo - initial)[:, np.broadcast_to(core, (len(self.issues),))]
+            columns[f"core_movement_{agent.name}"] = (
+                moved.max(axis=1) if moved.shape[1] else np.zeros(self.n)
+            )
+            columns[f"cooperation_{agent.name}"] = self.cooperation_path[agent.name].mean(
+                axis=1, dtype=float
+            )
+        for name, level in self.pressure.items():
+            columns[f"pressure_{name}"] = level
+        if self.misread is not None:
+            columns["misread"] = self.misread.crossed
+            columns["walkouts"] = self.misread.walkouts
+            columns["belief"] = self.misread.belief
         for e, event in enumerate(self.scenario.events):
             columns[f"event_{event.name}"] = self.events.fired[:, e]
         for i, issue in enumerate(self.issues):

@@ -38,6 +38,7 @@ class MonteCarloResult:
     target_reached: bool | None = None
     first: int = 0  # index of the first replication (a shard's start)
     sample: pd.DataFrame | None = None  # the first rows of the table, for figures
+    rounds: dict[str, np.ndarray] | None = None  # per-round (sum, sumsq, n) of cooperation paths
 
 
 def headline_columns(scenario: Scenario) -> list[str]:
@@ -52,11 +53,50 @@ def shard_range(replications: int, shard: int, shards: int) -> tuple[int, int]:
     return min(first * BLOCK_SIZE, replications), min(last * BLOCK_SIZE, replications)
 
 
+# Outcomes compared with the run without pressures (same seed, same draws) when there are any.
+COUNTERFACTUAL = (
+    "agreement",
+    "sessions_agreed",
+    "misread",
+    "walkouts",
+    "utility_",
+    "cooperation_",
+    "value_",
+)
+
+
+def round_sums(paths: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per round of the run: (sum, sum of squares, count) of each per-replication path."""
+    return {
+        name: np.stack(
+            [np.nansum(p, axis=0), np.nansum(p * p, axis=0), np.sum(~np.isnan(p), axis=0)]
+        ).astype(float)
+        for name, p in paths.items()
+    }
+
+
 def run_batch(scenario, seed, start, n, protocol, trace):
-    """One batch (in this or a worker process): its table's columns and its trace."""
+    """One batch (in this or a worker process): its table's columns, its trace, and per-round
+    sums of the cooperation paths."""
     model = NegotiationModel(scenario, n, seed, start=start, protocol=protocol, trace=trace).run()
     columns = model.outcomes() | theory_columns(model)
-    return columns, model.trace.offers_frame(), model.trace.sessions_frame()
+    paths = {
+        f"cooperation_{name}": path.astype(float) for name, path in model.cooperation_path.items()
+    }
+    if scenario.pressures:
+        without = NegotiationModel(
+            scenario, n, seed, start=start, protocol=protocol, pressure_effects=False
+        ).run()
+        for key, value in without.outcomes().items():
+            if key.startswith(COUNTERFACTUAL) and key in columns:
+                columns[f"counterfactual_{key}"] = value
+                columns[f"effect_{key}"] = np.asarray(columns[key], dtype=float) - np.asarray(
+                    value, dtype=float
+                )
+        for name, path in without.cooperation_path.items():
+            paths[f"counterfactual_cooperation_{name}"] = path.astype(float)
+            paths[f"effect_cooperation_{name}"] = paths[f"cooperation_{name}"] - path
+    return columns, model.trace.offers_frame(), model.trace.sessions_frame(), round_sums(paths)
 
 
 def _batches(start: int, stop: int, batch: int) -> Iterator[tuple[int, int]]:
@@ -124,7 +164,8 @@ def simulate(
     headline = headline_columns(scenario)
     done, reached = start, None
     batches = _batches(start, stop, batch_blocks * BLOCK_SIZE)
-    for columns, batch_offers, batch_sessions in _in_order(
+    rounds: dict[str, np.ndarray] = {}
+    for columns, batch_offers, batch_sessions, batch_rounds in _in_order(
         scenario, seed, protocol, trace, batches, max(1, workers)
     ):
         table = pd.DataFrame(columns)
@@ -138,6 +179,12 @@ def simulate(
                 keep, reached = lo + min(BLOCK_SIZE, len(table) - lo), True
                 break
         table = table.iloc[:keep]
+        if keep < len(columns["rep"]):  # target_se stopped inside this batch: recount its rounds
+            batch_rounds = _rounds_of_first(
+                scenario, seed, protocol, int(table["rep"].iloc[0]), keep
+            )
+        for name, sums in batch_rounds.items():
+            rounds[name] = rounds.get(name, 0) + sums
         if on_batch is not None:
             on_batch(table)
         done += keep
@@ -147,7 +194,13 @@ def simulate(
             break
     if target_se is not None and reached is None:
         reached = False
-    return MonteCarloResult(done - start, seed, moments, offers, sessions, reached, start, sample)
+    return MonteCarloResult(
+        done - start, seed, moments, offers, sessions, reached, start, sample, rounds
+    )
+
+
+def _rounds_of_first(scenario, seed, protocol, start, n) -> dict[str, np.ndarray]:
+    return run_batch(scenario, seed, start, n, protocol, 0)[3]
 
 
 def _below(moments: TableMoments, columns: list[str], target: float) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from sim.comparison import theory_lines
+from sim.pause import pause_lines
 from sim.scenario import Scenario
 
 
@@ -202,6 +203,9 @@ def write_report(scenario: Scenario, summary: dict, sessions: pd.DataFrame, wall
         )
     )
     lines += _event_lines(scenario, summary)
+    pause = pause_lines(scenario, summary)
+    if pause:
+        lines += ["", *pause]
     lines += [
         "",
         "## Who got what",

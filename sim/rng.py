@@ -48,6 +48,13 @@ class BlockStreams:
             [gen.random((BLOCK_SIZE, *tail))[lo:hi] for gen, lo, hi in self._slices], axis=0
         )
 
+    def normal(self, *tail: int) -> np.ndarray:
+        """Standard normal draws of shape (size, *tail)."""
+        return np.concatenate(
+            [gen.standard_normal((BLOCK_SIZE, *tail))[lo:hi] for gen, lo, hi in self._slices],
+            axis=0,
+        )
+
     def draw(self, sampler) -> np.ndarray:
         """Apply ``sampler(generator, BLOCK_SIZE)`` per block and keep this range's rows."""
         return np.concatenate(

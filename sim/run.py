@@ -19,6 +19,7 @@ from sim import figures
 from sim.comparison import utility_space_figure
 from sim.montecarlo import MonteCarloResult, simulate
 from sim.outputs import ParquetStream, RunFolder
+from sim.pause import cooperation_figure, rounds_table
 from sim.report import write_report
 from sim.rng import fresh_seed
 from sim.scenario import Scenario
@@ -162,6 +163,8 @@ def finish_run(
     simulated = perf_counter() - started
     folder.write_parquet("trajectories.parquet", result.offers)
     folder.write_parquet("sessions.parquet", result.sessions)
+    rounds = rounds_table(scenario, result.rounds or {})
+    folder.write_parquet("rounds.parquet", rounds)
     summary = summarise(scenario, result, protocol)
     summary.update(extra or {})
     summary["wall_time_s"] = {"simulation": simulated}
@@ -174,6 +177,8 @@ def finish_run(
         utility_space_figure(
             scenario, summary, result.sample, folder.file("figures/utility_space.png")
         )
+        if summary["tactical_pause"]:
+            cooperation_figure(scenario, rounds, summary, folder.file("figures/cooperation.png"))
     folder.write_text("report.md", write_report(scenario, summary, result.sessions, simulated))
     summary["wall_time_s"]["total"] = perf_counter() - started
     folder.finish(summary)

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from sim import dynamics_spec as dynamics
 from sim.distributions import DISTRIBUTIONS, Distribution, PerReplication
 from sim.errors import ScenarioError, suggest
 from sim.preferences import SHAPES
@@ -108,6 +109,8 @@ class Scenario:
     issues: tuple[IssueSpec, ...]
     agents: tuple[AgentSpec, ...]
     events: tuple[EventSpec, ...] = ()
+    pressures: tuple[dynamics.PressureSpec, ...] = ()
+    misread: dynamics.MisreadSpec | None = None
 
     @property
     def issue_names(self) -> tuple[str, ...]:
@@ -290,7 +293,7 @@ def validate(data: dict[str, Any], source: str, default_name: str = "scenario") 
         data,
         "",
         required=("negotiation", "issues", "agents"),
-        optional=("name", "title", "description", "trust", "events"),
+        optional=("name", "title", "description", "trust", "events", "pressures", "misread"),
     )
     agent_nodes = c.names(top["agents"], "agents")
     agent_names = tuple(agent_nodes)
@@ -318,6 +321,12 @@ def validate(data: dict[str, Any], source: str, default_name: str = "scenario") 
                 c.names(top["events"], "events") if top.get("events") else {}
             ).items()
         ),
+        pressures=dynamics.pressures(c, top["pressures"], agent_names)
+        if top.get("pressures")
+        else (),
+        misread=dynamics.misread(c, top["misread"], agents, issue_names)
+        if top.get("misread")
+        else None,
     )
 
 

@@ -130,7 +130,7 @@ def check_feasible(scenario: Scenario, settings: RunSettings, seed: int, run_dir
         return {}
     pilot = min(BLOCK_SIZE, settings.replications)
     began = time.perf_counter()
-    columns, _, _ = run_batch(scenario, seed, 0, pilot, settings.protocol, 0)
+    columns = run_batch(scenario, seed, 0, pilot, settings.protocol, 0)[0]
     seconds = (time.perf_counter() - began) / pilot
     buffer = io.BytesIO()
     pq.write_table(pa.Table.from_pandas(pd.DataFrame(columns)), buffer, compression="zstd")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sim.comparison import theory_summary
 from sim.montecarlo import MonteCarloResult
+from sim.pause import pause_summary, rounds_table
 from sim.scenario import Scenario
 
 
@@ -53,6 +54,7 @@ def summarise(scenario: Scenario, result: MonteCarloResult, protocol: str) -> di
         },
         "broken_commitments": m.estimate("broken_commitments"),
         "theory": theory_summary(scenario, m),
+        "tactical_pause": pause_summary(scenario, m, rounds_table(scenario, result.rounds or {})),
         "stalls": {
             "stalled_sessions": int(stalled),
             "blocked_by_red_line": int(m.total("red_line_blocks")),
