@@ -148,5 +148,6 @@ class Misread:
         )
         self.walkouts += provoked
         model.walked_out |= provoked
+        model.trace.walkout(target, provoked)
         # Having seen the reaction, the observer falls back to its prior.
         self.log_odds = np.where(asked, self.prior_log_odds, self.log_odds)

@@ -16,8 +16,10 @@ from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from sim import figures
+from sim.animation import animate
 from sim.comparison import utility_space_figure
 from sim.montecarlo import MonteCarloResult, simulate
+from sim.narrative import narrative
 from sim.outputs import ParquetStream, RunFolder
 from sim.pause import cooperation_figure, rounds_table
 from sim.report import write_report
@@ -140,7 +142,9 @@ def run(
             raise
         stream.close()
         extra = {"target_se": settings.target_se, "target_reached": result.target_reached}
-        return finish_run(folder, scenario, result, protocol, settings.figures, started, extra)
+        return finish_run(
+            folder, scenario, result, protocol, settings.figures, started, extra, settings.animation
+        )
     except KeyboardInterrupt:
         where = (
             "before anything was written"
@@ -158,6 +162,7 @@ def finish_run(
     draw_figures: bool,
     started: float,
     extra: dict | None = None,
+    animation: bool = False,
 ) -> dict:
     """Everything after the simulation: traces, summary, figures, report, summary.json last."""
     simulated = perf_counter() - started
@@ -179,7 +184,10 @@ def finish_run(
         )
         if summary["tactical_pause"]:
             cooperation_figure(scenario, rounds, summary, folder.file("figures/cooperation.png"))
+        if animation:
+            animate(scenario, result.offers, folder.file("figures/animation.gif"))
     folder.write_text("report.md", write_report(scenario, summary, result.sessions, simulated))
+    folder.write_text("narrative.md", narrative(scenario, result.offers, result.sessions))
     summary["wall_time_s"]["total"] = perf_counter() - started
     folder.finish(summary)
     return summary

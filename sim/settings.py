@@ -35,6 +35,7 @@ class RunSettings:
     progress: bool = True
     trace_replications: int = 20
     figures: bool = True
+    animation: bool = False
     seed: int | None = None
     protocol: str | None = None
 
@@ -70,6 +71,7 @@ class RunSettings:
                 output.get("trace_replications", 20), "output.trace_replications", 0
             ),
             figures=flag(output, "output.figures", True),
+            animation=flag(output, "output.animation", False),
             seed=None if seed is None else c.integer(seed, "seed", 0),
             protocol=protocol,
         )

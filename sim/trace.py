@@ -37,7 +37,22 @@ class Trace:
                 "accepted": False,
             }
             row.update({f"offer_{issue}": float(offer[r, i]) for i, issue in enumerate(m.issues)})
+            row["events"] = m.events.active_names(r)
+            row.update({f"pressure_{name}": float(level[r]) for name, level in m.pressure.items()})
+            if m.misread is not None:
+                row["belief"] = float(m.misread.belief[r])
+                probe = agent.probe
+                row["probe"] = bool(probe is not None and probe[2][r])
+                row["walkout"] = False
             self.rows.append(row)
+
+    def walkout(self, target: StateAgent, rows: np.ndarray) -> None:
+        """Mark this round's probing offer (the other agent's) as the one the target walked out on."""
+        for row in reversed(self.rows[-2 * max(self.n, 1) :]):
+            r = row["rep"] - self.model.start
+            same_round = row["session"] == self.model.session and row["round"] == self.model.round
+            if same_round and row["agent"] != target.name and r < len(rows) and rows[r]:
+                row["walkout"] = True
 
     def response(self, responder: StateAgent, accepted: np.ndarray) -> None:
         """Mark the latest offer of the other agent as accepted where ``accepted`` holds."""
