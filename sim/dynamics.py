@@ -97,7 +97,10 @@ class Misread:
     (its latest offer, or what it agreed) is above ``signal`` and updates by Bayes' rule with the likelihoods
     ``soft_if_genuine`` and ``soft_if_tactical``. It does not know about the pressure behind the
     softening: that is the misreading. Past ``threshold`` it tests the target's core interest
-    once (its next offer asks for ``probe.value`` there), and the target walks out."""
+    once (its next offer asks for ``probe.value`` there), and the target walks out: the session
+    ends in conflict, its trust falls, and it suspends what it had implemented on the peripheral
+    issues it implements (they return to their pre-talks values).
+    """
 
     def __init__(self, model: NegotiationModel, spec: MisreadSpec):
         self.spec = spec
@@ -113,6 +116,11 @@ class Misread:
         self._if_soft = math.log(g / t)
         self._if_firm = math.log((1 - g) / (1 - t))
         self._open = np.zeros(model.n, dtype=bool)
+        target_index = model.scenario.agent_names.index(spec.target)
+        core = (self.target.red_lines.low > 0) | (self.target.red_lines.high < 1)
+        self.suspendable = np.flatnonzero(
+            (model.implementer == target_index) & ~np.broadcast_to(core, model.implementer.shape)
+        )
 
     @property
     def belief(self) -> np.ndarray:
@@ -149,5 +157,13 @@ class Misread:
         self.walkouts += provoked
         model.walked_out |= provoked
         model.trace.walkout(target, provoked)
+        if provoked.any():
+            # Walking out, the target also suspends what it had implemented on its peripheral
+            # issues: they return to where they stood before the talks.
+            suspended = np.asarray(self.suspendable)
+            model.status_quo[np.ix_(provoked, suspended)] = model.initial_status_quo[
+                np.ix_(provoked, suspended)
+            ]
+            model._update_cooperation(provoked)
         # Having seen the reaction, the observer falls back to its prior.
         self.log_odds = np.where(asked, self.prior_log_odds, self.log_odds)

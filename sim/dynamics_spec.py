@@ -135,7 +135,10 @@ def misread(c, node, agents, issue_names) -> MisreadSpec:
         node.get("soft_if_tactical", 0.5), f"{path}.soft_if_tactical", 0.0, 1.0, low_open=True
     )
     if genuine >= 1.0 or tactical >= 1.0:
-        c.fail(path, "concession probabilities must be below 1 (a refusal must be possible)")
+        c.fail(
+            path,
+            "signal probabilities must be below 1 (a round without softening must be possible)",
+        )
     return MisreadSpec(
         observer=observer,
         target=target,

@@ -72,7 +72,6 @@ class NegotiationModel(Model):
         )
         self.events = Events(self, scenario.events)
         self.pressures = Pressures(self, scenario.pressures, effects=pressure_effects)
-        self.misread = Misread(self, scenario.misread) if scenario.misread else None
         # Cooperation index of each agent, now and for every round of the run (see sim.dynamics).
         self.cooperation = {agent.name: np.full(n, np.nan) for agent in self.state_agents}
         self.cooperation_path = {
@@ -82,7 +81,7 @@ class NegotiationModel(Model):
         self.walked_out = np.zeros(n, dtype=bool)
         first = scenario.agent_names.index(negotiation.first_proposer)
         self.agents_in_order = (self.state_agents[first], self.state_agents[1 - first])
-        self._implementer = np.array(
+        self.implementer = np.array(
             [
                 -1
                 if issue.implementer == ALL_PARTIES
@@ -90,6 +89,7 @@ class NegotiationModel(Model):
                 for issue in scenario.issues
             ]
         )
+        self.misread = Misread(self, scenario.misread) if scenario.misread else None
 
         self.open = np.zeros((n, n_issues), dtype=bool)
         self.agreed = np.zeros((n, n_issues), dtype=bool)
@@ -214,8 +214,9 @@ class NegotiationModel(Model):
         self.pressures.begin_round(self)
         if self.misread is not None:
             self.misread.before_round(self)
+        was_open = self.open.any(axis=1)
         self.protocol.play_round(self)
-        self._update_cooperation()
+        self._update_cooperation(was_open)
         if self.misread is not None:
             self.misread.after_round(self)
         self.events.end_round()
@@ -251,14 +252,17 @@ class NegotiationModel(Model):
     def pressure(self) -> dict[str, np.ndarray]:
         return self.pressures.level
 
-    def _update_cooperation(self) -> None:
+    def _update_cooperation(self, was_open: np.ndarray) -> None:
         """Each agent's standing position (agreed values, else its latest offer, else the status
-        quo) scored by the cooperation index, for this round of the run."""
+        quo) scored by the cooperation index, for this round of the run. Replications whose
+        session was already settled keep their score, as in the rounds a batch skips."""
         column = self.session * self.rounds + self.round
         for agent in self.state_agents:
             latest = self.status_quo if agent.last_offer is None else agent.last_offer
             position = np.where(self.agreed, self.agreed_value, latest)
-            self.cooperation[agent.name] = cooperation_index(agent, self.opponent(agent), position)
+            position = np.where(self.walked_out[:, None], self.status_quo, position)
+            score = cooperation_index(agent, self.opponent(agent), position)
+            self.cooperation[agent.name] = np.where(was_open, score, self.cooperation[agent.name])
             self.cooperation_path[agent.name][:, column] = self.cooperation[agent.name]
 
     def _end_session(self) -> None:
@@ -283,7 +287,7 @@ class NegotiationModel(Model):
         fails = [~c for c in complies]
         everyone = np.logical_and.reduce(complies)
         done = np.where(
-            self._implementer == -1, everyone, np.choose(np.maximum(self._implementer, 0), complies)
+            self.implementer == -1, everyone, np.choose(np.maximum(self.implementer, 0), complies)
         )
         # An agreement that leaves an issue where it was needs nobody to act.
         needs_action = np.abs(value - sq) > 1e-9
@@ -294,7 +298,7 @@ class NegotiationModel(Model):
         for victim_index, victim in enumerate(self.state_agents):
             breaker_index = 1 - victim_index
             by_breaker = np.where(
-                self._implementer == -1, fails[breaker_index], self._implementer == breaker_index
+                self.implementer == -1, fails[breaker_index], self.implementer == breaker_index
             )
             broken = agreed & ~implemented & by_breaker
             prefs = victim.preferences
@@ -339,7 +343,7 @@ class NegotiationModel(Model):
         had conceded as far as they could (their floor, or less far when trust is low) and the
         offers still did not meet. ``widest_gap``: the issue furthest apart (salience-weighted).
         """
-        stalled = self.open.any(axis=1)
+        stalled = self.open.any(axis=1) | self.conflict
         self.stalled += stalled
         self.conflicts += stalled & self.conflict
         a, b = self.state_agents
