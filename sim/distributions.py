@@ -238,4 +238,8 @@ class PerReplication:
     values: np.ndarray
 
     def take(self, start: int, n: int) -> np.ndarray:
+        if len(self.values) < start + n:
+            raise ValueError(
+                f"PerReplication holds {len(self.values)} values; replications up to {start + n} need one each"
+            )
         return np.asarray(self.values[start : start + n], dtype=float)

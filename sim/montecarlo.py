@@ -75,11 +75,11 @@ def round_sums(paths: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     }
 
 
-def run_batch(scenario, seed, start, n, protocol, trace):
+def run_batch(scenario, seed, start, n, protocol, trace, compare_theory=True):
     """One batch (in this or a worker process): its table's columns, its trace, and per-round
     sums of the cooperation paths."""
     model = NegotiationModel(scenario, n, seed, start=start, protocol=protocol, trace=trace).run()
-    columns = model.outcomes() | theory_columns(model)
+    columns = model.outcomes() | (theory_columns(model) if compare_theory else {})
     paths = {
         f"cooperation_{name}": path.astype(float) for name, path in model.cooperation_path.items()
     }
@@ -108,11 +108,13 @@ def _batches(start: int, stop: int, batch: int) -> Iterator[tuple[int, int]]:
         first = last
 
 
-def _in_order(scenario, seed, protocol, trace, batches, workers) -> Iterator[tuple]:
+def _in_order(scenario, seed, protocol, trace, batches, workers, compare_theory) -> Iterator[tuple]:
     """Batch results in replication order, computed ``workers`` at a time."""
     if workers <= 1:
         for start, n in batches:
-            yield run_batch(scenario, seed, start, n, protocol, trace if start == 0 else 0)
+            yield run_batch(
+                scenario, seed, start, n, protocol, trace if start == 0 else 0, compare_theory
+            )
         return
     with ProcessPoolExecutor(max_workers=workers, initializer=_leave_interrupts_to_parent) as pool:
         pending: deque[Future] = deque()
@@ -120,7 +122,14 @@ def _in_order(scenario, seed, protocol, trace, batches, workers) -> Iterator[tup
             for start, n in batches:
                 pending.append(
                     pool.submit(
-                        run_batch, scenario, seed, start, n, protocol, trace if start == 0 else 0
+                        run_batch,
+                        scenario,
+                        seed,
+                        start,
+                        n,
+                        protocol,
+                        trace if start == 0 else 0,
+                        compare_theory,
                     )
                 )
                 if len(pending) >= 2 * workers:
@@ -150,6 +159,7 @@ def simulate(
     target_se: float | None = None,
     on_batch: Callable[[pd.DataFrame], None] | None = None,
     progress: Callable[[int], None] | None = None,
+    compare_theory: bool = True,
 ) -> MonteCarloResult:
     """Run replications ``[start, stop)`` (default: all ``replications``).
 
@@ -166,7 +176,7 @@ def simulate(
     batches = _batches(start, stop, batch_blocks * BLOCK_SIZE)
     rounds: dict[str, np.ndarray] = {}
     for columns, batch_offers, batch_sessions, batch_rounds in _in_order(
-        scenario, seed, protocol, trace, batches, max(1, workers)
+        scenario, seed, protocol, trace, batches, max(1, workers), compare_theory
     ):
         table = pd.DataFrame(columns)
         if table["rep"].iloc[0] == start:
@@ -180,9 +190,8 @@ def simulate(
                 break
         table = table.iloc[:keep]
         if keep < len(columns["rep"]):  # target_se stopped inside this batch: recount its rounds
-            batch_rounds = _rounds_of_first(
-                scenario, seed, protocol, int(table["rep"].iloc[0]), keep
-            )
+            first = int(table["rep"].iloc[0])
+            batch_rounds = run_batch(scenario, seed, first, keep, protocol, 0, False)[3]
         for name, sums in batch_rounds.items():
             rounds[name] = rounds.get(name, 0) + sums
         if on_batch is not None:
@@ -197,10 +206,6 @@ def simulate(
     return MonteCarloResult(
         done - start, seed, moments, offers, sessions, reached, start, sample, rounds
     )
-
-
-def _rounds_of_first(scenario, seed, protocol, start, n) -> dict[str, np.ndarray]:
-    return run_batch(scenario, seed, start, n, protocol, 0)[3]
 
 
 def _below(moments: TableMoments, columns: list[str], target: float) -> bool:
