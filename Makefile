@@ -1,32 +1,48 @@
 # Two commands a new user needs: `make demo` and `make test`. Both build .venv on first use
 # and re-install only when pyproject.toml changes (the stamp file tracks it).
+# `make dashboard` starts the instructor dashboard (the `negsim-dashboard` command) on
+# http://127.0.0.1:8765/; it works without internet.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format clean
+.PHONY: demo test lint format clean dashboard viz-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,viz]'
 	touch $(STAMP)
+
+# The dashboard offline: solara's browser assets from the npm registry into its cache in .venv
+# (skipped when already there), and Debian's chromium for the browser test, installed only as
+# root (otherwise that test is skipped).
+viz-deps: $(STAMP)
+	$(BIN)/python -m sim.viz.assets
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
 
 demo: $(STAMP)
 	$(BIN)/negsim
 
-test: $(STAMP)
-	$(BIN)/ruff check sim tests benchmarks
-	$(BIN)/ruff format --check sim tests benchmarks
-	$(BIN)/python -m pytest
+dashboard: viz-deps
+	$(BIN)/negsim-dashboard
+
+test: viz-deps
+	$(BIN)/ruff check sim tests benchmarks notebooks
+	$(BIN)/ruff format --check sim tests benchmarks notebooks
+	$(BIN)/python notebooks/strip_outputs.py --check
+	$(BIN)/python -m pytest tests --nbmake notebooks
 
 lint: $(STAMP)
-	$(BIN)/ruff check sim tests benchmarks
+	$(BIN)/ruff check sim tests benchmarks notebooks
 
 format: $(STAMP)
-	$(BIN)/ruff format sim tests benchmarks
-	$(BIN)/ruff check --fix sim tests benchmarks
+	$(BIN)/ruff format sim tests benchmarks notebooks
+	$(BIN)/ruff check --fix sim tests benchmarks notebooks
+	$(BIN)/python notebooks/strip_outputs.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from sim.scenario import Scenario  # noqa: E402
+from sim.scenario import AgentSpec, Scenario  # noqa: E402
 
 COLOURS = ("#1f5fa8", "#c0392b")
 
@@ -23,6 +23,22 @@ def _save(fig, path: Path) -> Path:
     plt.close(fig)
     tmp.replace(path)
     return path
+
+
+def red_line_bands(ax, agent: AgentSpec, issue: str, colour: str) -> None:
+    """Hatch the values of ``issue`` beyond ``agent``'s red line (none if it has no red line)."""
+    low, high = agent.red_lines.get(issue, (0.0, 1.0))
+    for lo, hi in ((high, 1.0), (0.0, low)):
+        if hi > lo:
+            ax.axhspan(
+                lo,
+                hi,
+                color=colour,
+                alpha=0.15,
+                hatch="//",
+                lw=0,
+                label=f"beyond {agent.label}'s red line",
+            )
 
 
 def offers_figure(
@@ -52,18 +68,7 @@ def offers_figure(
                     marker="." if main else None,
                     label=f"{agent.label} offers" if main else None,
                 )
-            low, high = agent.red_lines.get(issue, (0.0, 1.0))
-            for lo, hi in ((high, 1.0), (0.0, low)):
-                if hi > lo:
-                    ax.axhspan(
-                        lo,
-                        hi,
-                        color=colour,
-                        alpha=0.15,
-                        hatch="//",
-                        lw=0,
-                        label=f"beyond {agent.label}'s red line",
-                    )
+            red_line_bands(ax, agent, issue, colour)
             ax.axhline(agent.ideal[issue], color=colour, ls=":", lw=0.8)
         if not sessions.empty:
             mine = sessions[sessions["rep"] == first_rep]
