@@ -148,9 +148,8 @@ def _reject_code(node: Any, source: str, path: str) -> None:
         )
 
 
-def read_scenario_file(path: Path, source: str | None = None) -> dict[str, Any]:
-    """Parse a scenario file safely (no YAML tags, no ``_target_``, no interpolation)."""
-    source = source or str(path)
+def read_yaml_mapping(path: Path, source: str, what: str) -> dict[str, Any]:
+    """Parse a YAML file of plain data (``safe_load``: no tags) that must be a mapping."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
@@ -163,7 +162,14 @@ def read_scenario_file(path: Path, source: str | None = None) -> dict[str, Any]:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ScenarioError(source, "", f"not valid YAML: {where}{problem}") from None
     if not isinstance(data, dict):
-        raise ScenarioError(source, "", "a scenario file must be a mapping of fields")
+        raise ScenarioError(source, "", f"{what} must be a mapping of fields")
+    return data
+
+
+def read_scenario_file(path: Path, source: str | None = None) -> dict[str, Any]:
+    """Parse a scenario file safely (no YAML tags, no ``_target_``, no interpolation)."""
+    source = source or str(path)
+    data = read_yaml_mapping(path, source, "a scenario file")
     _reject_code(data, source, "")
     return data
 

@@ -11,15 +11,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from sim.errors import ScenarioError, suggest
+from sim.errors import suggest
 from sim.gsa import METHODS, Design
 from sim.montecarlo import headline_columns, simulate
 from sim.parameters import field_range
 from sim.protocols import PROTOCOLS
 from sim.rng import fresh_seed
-from sim.scenario import Checker, Scenario, load_scenario
+from sim.scenario import Checker, Scenario, load_scenario, read_yaml_mapping
 from sim.theory_cli import scenario_path
 
 EVALUATE = ("in_process", "launcher")
@@ -74,21 +73,7 @@ class SensitivityConfig:
 
 
 def _read(path: Path) -> dict:
-    source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(source, "", f"cannot read file ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(source, "", f"not valid YAML: {where}{problem}") from None
-    if not isinstance(data, dict):
-        raise ScenarioError(source, "", "a sensitivity config must be a mapping of fields")
-    return data
+    return read_yaml_mapping(path, str(path), "a sensitivity config")
 
 
 def _scenario(c: Checker, node, config_path: Path) -> Scenario:
