@@ -29,6 +29,8 @@ MAX_PROBLEMS = 128
 
 def _distinct_problems(a, b, d) -> int:
     rows = np.column_stack([a.ideal, a.salience, a.risk, b.ideal, b.salience, b.risk, d])
+    if (rows == rows[:1]).all():  # the common case: nothing drawn per replication
+        return 1
     return len(np.unique(rows, axis=0))
 
 

@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
-from scipy import stats
+
+
+def _scipy_stats():
+    """scipy.stats, imported on first use: it takes half a second to import."""
+    from scipy import stats
+
+    return stats
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class Uniform(Distribution):
         return (self.low, self.high)
 
     def scipy(self):
+        stats = _scipy_stats()
         return stats.uniform(self.low, self.high - self.low)
 
     def check(self):
@@ -75,6 +82,7 @@ class Normal(Distribution):
         return (-math.inf, math.inf)
 
     def scipy(self):
+        stats = _scipy_stats()
         return stats.norm(self.mean, self.sd)
 
     def check(self):
@@ -99,6 +107,7 @@ class TruncatedNormal(Distribution):
         return (self.low, self.high)
 
     def scipy(self):
+        stats = _scipy_stats()
         a, b = (self.low - self.mean) / self.sd, (self.high - self.mean) / self.sd
         return stats.truncnorm(a, b, loc=self.mean, scale=self.sd)
 
@@ -127,6 +136,7 @@ class Beta(Distribution):
         return (self.low, self.high)
 
     def scipy(self):
+        stats = _scipy_stats()
         return stats.beta(self.a, self.b, loc=self.low, scale=self.high - self.low)
 
     def check(self):
@@ -152,6 +162,7 @@ class LogNormal(Distribution):
         return (0.0, math.inf)
 
     def scipy(self):
+        stats = _scipy_stats()
         return stats.lognorm(self.sigma, scale=self.median)
 
     def check(self):
@@ -175,6 +186,7 @@ class Triangular(Distribution):
         return (self.low, self.high)
 
     def scipy(self):
+        stats = _scipy_stats()
         width = self.high - self.low
         return stats.triang((self.mode - self.low) / width, loc=self.low, scale=width)
 
@@ -204,6 +216,7 @@ class Choice(Distribution):
         return (min(self.values), max(self.values))
 
     def scipy(self):
+        stats = _scipy_stats()
         p = (
             [1 / len(self.values)] * len(self.values)
             if self.weights is None

@@ -80,14 +80,16 @@ def peripheral_weights(agent: StateAgent, other: StateAgent) -> np.ndarray:
     return np.divide(weights, total, out=np.full_like(weights, np.nan), where=total > 0)
 
 
-def cooperation_index(agent: StateAgent, other: StateAgent, position: np.ndarray) -> np.ndarray:
+def cooperation_index(
+    agent: StateAgent, other: StateAgent, position: np.ndarray, weights: np.ndarray | None = None
+) -> np.ndarray:
     """How much ``agent``'s position gives ``other`` on the agent's peripheral issues, in [0, 1]:
-    the other side's utility restricted to those issues (its core interests are left out)."""
+    the other side's utility restricted to those issues (its core interests are left out).
+    ``weights``: :func:`peripheral_weights`, if already known."""
     prefs = other.preferences
-    return np.sum(
-        peripheral_weights(agent, other) * issue_utility(position, prefs.ideal, prefs.shape),
-        axis=-1,
-    )
+    if weights is None:
+        weights = peripheral_weights(agent, other)
+    return np.sum(weights * issue_utility(position, prefs.ideal, prefs.shape), axis=-1)
 
 
 class Misread:

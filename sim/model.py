@@ -13,7 +13,7 @@ import numpy as np
 from sim._mesa import Model, release_model
 from sim.agents import StateAgent
 from sim.distributions import Distribution, PerReplication
-from sim.dynamics import Misread, Pressures, cooperation_index
+from sim.dynamics import Misread, Pressures, cooperation_index, peripheral_weights
 from sim.events import Events
 from sim.preferences import Preferences, issue_utility
 from sim.protocols import PROTOCOLS
@@ -79,6 +79,7 @@ class NegotiationModel(Model):
             for agent in self.state_agents
         }
         self.walked_out = np.zeros(n, dtype=bool)
+        self._peripheral: dict[tuple[str, int], np.ndarray] = {}
         first = scenario.agent_names.index(negotiation.first_proposer)
         self.agents_in_order = (self.state_agents[first], self.state_agents[1 - first])
         self.implementer = np.array(
@@ -261,7 +262,12 @@ class NegotiationModel(Model):
             latest = self.status_quo if agent.last_offer is None else agent.last_offer
             position = np.where(self.agreed, self.agreed_value, latest)
             position = np.where(self.walked_out[:, None], self.status_quo, position)
-            score = cooperation_index(agent, self.opponent(agent), position)
+            other = self.opponent(agent)
+            key = (agent.name, id(other.preferences))
+            if key not in self._peripheral:  # preferences change only through events
+                self._peripheral = {k: v for k, v in self._peripheral.items() if k[0] != agent.name}
+                self._peripheral[key] = peripheral_weights(agent, other)
+            score = cooperation_index(agent, other, position, self._peripheral[key])
             self.cooperation[agent.name] = np.where(was_open, score, self.cooperation[agent.name])
             self.cooperation_path[agent.name][:, column] = self.cooperation[agent.name]
 

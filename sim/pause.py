@@ -12,10 +12,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from scipy import stats  # noqa: E402
 
 from sim.scenario import Scenario  # noqa: E402
-from sim.stats import TableMoments  # noqa: E402
+from sim.stats import TableMoments, t95  # noqa: E402
 
 # A round belongs to the pause when pressure lifts the target's cooperation index by at least
 # this much and the 95% interval of the lift excludes zero.
@@ -31,7 +30,7 @@ def rounds_table(scenario: Scenario, rounds: dict[str, np.ndarray]) -> pd.DataFr
             n = count[step]
             mean = total[step] / n if n else np.nan
             var = (squares[step] - n * mean * mean) / (n - 1) if n > 1 else np.nan
-            half = stats.t.ppf(0.975, n - 1) * np.sqrt(max(var, 0.0) / n) if n > 1 else np.nan
+            half = t95(n - 1) * np.sqrt(max(var, 0.0) / n) if n > 1 else np.nan
             rows.append(
                 {
                     "metric": name,

@@ -11,9 +11,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import stdtrit  # Student t quantiles, without importing all of scipy.stats
 
-Z95 = float(stats.norm.ppf(0.975))
+Z95 = 1.959963984540054  # standard normal 97.5% quantile
+
+
+def t95(df) -> float:
+    """The 97.5% quantile of Student's t with ``df`` degrees of freedom."""
+    return stdtrit(df, 0.975)
 
 
 def wilson_interval(successes: float, n: int, z: float = Z95) -> tuple[float, float]:
@@ -29,7 +34,7 @@ def wilson_interval(successes: float, n: int, z: float = Z95) -> tuple[float, fl
 def t_interval(mean: float, sd: float, n: int) -> tuple[float, float]:
     if n < 2:
         return (math.nan, math.nan)
-    half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
+    half = float(t95(n - 1)) * sd / math.sqrt(n)
     return (mean - half, mean + half)
 
 

@@ -704,8 +704,11 @@ def analyse_replications(
         [a.ideal, a.salience, np.broadcast_to(a.risk, len(a.ideal))]
         + [b.ideal, b.salience, np.broadcast_to(b.risk, len(a.ideal)), d]
     )
-    distinct, first, problem = np.unique(rows, axis=0, return_index=True, return_inverse=True)
-    problem = problem.reshape(-1)
+    if (rows == rows[:1]).all():  # one problem for every replication: skip the sort
+        first, problem = np.array([0]), np.zeros(len(rows), dtype=int)
+    else:
+        _, first, problem = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+        problem = problem.reshape(-1)
     n, n_issues = len(problem), a.ideal.shape[1]
     packages = {name: np.full((n, n_issues), np.nan) for name in SOLVERS}
     utilities = {name: np.full((n, 2), np.nan) for name in SOLVERS}
