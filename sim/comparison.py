@@ -2,9 +2,11 @@
 Kalai-Smorodinsky and utilitarian solutions of the same bargaining problem, and from the Pareto
 frontier.
 
-Each replication is compared with the solutions of its own problem (its drawn preferences, the
-feasible box of the red lines, and its first-session floors as the disagreement point); the
-first session is the one whose status quo the theory starts from.
+Every replication's first-session agreement is compared with the solutions of the scenario's
+bargaining problem: the feasible box of the red lines, the session floors as the disagreement
+point, and uncertain numbers at their medians (so for a scenario without uncertain numbers,
+each replication's own problem). The first session is the one whose status quo the theory starts
+from. One analysis per scenario keeps the columns independent of how a run is batched.
 """
 
 from __future__ import annotations
@@ -23,15 +25,23 @@ from sim.scenario import Scenario  # noqa: E402
 from sim.stats import TableMoments  # noqa: E402
 
 SOLUTIONS = ("nash", "kalai_smorodinsky", "utilitarian")
-# Beyond this many distinct drawn problems in a batch, per-replication solutions are skipped.
-MAX_PROBLEMS = 128
+_analyses: dict[int, tuple[Scenario, theory.TheoryResult | None]] = {}
 
 
-def _distinct_problems(a, b, d) -> int:
-    rows = np.column_stack([a.ideal, a.salience, a.risk, b.ideal, b.salience, b.risk, d])
-    if (rows == rows[:1]).all():  # the common case: nothing drawn per replication
-        return 1
-    return len(np.unique(rows, axis=0))
+def scenario_theory(scenario: Scenario) -> theory.TheoryResult | None:
+    """The theory of ``scenario`` (medians for uncertain numbers), computed once per process;
+    None when it has none (e.g. red lines that leave no feasible package)."""
+    cached = _analyses.get(id(scenario))
+    if cached is not None and cached[0] is scenario:
+        return cached[1]
+    try:
+        result = theory.analyse_scenario(theory.with_medians(scenario)[0])
+    except (ScenarioError, ValueError, TypeError):
+        result = None
+    if len(_analyses) > 8:
+        _analyses.clear()
+    _analyses[id(scenario)] = (scenario, result)
+    return result
 
 
 def theory_columns(model) -> dict[str, np.ndarray]:
@@ -42,29 +52,27 @@ def theory_columns(model) -> dict[str, np.ndarray]:
     utility[np.isnan(agreed).any(axis=1)] = np.nan
     columns = {f"agreement_utility_{agent.name}": utility[:, i] for i, agent in enumerate((a, b))}
     nan = np.full(model.n, np.nan)
-    names = [*(f"distance_{name}" for name in SOLUTIONS), "frontier_gap"]
-    try:
-        box = theory.feasible_box(model.scenario)
-    except ScenarioError:
-        return columns | dict.fromkeys(names, nan)
-    d = model.first_floor
-    if _distinct_problems(a.preferences, b.preferences, d) > MAX_PROBLEMS:
-        return columns | dict.fromkeys(names, nan)
-    solved = theory.analyse_replications(a.preferences, b.preferences, box, d)
-    distances = theory.distance_from(solved, agreed)
+    result = scenario_theory(model.scenario)
+    if result is None:
+        return columns | {f"distance_{name}": nan for name in SOLUTIONS} | {"frontier_gap": nan}
+    distances = theory.distance_from(result, agreed)
     for name in SOLUTIONS:
         columns[f"distance_{name}"] = distances[name].utility if name in distances else nan
-    columns["frontier_gap"] = theory.frontier_gap(solved, agreed)
+    columns["frontier_gap"] = theory.frontier_gap(result, agreed)
     return columns
 
 
 def theory_summary(scenario: Scenario, moments: TableMoments) -> dict:
     """The ``theory`` section of summary.json."""
-    fixed, medians = theory.with_medians(scenario)
-    try:
-        section = theory.analyse_scenario(fixed).to_dict()
-    except ScenarioError as exc:
-        return {"error": exc.problem}
+    _, medians = theory.with_medians(scenario)
+    result = scenario_theory(scenario)
+    if result is None:
+        try:
+            theory.feasible_box(scenario)
+        except ScenarioError as exc:
+            return {"error": exc.problem}
+        return {"error": "the scenario's bargaining problem could not be analysed"}
+    section = result.to_dict()
     if medians:
         section["notes"].append(
             "uncertain numbers set to their medians for this section: " + ", ".join(medians)

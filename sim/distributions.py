@@ -256,3 +256,13 @@ class PerReplication:
                 f"PerReplication holds {len(self.values)} values; replications up to {start + n} need one each"
             )
         return np.asarray(self.values[start : start + n], dtype=float)
+
+
+def typical(value) -> float:
+    """A representative number for a scenario value: itself if fixed, else its median (estimated
+    from a fixed-seed sample, so reports and figures are reproducible)."""
+    if isinstance(value, Distribution):
+        return float(np.median(value.sample(np.random.default_rng(0), 20001)))
+    if isinstance(value, PerReplication):
+        return float(np.median(value.values))
+    return float(value)

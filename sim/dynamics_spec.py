@@ -122,7 +122,8 @@ def misread(c, node, agents, issue_names) -> MisreadSpec:
     probe = c.mapping(node["probe"], f"{path}.probe", required=("issue", "value"))
     issue = c.choice(probe["issue"], f"{path}.probe.issue", issue_names, "issue")
     target_spec = next(agent for agent in agents if agent.name == target)
-    if issue not in target_spec.red_lines:
+    low, high = target_spec.red_lines.get(issue, (0.0, 1.0))
+    if low <= 0.0 and high >= 1.0:
         c.fail(
             f"{path}.probe.issue",
             f"'{issue}' is not a core interest of {target}: give it a red line there"

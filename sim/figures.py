@@ -12,6 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from sim.distributions import typical  # noqa: E402
 from sim.scenario import AgentSpec, Scenario  # noqa: E402
 
 COLOURS = ("#1f5fa8", "#c0392b")
@@ -69,7 +70,7 @@ def offers_figure(
                     label=f"{agent.label} offers" if main else None,
                 )
             red_line_bands(ax, agent, issue, colour)
-            ax.axhline(agent.ideal[issue], color=colour, ls=":", lw=0.8)
+            ax.axhline(typical(agent.ideal[issue]), color=colour, ls=":", lw=0.8)
         if not sessions.empty:
             mine = sessions[sessions["rep"] == first_rep]
             for _, row in mine.iterrows():
@@ -134,7 +135,7 @@ def outcome_figure(scenario: Scenario, summary: dict, path: Path) -> Path:
         if key == "final_value":
             for colour, agent in zip(COLOURS, scenario.agents, strict=True):
                 ax.scatter(
-                    [agent.ideal[i] for i in issues],
+                    [typical(agent.ideal[i]) for i in issues],
                     list(y),
                     marker="|",
                     s=200,
@@ -142,7 +143,7 @@ def outcome_figure(scenario: Scenario, summary: dict, path: Path) -> Path:
                     label=f"{agent.label} ideal",
                 )
             ax.scatter(
-                [s.status_quo for s in scenario.issues],
+                [typical(s.status_quo) for s in scenario.issues],
                 list(y),
                 marker="x",
                 color="grey",

@@ -346,16 +346,18 @@ class NegotiationModel(Model):
 
         ``red_line_blocks``: an offer on the table was good enough for the other side but crossed
         its red line (judged issue by issue when there is no linkage). ``exhausted``: both sides
-        had conceded as far as they could (their floor, or less far when trust is low) and the
-        offers still did not meet. ``widest_gap``: the issue furthest apart (salience-weighted).
+        had conceded as far as they could (their floor, or less far when trust or pressure holds
+        them back) and the offers still did not meet. ``widest_gap``: the issue furthest apart
+        (salience-weighted). Sessions that ended in conflict count as stalled and as conflicts
+        only: their offers went on changing after the conflict in a batch that kept playing.
         """
-        stalled = self.open.any(axis=1) | self.conflict
-        self.stalled += stalled
-        self.conflicts += stalled & self.conflict
+        reached_deadline = self.open.any(axis=1)
+        self.stalled += reached_deadline | self.conflict
+        self.conflicts += self.conflict
+        stalled = reached_deadline
         a, b = self.state_agents
-        self.exhausted += (
-            stalled & (a.aspiration <= a.floor + 1e-9) & (b.aspiration <= b.floor + 1e-9)
-        )
+        at_limit = [agent.aspiration <= agent.lowest_aspiration() + 1e-9 for agent in (a, b)]
+        self.exhausted += stalled & at_limit[0] & at_limit[1]
         if a.last_offer is None or b.last_offer is None:
             return
         blocked = np.zeros_like(stalled)

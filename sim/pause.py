@@ -147,9 +147,15 @@ def pause_lines(scenario: Scenario, summary: dict) -> list[str]:
     for agent in scenario.agents:
         move = section["core_movement"][agent.name]
         if agent.red_lines:
+            most = section["core_movement"][agent.name]
+            verdict = (
+                "they never moved"
+                if most["estimate"] == 0
+                else "they moved only inside its red lines"
+            )
             lines.append(
-                f"- {labels[agent.name]}'s core interests ({', '.join(agent.red_lines)}) moved by at most "
-                f"{move['estimate']:.3f}: they never move."
+                f"- {labels[agent.name]}'s core interests ({', '.join(agent.red_lines)}) moved by "
+                f"{move['estimate']:.3f} on average: {verdict}."
             )
     effects = section.get("effect_of_pressure") or {}
     for key in ("cooperation_" + t for t in targets(scenario)):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from sim.comparison import theory_lines
+from sim.distributions import typical
 from sim.pause import pause_lines
 from sim.scenario import Scenario
 
@@ -24,7 +25,7 @@ def _ci(est: dict, pct: bool = False, digits: int = 2) -> str:
 
 def _closer_to(scenario: Scenario, issue: str, value: float) -> str:
     a, b = scenario.agents
-    da, db = abs(value - a.ideal[issue]), abs(value - b.ideal[issue])
+    da, db = abs(value - typical(a.ideal[issue])), abs(value - typical(b.ideal[issue]))
     if abs(da - db) < 0.05:
         return "about halfway between the two sides"
     winner = a if da < db else b
@@ -36,16 +37,15 @@ def _issue_lines(scenario: Scenario, summary: dict) -> list[str]:
     for issue in scenario.issues:
         s = summary["issues"][issue.name]
         value = s["final_value"]["estimate"]
-        moved = value - issue.status_quo
+        start = typical(issue.status_quo)
+        moved = value - start
         rate = s["agreement_rate"]["estimate"]
         where = f"{value:.2f} on a scale from 0 ({issue.low}) to 1 ({issue.high})"
         if abs(moved) < 0.01:
             change = f"stayed at the status quo, {where}"
         else:
             direction = "up" if moved > 0 else "down"
-            change = (
-                f"moved {direction} from {issue.status_quo:.2f} to {where}{_ci(s['final_value'])}"
-            )
+            change = f"moved {direction} from {start:.2f} to {where}{_ci(s['final_value'])}"
         guarded = [a.label for a in scenario.agents if issue.name in a.red_lines]
         guard = f" It is guarded by a red line of {', '.join(guarded)}." if guarded else ""
         lines.append(

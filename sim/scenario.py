@@ -312,12 +312,13 @@ def validate(data: dict[str, Any], source: str, default_name: str = "scenario") 
     issues = tuple(_issue(c, name, node, agent_names) for name, node in issue_nodes.items())
     issue_names = tuple(issue.name for issue in issues)
     agents = tuple(_agent(c, name, node, issue_names) for name, node in agent_nodes.items())
-    return Scenario(
+    negotiation = _negotiation(c, top["negotiation"], agent_names)
+    scenario = Scenario(
         name=c.text(top.get("name", default_name), "name"),
         title=c.text(top.get("title", ""), "title"),
         description=c.text(top.get("description", ""), "description"),
         source=source,
-        negotiation=_negotiation(c, top["negotiation"], agent_names),
+        negotiation=negotiation,
         trust=_trust(c, top.get("trust", {})),
         issues=issues,
         agents=agents,
@@ -334,6 +335,16 @@ def validate(data: dict[str, Any], source: str, default_name: str = "scenario") 
         if top.get("misread")
         else None,
     )
+    for event in scenario.events:
+        if event.session is not None and (
+            event.session >= negotiation.sessions or event.round >= negotiation.rounds
+        ):
+            c.fail(
+                f"events.{event.name}.at",
+                f"session {event.session}, round {event.round} is outside the run "
+                f"({negotiation.sessions} sessions of {negotiation.rounds} rounds, counted from 0)",
+            )
+    return scenario
 
 
 def _negotiation(c: Checker, node, agent_names) -> Negotiation:

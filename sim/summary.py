@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sim.comparison import theory_summary
+from sim.distributions import typical
 from sim.montecarlo import MonteCarloResult
 from sim.pause import pause_summary, rounds_table
 from sim.scenario import Scenario
@@ -27,7 +28,7 @@ def summarise(scenario: Scenario, result: MonteCarloResult, protocol: str) -> di
             issue.name: {
                 "agreement_rate": m.estimate(f"agreed_{issue.name}"),
                 "final_value": m.estimate(f"value_{issue.name}"),
-                "status_quo": issue.status_quo,
+                "status_quo": typical(issue.status_quo),
                 "widest_gap_in_stalled_sessions": int(m.total(f"widest_gap_{issue.name}")),
             }
             for issue in scenario.issues

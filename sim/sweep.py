@@ -187,7 +187,11 @@ def report(sweep_dir: Path, table: pd.DataFrame, unfinished: list[Path]) -> str:
     line = f"negsim: sweep {sweep_dir}: {jobs} job(s) in {TABLE}"
     if unfinished:
         names = ", ".join(p.name for p in unfinished)
-        line += f"; {len(unfinished)} job(s) did not finish ({names}): rerun the same command with hydra.sweep.dir={sweep_dir} to complete them"
+        seed = f" seed={int(table['seed'].iloc[0])}" if not table.empty else ""
+        line += (
+            f"; {len(unfinished)} job(s) did not finish ({names}): rerun the same command with "
+            f"hydra.sweep.dir={sweep_dir}{seed} to complete them"
+        )
     return line
 
 

@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.distributions import Choice, Distribution
+from sim.distributions import Choice, Distribution, PerReplication
 from sim.errors import ScenarioError
 from sim.offers import LinearPlan
 from sim.preferences import Preferences
@@ -130,6 +130,9 @@ def with_medians(scenario: Scenario) -> tuple[Scenario, tuple[str, ...]]:
     replaced: list[str] = []
 
     def median(value, path):
+        if isinstance(value, PerReplication):
+            replaced.append(path)
+            return float(np.median(value.values))
         if not isinstance(value, Distribution):
             return value
         replaced.append(path)

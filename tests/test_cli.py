@@ -186,3 +186,25 @@ def test_multirun_writes_one_folder_per_job(tmp_path):
     (sweep,) = (tmp_path / "results" / "us_china_2024" / "multirun").iterdir()
     seeds = sorted(json.loads((sweep / job / "run.json").read_text())["seed"] for job in ("0", "1"))
     assert seeds == [1, 2]
+
+
+def test_drawn_ideals_and_status_quo_run_to_the_end(tmp_path):
+    """Regression: reports and figures once assumed fixed ideals and status quo."""
+    (tmp_path / "drawn.yaml").write_text(
+        "negotiation: {rounds: 12}\n"
+        "issues:\n"
+        "  x: {status_quo: {dist: uniform, low: 0.3, high: 0.7}}\n"
+        "  y: {status_quo: 0.5}\n"
+        "agents:\n"
+        "  a: {reservation: 0.2, strategy: time_dependent, preferences:"
+        " {x: {ideal: {dist: beta, a: 5, b: 1}, salience: 1}, y: {ideal: 1, salience: 1}}}\n"
+        "  b: {reservation: 0.2, strategy: time_dependent, preferences:"
+        " {x: {ideal: 0, salience: 1}, y: {ideal: 0, salience: 1}}, red_lines: {x: {max: 0.6}}}\n"
+    )
+    done = negsim(
+        "scenario=drawn.yaml", "mc.replications=200", "seed=1", "hydra.run.dir=out", cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert 0.3 < summary["issues"]["x"]["status_quo"] < 0.7  # the median stands in
+    assert any("medians" in note for note in summary["theory"]["notes"])

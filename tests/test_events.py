@@ -509,3 +509,11 @@ def test_random_scenarios_with_distributions_and_events_stay_in_bounds(data, see
         for issue in scenario.issue_names:
             low, high = scenario.agent(agent).red_lines.get(issue, (0.0, 1.0))
             assert mine[f"offer_{issue}"].between(low - TOLERANCE, high + TOLERANCE).all()
+
+
+def test_an_event_scheduled_outside_the_run_is_refused():
+    data = with_events(shock(at={"session": 9, "round": 0}, duration=1))
+    with pytest.raises(
+        ScenarioError, match=r"events\.shock\.at: session 9, round 0 is outside the run"
+    ):
+        validate(data, "test.yaml")

@@ -128,8 +128,12 @@ def test_points_in_one_run_match_each_point_run_alone(us_china):
     for p, value in enumerate(values):
         alone = pd.concat(_tables(with_value(us_china, path, value), 2 * reps))
         rows = slice(p * reps, (p + 1) * reps)
+        # The theory columns measure against the scenario's own problem (with medians for
+        # numbers given per replication), so only the simulated columns must agree.
+        simulated = [c for c in alone.columns if not c.startswith(("distance_", "frontier_gap"))]
         pd.testing.assert_frame_equal(
-            together.iloc[rows].reset_index(drop=True), alone.iloc[rows].reset_index(drop=True)
+            together.iloc[rows].reset_index(drop=True)[simulated],
+            alone.iloc[rows].reset_index(drop=True)[simulated],
         )
 
 
