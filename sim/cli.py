@@ -140,6 +140,12 @@ def _hydra_main(cfg: DictConfig) -> None:
         config = OmegaConf.to_container(cfg, resolve=True)
         settings = RunSettings.from_config(config)
         scenario = validate(config["scenario"], source, default_name=choice)
+        if config.get("sensitivity_points") is not None:  # one point of a sensitivity sample
+            from sim.parameters import apply_point
+
+            scenario = apply_point(
+                scenario, config["sensitivity_points"], config["sensitivity_point"]
+            )
         summary = run(
             scenario, settings, run_dir, config=config, overrides=list(hydra_cfg.overrides.task)
         )

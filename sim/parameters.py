@@ -115,3 +115,15 @@ def with_value(scenario: Scenario, path: str, value: Value) -> Scenario:
         changed = replace(agent, **{key: {**getattr(agent, key), issue: value}})
     agents = tuple(changed if a.name == name else a for a in scenario.agents)
     return replace(scenario, agents=agents)
+
+
+def apply_point(scenario, points_file, point: int):
+    """The scenario at row ``point`` of a sample table (columns: dotted scenario paths), for one
+    job of a sensitivity analysis evaluated through a Hydra launcher."""
+    import pandas as pd
+
+    row = pd.read_parquet(points_file).iloc[int(point)]
+    for path, value in row.items():
+        if path != "point":
+            scenario = with_value(scenario, str(path), float(value))
+    return scenario

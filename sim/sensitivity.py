@@ -11,6 +11,7 @@ the same code that is checked on the Ishigami function.
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -49,8 +50,9 @@ class ModelEvaluation:
     per-replication outcomes scenario discovery looks at.
     """
 
-    def __init__(self, config: SensitivityConfig):
+    def __init__(self, config: SensitivityConfig, jobs: Path | None = None):
         self.config = config
+        self.jobs = jobs  # where launcher jobs write their run folders
         self.X: np.ndarray | None = None
         self.means = self.noise = None
         self.outcomes: dict[str, np.ndarray] = {}
@@ -71,8 +73,8 @@ class ModelEvaluation:
         breakdown = np.zeros(total, dtype=bool)
         blocked = np.zeros(total, dtype=bool)
 
-        def collect(table: pd.DataFrame) -> None:
-            rep = table["rep"].to_numpy()
+        def collect(table: pd.DataFrame, offset: int = 0) -> None:
+            rep = table["rep"].to_numpy() + offset
             point = rep // reps
             for m, name in enumerate(metrics):
                 v = table[name].to_numpy(dtype=float)
@@ -82,6 +84,23 @@ class ModelEvaluation:
             breakdown[rep] = ~table["agreement"].to_numpy(dtype=bool)
             blocked[rep] = table["red_line_blocks"].to_numpy() > 0
 
+        if config.evaluate == "launcher":
+            for p, table in enumerate(self.launch(X)):
+                collect(table, offset=p * reps)
+        else:
+            self.simulate(X, total, collect)
+        count, total_sum, squares = sums
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = total_sum / count
+            within = (squares - count * means**2) / (count - 1)
+            self.noise = np.where(count > 1, np.maximum(within, 0.0) / count, np.nan)
+        self.X, self.means = X, means
+        self.outcomes = {"breakdown": breakdown, "red_line_block": blocked}
+        return means
+
+    def simulate(self, X: np.ndarray, total: int, collect) -> None:
+        """All points in one vectorised run in this process (point p: replications p*R...)."""
+        config = self.config
         simulate(
             self.scenario_for(X),
             total,
@@ -95,14 +114,39 @@ class ModelEvaluation:
                 for m in config.metrics
             ),
         )
-        count, total_sum, squares = sums
-        with np.errstate(invalid="ignore", divide="ignore"):
-            means = total_sum / count
-            within = (squares - count * means**2) / (count - 1)
-            self.noise = np.where(count > 1, np.maximum(within, 0.0) / count, np.nan)
-        self.X, self.means = X, means
-        self.outcomes = {"breakdown": breakdown, "red_line_block": blocked}
-        return means
+
+    def launch(self, X: np.ndarray):
+        """Each point as a job of a Hydra multirun through the configured launcher (for models
+        too slow for one process); yields each job's per-replication table in point order.
+        Every job uses the same seed: common random numbers across points."""
+        config = self.config
+        if self.jobs is None:
+            raise RuntimeError("launcher evaluation needs a folder for its jobs")
+        points_file = self.jobs.parent / "sample.parquet"
+        pd.DataFrame(X, columns=list(config.design.parameters)).to_parquet(points_file)
+        name, *overrides = config.launcher
+        command = [
+            str(Path(sys.executable).with_name("negsim")),
+            "-m",
+            f"scenario={Path(config.scenario.source).resolve()}",
+            f"+sensitivity_points={points_file.resolve()}",
+            f"+sensitivity_point=range(0,{len(X)})",
+            f"mc.replications={config.replications}",
+            f"seed={config.seed}",
+            "output.figures=false",
+            "output.progress=false",
+            "output.trace_replications=0",
+            f"hydra.sweep.dir={self.jobs.resolve()}",
+            f"hydra/launcher={name}",
+            *overrides,
+            *([f"protocol={config.protocol}"] if config.protocol else []),
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+            raise ScenarioError(config.source, "evaluate", f"the launcher's jobs failed: {last}")
+        for p in range(len(X)):
+            yield pd.read_parquet(self.jobs / str(p) / "replications.parquet")
 
 
 def noise_share(means: np.ndarray, noise: np.ndarray) -> float | None:
@@ -183,7 +227,7 @@ def run_sensitivity(config: SensitivityConfig, out: Path, started: float | None 
     try:
         folder = RunFolder(out)
         folder.write_text("sensitivity.yaml", yaml.safe_dump(config.record(), sort_keys=False))
-        evaluation = ModelEvaluation(config)
+        evaluation = ModelEvaluation(config, jobs=folder.path / "jobs")
         analysing = perf_counter()
         table = analyse(config.design, evaluation, config.metrics)
         analysed = perf_counter() - analysing

@@ -34,7 +34,10 @@ FIELDS = (
     "evaluate",
     "protocol",
     "workers",
+    "launcher",
 )
+# Hydra launchers for evaluate: launcher (options of the hydra/launcher group).
+LAUNCHERS = ("basic", "joblib", "submitit_local", "slurm")
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class SensitivityConfig:
     metrics: tuple[str, ...]
     protocol: str | None = None
     workers: int = 1
+    evaluate: str = "in_process"
+    launcher: tuple[str, ...] = ("basic",)  # hydra/launcher option, then its overrides
 
     @property
     def seed(self) -> int:
@@ -62,7 +67,8 @@ class SensitivityConfig:
             "seed": self.seed,
             "metrics": list(self.metrics),
             "parameters": self.ranges,
-            "evaluate": "in_process",
+            "evaluate": self.evaluate,
+            "launcher": list(self.launcher),
             "protocol": self.protocol,
             "workers": self.workers,
         }
@@ -96,12 +102,7 @@ def load_config(path: Path | str) -> SensitivityConfig:
     c = Checker(str(path))
     c.mapping(data, "", required=("scenario", "samples", "parameters"), optional=FIELDS)
     evaluate = c.choice(data.get("evaluate", "in_process"), "evaluate", EVALUATE, "evaluation")
-    if evaluate == "launcher":
-        c.fail(
-            "evaluate",
-            "'launcher' is not supported yet: every point runs in this process "
-            "('in_process'); use workers: N for more processes",
-        )
+    launcher = _launcher(c, data.get("launcher", "basic"), evaluate)
     scenario = _scenario(c, data["scenario"], path)
     method = c.choice(data.get("method", "sobol"), "method", METHODS, "method")
     samples = c.integer(data["samples"], "samples", 2)
@@ -130,7 +131,27 @@ def load_config(path: Path | str) -> SensitivityConfig:
         metrics=_metrics(c, data.get("metrics"), scenario, protocol),
         protocol=protocol,
         workers=c.integer(data.get("workers", 1), "workers", 1),
+        evaluate=evaluate,
+        launcher=launcher,
     )
+
+
+def _launcher(c: Checker, node, evaluate: str) -> tuple[str, ...]:
+    """``launcher: joblib`` or ``launcher: {name: slurm, overrides: [hydra.launcher.x=y, ...]}``."""
+    if evaluate != "launcher":
+        if node != "basic":
+            c.fail("launcher", "only used with evaluate: launcher")
+        return ("basic",)
+    if isinstance(node, str):
+        node = {"name": node}
+    c.mapping(node, "launcher", required=("name",), optional=("overrides",))
+    name = c.choice(node["name"], "launcher.name", LAUNCHERS, "launcher")
+    overrides = node.get("overrides") or []
+    if not isinstance(overrides, list) or not all(
+        isinstance(o, str) and o.startswith("hydra.launcher.") and "=" in o for o in overrides
+    ):
+        c.fail("launcher.overrides", "expected a list of 'hydra.launcher.<name>=<value>' strings")
+    return (name, *overrides)
 
 
 def _parameters(c: Checker, node, scenario: Scenario):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pandas as pd
 import pytest
 
 from sim.distributions import PerReplication
+from sim.errors import ScenarioError
 from sim.gsa import Design, analyse, indices, sample
 from sim.montecarlo import simulate
 from sim.parameters import field_range, with_value
@@ -137,9 +140,9 @@ def test_points_in_one_run_match_each_point_run_alone(us_china):
         )
 
 
-def _tables(scenario, n):
+def _tables(scenario, n, seed=11):
     tables = []
-    simulate(scenario, n, 11, on_batch=tables.append)
+    simulate(scenario, n, seed, on_batch=tables.append)
     return tables
 
 
@@ -255,7 +258,7 @@ def in_tmp(tmp_path, monkeypatch):
 BAD = [
     ("sampels: 8\n", "sampels: unknown field 'sampels' (did you mean 'samples'?)"),
     ("method: fast\n", "method: unknown method 'fast'"),
-    ("evaluate: launcher\n", "evaluate: 'launcher' is not supported yet"),
+    ("evaluate: launcher\nlauncher: ray\n", "launcher.name: unknown launcher 'ray'"),
     ("second_order: yes please\n", "second_order: expected true or false"),
     ("metrics: [agreemnt]\n", "metrics[0]: unknown column 'agreemnt' (did you mean 'agreement'?)"),
 ]
@@ -338,3 +341,49 @@ def test_shipped_configs_are_valid():
     for path in shipped:
         config = load_config(path)
         assert config.design.parameters
+
+
+def test_launcher_evaluation_runs_each_point_as_a_job(tmp_path):
+    """evaluate: launcher sends point p to job p of a Hydra multirun; each job equals that point
+    run alone with the run's seed (common random numbers across points)."""
+    config_file = tmp_path / "launch.yaml"
+    config_file.write_text(
+        "scenario: us_china_2024\nmethod: morris\nsamples: 2\nreplications: 20\nseed: 3\n"
+        "metrics: [agreement, utility_us]\n"
+        "parameters:\n  agents.china.reservation: [0.6, 0.95]\n  trust.initial: [0.5, 1.0]\n"
+        "evaluate: launcher\nlauncher: joblib\n"
+    )
+    command = [
+        str(Path(sys.executable).with_name("negsim-sensitivity")),
+        str(config_file),
+        "--out",
+        "out",
+    ]
+    done = subprocess.run(
+        command, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = tmp_path / "out"
+    points = pd.read_parquet(out / "points.parquet")
+    assert len(points) == 6  # morris: samples * (D + 1)
+    config = load_config(config_file)
+    for p in (0, 5):
+        row = points.iloc[p]
+        scenario = with_value(
+            config.scenario, "agents.china.reservation", float(row["agents.china.reservation"])
+        )
+        scenario = with_value(scenario, "trust.initial", float(row["trust.initial"]))
+        alone = pd.concat(_tables(scenario, 20, seed=3))
+        job = pd.read_parquet(out / "jobs" / str(p) / "replications.parquet")
+        assert job["utility_us"].tolist() == alone["utility_us"].tolist()
+        assert row["utility_us"] == pytest.approx(alone["utility_us"].mean())
+    assert (out / "indices.parquet").is_file() and (out / "summary.json").is_file()
+
+
+def test_launcher_settings_need_launcher_evaluation(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "scenario: us_china_2024\nsamples: 4\nparameters: {trust.initial: [0.5, 1.0]}\nlauncher: joblib\n"
+    )
+    with pytest.raises(ScenarioError, match="launcher: only used with evaluate: launcher"):
+        load_config(bad)
