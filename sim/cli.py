@@ -108,12 +108,18 @@ def with_sweep_seed(args: list[str]) -> list[str]:
 
 
 def _fresh_dir(path: str) -> str:
-    """``path``, or ``path-2``, ``path-3``... if a run already lives there: never overwrite."""
+    """``path``, or ``path-2``, ``path-3``... if it exists: never overwrite. The folder is
+    created here, atomically, so runs started in the same second (shards of a job array) each
+    claim their own."""
     candidate, n = Path(path), 1
-    while candidate.exists():
-        n += 1
-        candidate = Path(f"{path}-{n}")
-    return str(candidate)
+    candidate.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        try:
+            candidate.mkdir()
+            return str(candidate)
+        except FileExistsError:
+            n += 1
+            candidate = Path(f"{path}-{n}")
 
 
 def register_resolvers() -> None:

@@ -137,7 +137,9 @@ class Misread:
         """Update on ``rounds`` rounds of the target's current standing (skipped rounds of a
         settled session are observed at the end of the session, as if played)."""
         soft = model.cooperation[self.target.name] > self.spec.signal
-        self.log_odds = self.log_odds + rounds * np.where(soft, self._if_soft, self._if_firm)
+        step = np.where(soft, self._if_soft, self._if_firm)
+        for _ in range(rounds):  # one addition per round, as when the rounds are played
+            self.log_odds = self.log_odds + step
 
     def after_round(self, model: NegotiationModel) -> None:
         target = self.target

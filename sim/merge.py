@@ -13,12 +13,13 @@ import sys
 from pathlib import Path
 from time import perf_counter
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import yaml
 
 from sim.errors import ScenarioError
-from sim.montecarlo import SAMPLE_ROWS, MonteCarloResult
+from sim.montecarlo import SAMPLE_ROWS, MonteCarloResult, exact_total
 from sim.outputs import SUMMARY, ParquetStream, RunFolder, RunFolderExists
 from sim.rng import BLOCK_SIZE
 from sim.run import finish_run, metadata_record
@@ -32,8 +33,14 @@ SAME = ("scenario", "seed", "replications", "protocol")
 def _read_shard(folder: Path) -> dict:
     if not (folder / SUMMARY).is_file():
         raise ScenarioError(str(folder), "", "not a finished run (no summary.json)")
-    record = json.loads((folder / "run.json").read_text())
-    record["config"] = yaml.safe_load((folder / "config.yaml").read_text())
+    try:
+        record = json.loads((folder / "run.json").read_text())
+        record["config"] = yaml.safe_load((folder / "config.yaml").read_text())
+        record["shard"]["index"], record["shard"]["count"]  # noqa: B018  (must be there)
+    except (OSError, ValueError, yaml.YAMLError, KeyError, TypeError) as exc:
+        raise ScenarioError(
+            str(folder), "run.json", f"not readable as a negsim run ({exc})"
+        ) from None
     record["folder"] = folder
     return record
 
@@ -94,23 +101,32 @@ def merge(shard_folders: list[Path], out: Path) -> dict:
         raise
     stream.close()
     head = first["folder"]
-    rounds: dict = {}
+    rounds: dict[str, list[np.ndarray]] = {}
     for record in shards:
         table = pd.read_parquet(record["folder"] / "rounds.parquet")
         for name, group in table.groupby("metric"):
             group = group.sort_values("step")
-            sums = group[["sum", "sum_sq", "n"]].to_numpy(dtype=float).T
-            rounds[name] = rounds.get(name, 0) + sums
+            rounds.setdefault(name, []).append(
+                group[["sum", "sum_sq", "n"]].to_numpy(dtype=float).T
+            )
+    parts, need = [], SAMPLE_ROWS  # the figures' sample: the first rows, as a single run keeps
+    for record in shards:
+        if need <= 0:
+            break
+        batches = pq.ParquetFile(record["folder"] / "replications.parquet").iter_batches(
+            batch_size=need
+        )
+        part = next(batches).to_pandas()
+        parts.append(part)
+        need -= len(part)
     result = MonteCarloResult(
         total,
         first["seed"],
         moments,
         pd.read_parquet(head / "trajectories.parquet"),
         pd.read_parquet(head / "sessions.parquet"),
-        rounds=rounds,
-        sample=next(
-            pq.ParquetFile(head / "replications.parquet").iter_batches(batch_size=SAMPLE_ROWS)
-        ).to_pandas(),
+        rounds={name: exact_total(blocks) for name, blocks in rounds.items()},
+        sample=pd.concat(parts, ignore_index=True),
     )
     return finish_run(
         folder,

@@ -23,7 +23,7 @@ from sim.comparison import theory_columns
 from sim.model import NegotiationModel
 from sim.rng import BLOCK_SIZE
 from sim.scenario import Scenario
-from sim.stats import TableMoments
+from sim.stats import Z95, TableMoments
 
 SAMPLE_ROWS = 5000
 
@@ -65,14 +65,32 @@ COUNTERFACTUAL = (
 )
 
 
-def round_sums(paths: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Per round of the run: (sum, sum of squares, count) of each per-replication path."""
-    return {
-        name: np.stack(
-            [np.nansum(p, axis=0), np.nansum(p * p, axis=0), np.sum(~np.isnan(p), axis=0)]
-        ).astype(float)
-        for name, p in paths.items()
-    }
+def round_sums(paths: dict[str, np.ndarray]) -> dict[str, list[np.ndarray]]:
+    """Per block of replications and round of the run: (sum, sum of squares, count) of each
+    per-replication path. Kept per block so that totals (added with ``math.fsum``) do not
+    depend on how replications were batched."""
+    sums: dict[str, list[np.ndarray]] = {}
+    for name, p in paths.items():
+        blocks = []
+        for lo in range(0, len(p), BLOCK_SIZE):
+            part = p[lo : lo + BLOCK_SIZE]
+            blocks.append(
+                np.stack(
+                    [
+                        np.nansum(part, axis=0),
+                        np.nansum(part * part, axis=0),
+                        np.sum(~np.isnan(part), axis=0),
+                    ]
+                ).astype(float)
+            )
+        sums[name] = blocks
+    return sums
+
+
+def exact_total(blocks: list[np.ndarray]) -> np.ndarray:
+    """Element-wise correctly rounded sum (``math.fsum``): the same whatever the order."""
+    stacked = np.stack(blocks)
+    return np.apply_along_axis(math.fsum, 0, stacked) if len(blocks) > 1 else stacked[0]
 
 
 def run_batch(scenario, seed, start, n, protocol, trace, compare_theory=True):
@@ -174,14 +192,13 @@ def simulate(
     headline = headline_columns(scenario)
     done, reached = start, None
     batches = _batches(start, stop, batch_blocks * BLOCK_SIZE)
-    rounds: dict[str, np.ndarray] = {}
+    rounds: dict[str, list[np.ndarray]] = {}
     for columns, batch_offers, batch_sessions, batch_rounds in _in_order(
         scenario, seed, protocol, trace, batches, max(1, workers), compare_theory
     ):
         table = pd.DataFrame(columns)
         if table["rep"].iloc[0] == start:
             offers, sessions = batch_offers, batch_sessions
-            sample = table.iloc[:SAMPLE_ROWS].copy()
         keep = len(table)
         for lo in range(0, len(table), BLOCK_SIZE):
             moments.add(table.iloc[lo : lo + BLOCK_SIZE])
@@ -189,11 +206,12 @@ def simulate(
                 keep, reached = lo + min(BLOCK_SIZE, len(table) - lo), True
                 break
         table = table.iloc[:keep]
-        if keep < len(columns["rep"]):  # target_se stopped inside this batch: recount its rounds
-            first = int(table["rep"].iloc[0])
-            batch_rounds = run_batch(scenario, seed, first, keep, protocol, 0, False)[3]
-        for name, sums in batch_rounds.items():
-            rounds[name] = rounds.get(name, 0) + sums
+        kept_blocks = -(-keep // BLOCK_SIZE)
+        for name, blocks in batch_rounds.items():
+            rounds.setdefault(name, []).extend(blocks[:kept_blocks])
+        if sample is None or len(sample) < SAMPLE_ROWS:
+            more = table.iloc[: SAMPLE_ROWS - (0 if sample is None else len(sample))]
+            sample = more.copy() if sample is None else pd.concat([sample, more], ignore_index=True)
         if on_batch is not None:
             on_batch(table)
         done += keep
@@ -203,15 +221,24 @@ def simulate(
             break
     if target_se is not None and reached is None:
         reached = False
+    totals = {name: exact_total(blocks) for name, blocks in rounds.items()}
     return MonteCarloResult(
-        done - start, seed, moments, offers, sessions, reached, start, sample, rounds
+        done - start, seed, moments, offers, sessions, reached, start, sample, totals
     )
 
 
 def _below(moments: TableMoments, columns: list[str], target: float) -> bool:
+    """Every headline estimate precise enough. For a rate the Wilson interval's half-width / 1.96
+    counts too, so a rate of exactly 0 or 1 in the first block (standard error 0) does not stop
+    the run at once."""
     for name in columns:
-        se = moments.estimate(name)["se"]
-        if se is None or not np.isfinite(se) or se > target:
+        est = moments.estimate(name)
+        se = est["se"]
+        if se is None or not np.isfinite(se):
+            return False
+        if name in moments.rates and est["ci95"]:
+            se = max(se, (est["ci95"][1] - est["ci95"][0]) / (2 * Z95))
+        if se > target:
             return False
     return True
 

@@ -44,7 +44,7 @@ class ParquetStream:
 
     def __init__(self, path: Path):
         self.path = path
-        self._tmp = path.with_name(f".{path.name}.tmp")
+        self._tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         self._writer: pq.ParquetWriter | None = None
 
     def write(self, table: pd.DataFrame) -> None:
@@ -97,9 +97,10 @@ class RunFolder:
         return self.path / name
 
     def finish(self, summary: dict) -> None:
-        """Write ``summary.json`` last and drop the INCOMPLETE marker."""
-        self.write_json(SUMMARY, summary)
+        """Drop the INCOMPLETE marker, then write ``summary.json`` last (atomically): a folder is
+        finished exactly when it holds ``summary.json``."""
         (self.path / INCOMPLETE).unlink(missing_ok=True)
+        self.write_json(SUMMARY, summary)
 
 
 def discard_unstarted(path: Path, log_name: str | None = None) -> None:

@@ -19,6 +19,16 @@ from sim.scenario import Checker, Scenario
 
 SETTINGS_SOURCE = "run settings (conf/ or the command line)"
 MAX_REPLICATIONS = 10**10
+MC_FIELDS = (
+    "replications",
+    "batch_blocks",
+    "workers",
+    "shard",
+    "shards",
+    "target_se",
+    "time_limit_s",
+)
+OUTPUT_FIELDS = ("trace_replications", "figures", "animation", "progress")
 # Estimated output at most this share of the free disk space.
 DISK_SHARE = 0.9
 
@@ -43,6 +53,8 @@ class RunSettings:
     def from_config(cls, cfg: dict) -> RunSettings:
         c = Checker(SETTINGS_SOURCE)
         mc, output = cfg.get("mc") or {}, cfg.get("output") or {}
+        c.mapping(mc, "mc", optional=MC_FIELDS)
+        c.mapping(output, "output", optional=OUTPUT_FIELDS)
         seed = cfg.get("seed")
         protocol = (cfg.get("protocol") or {}).get("name")
         if protocol is not None:

@@ -208,3 +208,37 @@ def test_drawn_ideals_and_status_quo_run_to_the_end(tmp_path):
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert 0.3 < summary["issues"]["x"]["status_quo"] < 0.7  # the median stands in
     assert any("medians" in note for note in summary["theory"]["notes"])
+
+
+def test_runs_started_together_get_their_own_folders(tmp_path):
+    """Regression: runs resolving the same timestamp shared (and mixed) one folder."""
+    args = [NEGSIM, "scenario=split_the_pie", "mc.replications=50", "output.figures=false"]
+    procs = [
+        subprocess.Popen(
+            [*args, f"seed={i}"], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        for i in range(4)
+    ]
+    assert all(p.wait(timeout=300) == 0 for p in procs)
+    folders = list((tmp_path / "results" / "split_the_pie").iterdir())
+    assert len(folders) == 4
+    seeds = sorted(json.loads((f / "summary.json").read_text())["seed"] for f in folders)
+    assert seeds == [0, 1, 2, 3]
+
+
+def test_merge_names_an_unreadable_shard(tmp_path, capsys):
+    from sim.merge import main as merge_main
+
+    assert (
+        negsim(
+            "mc.replications=10", "seed=1", "mc.shards=1", "hydra.run.dir=s0", cwd=tmp_path
+        ).returncode
+        == 0
+    )
+    (tmp_path / "s0" / "run.json").write_text("{bad")
+    with pytest.raises(SystemExit) as stopped:
+        merge_main(["--out", str(tmp_path / "m"), str(tmp_path / "s0")])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "run.json: not readable as a negsim run" in err
+    assert not (tmp_path / "m").exists()

@@ -444,3 +444,16 @@ def test_ctrl_c_leaves_the_run_marked_incomplete(tmp_path):
     assert "INCOMPLETE" in names
     assert "summary.json" not in names and "replications.parquet" not in names
     assert not [name for name in names if name.endswith(".tmp")]  # no half-written table left
+
+
+def test_target_se_does_not_stop_on_a_certain_first_block():
+    """Regression: a rate of exactly 1 has standard error 0, which stopped runs after one block;
+    the Wilson half-width counts too."""
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(
+        Path(__file__).resolve().parent.parent / "scenarios" / "split_the_pie.yaml"
+    )
+    result = simulate(scenario, 50_000, 1, target_se=0.0005)
+    assert result.moments.estimate("agreement")["estimate"] == 1.0
+    assert result.replications > 1024
