@@ -151,6 +151,14 @@ BAD = [
         "mc.replications: 100,000,000,000 is more than negsim runs at once",
     ),
     (("scenario=us_chna_2024",), "unknown scenario 'us_chna_2024' (did you mean 'us_china_2024'?)"),
+    (
+        ("mc.replication=5",),
+        "command line: mc.replication: unknown setting (did you mean 'replications'?)",
+    ),
+    (
+        ("scenario.agents.china.reservaton=0.4",),
+        "scenario.agents.china.reservaton: unknown setting (did you mean 'reservation'?)",
+    ),
 ]
 
 
