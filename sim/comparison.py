@@ -21,6 +21,7 @@ import numpy as np  # noqa: E402
 
 from sim import theory  # noqa: E402
 from sim.errors import ScenarioError  # noqa: E402
+from sim.figures import save_figure  # noqa: E402
 from sim.scenario import Scenario  # noqa: E402
 from sim.stats import TableMoments  # noqa: E402
 
@@ -191,6 +192,4 @@ def utility_space_figure(scenario: Scenario, summary: dict, sample, path: Path) 
     ax.set_title(f"{scenario.name}: utility space", fontsize=10)
     ax.legend(fontsize=7, loc="lower left")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

@@ -4,6 +4,7 @@ the outcome per issue with confidence intervals. Uses matplotlib's non-interacti
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import matplotlib
@@ -18,8 +19,10 @@ from sim.scenario import AgentSpec, Scenario  # noqa: E402
 COLOURS = ("#1f5fa8", "#c0392b")
 
 
-def _save(fig, path: Path) -> Path:
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
+def save_figure(fig, path: Path) -> Path:
+    """Save ``fig`` atomically (a hidden temporary file, then a rename) and close it: every
+    figure negsim writes goes through here."""
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
     fig.savefig(tmp, dpi=110, bbox_inches="tight")
     plt.close(fig)
     tmp.replace(path)
@@ -114,7 +117,7 @@ def offers_figure(
         fontsize=10,
     )
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def outcome_figure(scenario: Scenario, summary: dict, path: Path) -> Path:
@@ -156,4 +159,4 @@ def outcome_figure(scenario: Scenario, summary: dict, path: Path) -> Path:
         ax.set_title(title, fontsize=10)
     right.set_yticklabels([])
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)

@@ -9,7 +9,6 @@ run, are the same whatever the batch size or worker count.
 from __future__ import annotations
 
 import math
-import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -241,7 +240,3 @@ def _below(moments: TableMoments, columns: list[str], target: float) -> bool:
         if se > target:
             return False
     return True
-
-
-def available_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

@@ -64,6 +64,14 @@ class ParquetStream:
         self._tmp.unlink(missing_ok=True)
 
 
+def write_parquet(path: Path, table: pd.DataFrame) -> Path:
+    """Write ``table`` to ``path`` atomically."""
+    stream = ParquetStream(path)
+    stream.write(table)
+    stream.close()
+    return path
+
+
 class RunFolder:
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -91,10 +99,7 @@ class RunFolder:
         return self.write_text(name, json.dumps(data, indent=2, allow_nan=False) + "\n")
 
     def write_parquet(self, name: str, table: pd.DataFrame) -> Path:
-        stream = ParquetStream(self.path / name)
-        stream.write(table)
-        stream.close()
-        return self.path / name
+        return write_parquet(self.path / name, table)
 
     def finish(self, summary: dict) -> None:
         """Drop the INCOMPLETE marker, then write ``summary.json`` last (atomically): a folder is

@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from sim.figures import save_figure  # noqa: E402
 from sim.scenario import Scenario  # noqa: E402
 from sim.stats import TableMoments, t95  # noqa: E402
 
@@ -222,6 +223,4 @@ def cooperation_figure(
     ax.set_title(f"{scenario.name}: cooperation on peripheral issues (mean, 95% CI)", fontsize=10)
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

@@ -15,6 +15,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from sim.figures import save_figure  # noqa: E402
+
 MAJOR, MINOR = 0.1, 0.02  # total-effect thresholds for "matters" and "minor"
 SCREENED = 0.1  # Morris: mu* below this share of the largest mu* can be fixed
 METHOD_TITLE = {"sobol": "Sobol'", "morris": "Morris"}
@@ -54,9 +56,7 @@ def index_figure(table: pd.DataFrame, metric: str, method: str, path: Path) -> P
     ax.set_title(f"{METHOD_TITLE[method]} indices for {metric} (95% CI)", fontsize=10)
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def _names(items: list[str]) -> str:

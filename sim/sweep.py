@@ -21,7 +21,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from hydra.experimental.callback import Callback  # noqa: E402
 
-from sim.outputs import SUMMARY, RunFolder  # noqa: E402
+from sim.figures import save_figure  # noqa: E402
+from sim.outputs import SUMMARY, write_parquet  # noqa: E402
 
 TABLE = "sweep.parquet"
 HEADLINE = ("agreement_rate", "rounds_to_agreement")
@@ -134,9 +135,7 @@ def line_figure(table: pd.DataFrame, param: str, others: list[str], path: Path) 
             ax.legend(fontsize=6)
     fig.suptitle("sweep: estimate with 95% CI band", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def heatmap_figure(table: pd.DataFrame, x: str, y: str, path: Path) -> Path:
@@ -154,9 +153,7 @@ def heatmap_figure(table: pd.DataFrame, x: str, y: str, path: Path) -> Path:
         ax.set_title(metric, fontsize=10)
         fig.colorbar(image, ax=ax)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def aggregate(sweep_dir: Path) -> tuple[pd.DataFrame, list[Path]]:
@@ -165,11 +162,7 @@ def aggregate(sweep_dir: Path) -> tuple[pd.DataFrame, list[Path]]:
     table, swept, unfinished = collect(sweep_dir)
     if table.empty:
         return table, unfinished
-    folder = RunFolder.__new__(
-        RunFolder
-    )  # only its atomic writers: a sweep folder is no run folder
-    folder.path = sweep_dir
-    folder.write_parquet(TABLE, table)
+    write_parquet(sweep_dir / TABLE, table)
     numeric = [p for p in swept if _numeric(table, p)]
     figures = sweep_dir / "figures"
     figures.mkdir(exist_ok=True)
