@@ -19,8 +19,8 @@ from _measure import SCENARIOS, in_fresh_process, machine
 SCENARIO = SCENARIOS / "bench_bilateral.yaml"
 BATCHED = """
 import json, time
-from sim.scenario import load_scenario
-from sim.montecarlo import simulate
+from sim.scenario.validation import load_scenario
+from sim.engine.montecarlo import simulate
 sc = load_scenario({path!r})
 start = time.perf_counter()
 simulate(sc, {n}, 1, batch_blocks=16, workers={workers})
@@ -29,9 +29,9 @@ print(json.dumps({{"wall_s": time.perf_counter() - start}}))
 
 
 def side_by_side(alone: int, batched: int) -> tuple[float, float]:
-    from sim.model import NegotiationModel
-    from sim.montecarlo import simulate
-    from sim.scenario import load_scenario
+    from sim.core.model import NegotiationModel
+    from sim.engine.montecarlo import simulate
+    from sim.scenario.validation import load_scenario
 
     scenario = load_scenario(SCENARIO)
     start = time.perf_counter()

@@ -21,8 +21,8 @@ SCENARIO = SCENARIOS / "us_china_2024.yaml"
 NEGSIM = str(Path(sys.executable).with_name("negsim"))
 SIMULATE = """
 import json, time
-from sim.scenario import load_scenario
-from sim.montecarlo import simulate
+from sim.scenario.validation import load_scenario
+from sim.engine.montecarlo import simulate
 sc = load_scenario({path!r})
 start = time.perf_counter()
 simulate(sc, {n}, 1, batch_blocks=16, workers={workers})

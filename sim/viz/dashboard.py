@@ -22,9 +22,9 @@ from pathlib import Path
 
 import solara
 
-from sim.errors import ScenarioError
-from sim.scenario import read_scenario_file
-from sim.strategies import STRATEGIES
+from sim.core.strategies import STRATEGIES
+from sim.scenario.errors import ScenarioError
+from sim.scenario.validation import read_scenario_file
 from sim.viz import assets
 from sim.viz.knobs import (
     RED_LINE_GIVE_MAX,

@@ -1,7 +1,7 @@
 """The dashboard's knobs, applied to a scenario before it is built.
 
 The knobs edit a copy of the raw scenario mapping, which then goes through
-:func:`sim.scenario.validate` like a file would, so a bad value gets the usual message
+:func:`sim.scenario.validation.validate` like a file would, so a bad value gets the usual message
 (``file: field.path: problem``, with a close-match suggestion). What each knob does:
 
 * pressure on the pressured side (China in the case): where the scenario has a pressure on it,
@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.scenario import SHIFTABLE, Scenario, validate
-from sim.strategies import STRATEGIES, get_strategy
+from sim.core.strategies import STRATEGIES, get_strategy
+from sim.scenario.library import known_scenarios
+from sim.scenario.validation import SHIFTABLE, Scenario, validate
 
 SCENARIO_VARIABLE = "NEGSIM_DASHBOARD_SCENARIO"
 PREFERRED_SCENARIOS = ("tactical_pause", "us_china_2024")
@@ -43,11 +44,7 @@ HAWK_EVENT = "dashboard_hawkishness"
 
 def available_scenarios() -> dict[str, Path]:
     """Shipped scenarios, then ./scenarios, then the file named by ``NEGSIM_DASHBOARD_SCENARIO``."""
-    folders = (Path(__file__).resolve().parents[2] / "scenarios", Path.cwd() / "scenarios")
-    found: dict[str, Path] = {}
-    for folder in dict.fromkeys(folders):
-        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else ():
-            found[path.stem] = path
+    found = known_scenarios()
     chosen = os.environ.get(SCENARIO_VARIABLE)
     if chosen and chosen.endswith((".yaml", ".yml")):
         found[Path(chosen).stem] = Path(chosen)

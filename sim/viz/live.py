@@ -1,6 +1,6 @@
 """What the instructor dashboard runs, without a browser: a live run, a band, what happened.
 
-The live run is the ordinary :class:`~sim.model.NegotiationModel` as a batch of one; the Monte
+The live run is the ordinary :class:`~sim.core.model.NegotiationModel` as a batch of one; the Monte
 Carlo band is the same model with ``BAND_REPLICATIONS`` replications and the same seed, so the
 live run is replication 0 of the band. Readings the model may not have (``pressure``,
 ``cooperation``, ``belief``, ``misread``) are read with ``getattr`` and left out when absent.
@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.errors import ScenarioError
-from sim.model import NegotiationModel
-from sim.scenario import Scenario, read_scenario_file
+from sim.core.model import NegotiationModel
+from sim.scenario.errors import ScenarioError
+from sim.scenario.validation import Scenario, read_scenario_file
 from sim.viz.knobs import Built, Knobs, available_scenarios, build_scenario
 
 BAND_REPLICATIONS = 200

@@ -1,0 +1,218 @@
+"""The ``negsim`` command: Hydra composes the settings, :func:`sim.cli.run.run` does the work.
+
+Scenario files are not Hydra config files: they are read as plain data (``sim.scenario.validation``) and
+registered in Hydra's ConfigStore under the group ``scenario``, so ``scenario=<name>`` picks a
+shipped scenario, ``scenario=path/to/file.yaml`` a file anywhere, and ``scenario.<field>=value``
+overrides any field. Launchers compose each job's config in their own worker processes, so the
+registration also runs when this module is imported there; files named on the command line reach
+the workers through the ``NEGSIM_SCENARIO_FILES`` environment variable.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.config_store import ConfigStore
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig, OmegaConf
+
+from sim.core.rng import fresh_seed
+from sim.outputs.folder import SUMMARY, RunFolderExists, discard_unstarted
+from sim.scenario.errors import ScenarioError, suggest
+from sim.scenario.library import known_scenarios
+from sim.scenario.validation import INVALID_MARKER, read_scenario_file, validate
+
+CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
+FILES_VARIABLE = "NEGSIM_SCENARIO_FILES"
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+# option name -> file it came from, for error messages
+_sources: dict[str, str] = {}
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _register(name: str, path: Path) -> None:
+    source = _display(path)
+    try:
+        node = read_scenario_file(path, source)
+    except ScenarioError as exc:
+        node = {INVALID_MARKER: exc.problem if not exc.path else f"{exc.path}: {exc.problem}"}
+    ConfigStore.instance().store(group="scenario", name=name, node=node)
+    _sources[name] = source
+
+
+def register_known_scenarios() -> None:
+    """Shipped scenarios, ./scenarios, and files passed on from the launching process."""
+    for name, path in known_scenarios().items():
+        _register(name, path)
+    for entry in filter(None, os.environ.get(FILES_VARIABLE, "").split(os.pathsep)):
+        name, _, path = entry.partition("=")
+        _register(name, Path(path))
+
+
+def register_scenarios(args: list[str]) -> list[str]:
+    """Register every known scenario and any ``scenario=<file.yaml>`` arguments.
+
+    Returns the arguments with file paths replaced by the names they were registered under.
+    """
+    register_known_scenarios()
+    rewritten, files = [], []
+    for arg in args:
+        key, sep, value = arg.partition("=")
+        if sep and key.lstrip("~+") == "scenario" and value.endswith((".yaml", ".yml")):
+            names = []
+            for item in value.split(","):
+                path = Path(item)
+                if not path.is_file():
+                    print(f"negsim: error: {item}: scenario file not found", file=sys.stderr)
+                    sys.exit(EXIT_BAD_INPUT)
+                _register(path.stem, path)
+                files.append(f"{path.stem}={path.resolve()}")
+                names.append(path.stem)
+            arg = f"{key}={','.join(names)}"
+        elif sep and key == "scenario":
+            for name in value.split(","):
+                if name not in _sources:
+                    print(
+                        f"negsim: error: scenario: unknown scenario '{name}'{suggest(name, _sources)};"
+                        " give a shipped name or a path ending in .yaml",
+                        file=sys.stderr,
+                    )
+                    sys.exit(EXIT_BAD_INPUT)
+        rewritten.append(arg)
+    if files:
+        os.environ[FILES_VARIABLE] = os.pathsep.join(files)
+    return rewritten
+
+
+def with_sweep_seed(args: list[str]) -> list[str]:
+    """A multirun without a seed gets one fresh seed shared by every job (common random numbers),
+    so each job's numbers equal that job run alone with the same seed."""
+    multirun = any(arg in ("-m", "--multirun") for arg in args)
+    if multirun and not any(arg.partition("=")[0] == "seed" for arg in args):
+        return [*args, f"seed={fresh_seed()}"]
+    return args
+
+
+def _fresh_dir(path: str) -> str:
+    """``path``, or ``path-2``, ``path-3``... if it exists: never overwrite. The folder is
+    created here, atomically, so runs started in the same second (shards of a job array) each
+    claim their own."""
+    candidate, n = Path(path), 1
+    candidate.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        try:
+            candidate.mkdir()
+            return str(candidate)
+        except FileExistsError:
+            n += 1
+            candidate = Path(f"{path}-{n}")
+
+
+def register_resolvers() -> None:
+    if not OmegaConf.has_resolver("negsim_fresh_dir"):
+        OmegaConf.register_new_resolver("negsim_fresh_dir", _fresh_dir, use_cache=True)
+
+
+@hydra.main(version_base=None, config_path=str(CONF_DIR), config_name="config")
+def _hydra_main(cfg: DictConfig) -> None:
+    from sim.cli.run import RunInterrupted, console_summary, run
+    from sim.engine.settings import RunSettings
+
+    hydra_cfg = HydraConfig.get()
+    run_dir = Path(hydra_cfg.runtime.output_dir)
+    in_sweep = hydra_cfg.mode == RunMode.MULTIRUN
+    if in_sweep and (run_dir / SUMMARY).is_file():
+        print(
+            f"negsim: job {hydra_cfg.job.num} is already complete in {_display(run_dir)}; skipping"
+        )
+        return
+    choice = hydra_cfg.runtime.choices.get("scenario")
+    source = _sources.get(choice, f"scenario '{choice}'")
+    try:
+        config = OmegaConf.to_container(cfg, resolve=True)
+        settings = RunSettings.from_config(config)
+        scenario = validate(config["scenario"], source, default_name=choice)
+        if config.get("sensitivity_points") is not None:  # one point of a sensitivity sample
+            from sim.scenario.parameters import apply_point
+
+            scenario = apply_point(
+                scenario, config["sensitivity_points"], config["sensitivity_point"]
+            )
+        summary = run(
+            scenario, settings, run_dir, config=config, overrides=list(hydra_cfg.overrides.task)
+        )
+    except (ScenarioError, RunFolderExists) as exc:
+        print(f"negsim: error: {exc}", file=sys.stderr)
+        if in_sweep:  # the other jobs go on; the sweep's end reports this one as unfinished
+            run_dir.mkdir(parents=True, exist_ok=True)
+            (run_dir / "FAILED").write_text(f"{exc}\n")
+            return
+        if isinstance(exc, ScenarioError):
+            discard_unstarted(run_dir, log_name=f"{hydra_cfg.job.name}.log")
+        sys.exit(EXIT_BAD_INPUT)
+    except RunInterrupted as exc:
+        print(f"negsim: {exc}", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
+    print(console_summary(scenario, summary, run_dir))
+
+
+_SWEEP_SYNTAX = ("range(", "choice(", "interval(", "glob(", "shuffle(", "sort(")
+
+
+def check_overrides(args: list[str]) -> None:
+    """Refuse a misspelt setting on the command line with one line and exit code 2, before
+    Hydra would print its own multi-line error (exit code 1). Only plain ``key=value``
+    overrides of existing keys are checked; ``+key=`` adds, group choices and sweeps pass."""
+    from hydra import compose, initialize_config_dir
+
+    plain = []
+    for arg in args:
+        key, sep, value = arg.partition("=")
+        if not sep or arg.startswith(("-", "+", "~")) or key.startswith("hydra") or "/" in key:
+            continue
+        if "." not in key or value.startswith(_SWEEP_SYNTAX) or "," in value:
+            continue
+        plain.append(key)
+    if not plain:
+        return
+    choices = [a for a in args if a.partition("=")[0] in ("scenario", "protocol") and "," not in a]
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None):
+        cfg = compose("config", overrides=choices)
+    for key in plain:
+        parent, _, leaf = key.rpartition(".")
+        node = OmegaConf.select(cfg, parent, default=None)
+        if isinstance(node, DictConfig) and leaf in node:
+            continue
+        if not isinstance(node, DictConfig):
+            continue  # a deeper path: Hydra names it
+        print(
+            f"negsim: error: command line: {key}: unknown setting"
+            f"{suggest(leaf, [str(k) for k in node])}; to add a new field write +{key}=...",
+            file=sys.stderr,
+        )
+        sys.exit(EXIT_BAD_INPUT)
+
+
+def main() -> None:
+    register_resolvers()
+    args = with_sweep_seed(register_scenarios(sys.argv[1:]))
+    check_overrides(args)
+    sys.argv = [sys.argv[0], *args]
+    _hydra_main()
+
+
+# Launcher workers import this module to find the task function: register there too.
+register_resolvers()
+register_known_scenarios()

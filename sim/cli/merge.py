@@ -1,0 +1,164 @@
+"""``negsim-merge``: join the shards of a run (``mc.shard=i mc.shards=n``) into one run folder.
+
+The merged folder is what the unsharded run would have written: the same per-replication table
+row for row, and the same estimates (moments are fed block by block in replication order, as in
+a single run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from time import perf_counter
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import yaml
+
+from sim.cli.run import finish_run, metadata_record
+from sim.core.rng import BLOCK_SIZE
+from sim.engine.montecarlo import SAMPLE_ROWS, MonteCarloResult, exact_total
+from sim.engine.settings import RunSettings
+from sim.engine.stats import TableMoments
+from sim.outputs.folder import SUMMARY, ParquetStream, RunFolder, RunFolderExists
+from sim.scenario.errors import ScenarioError
+from sim.scenario.validation import validate
+
+SAME = ("scenario", "seed", "replications", "protocol")
+
+
+def _read_shard(folder: Path) -> dict:
+    if not (folder / SUMMARY).is_file():
+        raise ScenarioError(str(folder), "", "not a finished run (no summary.json)")
+    try:
+        record = json.loads((folder / "run.json").read_text())
+        record["config"] = yaml.safe_load((folder / "config.yaml").read_text())
+        record["shard"]["index"], record["shard"]["count"]  # noqa: B018  (must be there)
+    except (OSError, ValueError, yaml.YAMLError, KeyError, TypeError) as exc:
+        raise ScenarioError(
+            str(folder), "run.json", f"not readable as a negsim run ({exc})"
+        ) from None
+    record["folder"] = folder
+    return record
+
+
+def merge(shard_folders: list[Path], out: Path) -> dict:
+    started = perf_counter()
+    shards = sorted(
+        (_read_shard(Path(f)) for f in shard_folders), key=lambda r: r["shard"]["index"]
+    )
+    first = shards[0]
+    count = first["shard"]["count"]
+    for record in shards:
+        for key in SAME:
+            if record[key] != first[key]:
+                raise ScenarioError(
+                    str(record["folder"]),
+                    key,
+                    f"differs from {first['folder']}: {record[key]!r} vs {first[key]!r}",
+                )
+        config = {**record["config"], "mc": {**record["config"]["mc"], "shard": 0}}
+        if config != {**first["config"], "mc": {**first["config"]["mc"], "shard": 0}}:
+            raise ScenarioError(
+                str(record["folder"]), "config.yaml", f"differs from {first['folder']}"
+            )
+    indices = [record["shard"]["index"] for record in shards]
+    if indices != list(range(count)):
+        missing = sorted(set(range(count)) - set(indices))
+        raise ScenarioError(
+            "negsim-merge",
+            "shards",
+            f"need each of the {count} shards once; missing {missing or 'none'}, given {indices}",
+        )
+    config = first["config"]
+    scenario = validate(config["scenario"], first["scenario_file"])
+    config["mc"] = {**config["mc"], "shard": 0, "shards": 1}
+    settings = RunSettings.from_config(config)
+    folder = RunFolder(out)
+    folder.write_json(
+        "run.json",
+        metadata_record(
+            scenario, settings, first["seed"], merged_from=[str(r["folder"]) for r in shards]
+        ),
+    )
+    folder.write_text("config.yaml", yaml.safe_dump(config, sort_keys=False))
+    moments = TableMoments()
+    stream = ParquetStream(folder.file("replications.parquet"))
+    total = 0
+    try:
+        for record in shards:
+            table = pq.ParquetFile(record["folder"] / "replications.parquet")
+            for batch in table.iter_batches(batch_size=BLOCK_SIZE):
+                frame = batch.to_pandas()
+                moments.add(frame)
+                stream.write(frame)
+                total += len(frame)
+    except BaseException:
+        stream.abort()
+        raise
+    stream.close()
+    head = first["folder"]
+    rounds: dict[str, list[np.ndarray]] = {}
+    for record in shards:
+        table = pd.read_parquet(record["folder"] / "rounds.parquet")
+        for name, group in table.groupby("metric"):
+            group = group.sort_values("step")
+            rounds.setdefault(name, []).append(
+                group[["sum", "sum_sq", "n"]].to_numpy(dtype=float).T
+            )
+    parts, need = [], SAMPLE_ROWS  # the figures' sample: the first rows, as a single run keeps
+    for record in shards:
+        if need <= 0:
+            break
+        batches = pq.ParquetFile(record["folder"] / "replications.parquet").iter_batches(
+            batch_size=need
+        )
+        part = next(batches).to_pandas()
+        parts.append(part)
+        need -= len(part)
+    result = MonteCarloResult(
+        total,
+        first["seed"],
+        moments,
+        pd.read_parquet(head / "trajectories.parquet"),
+        pd.read_parquet(head / "sessions.parquet"),
+        rounds={name: exact_total(blocks) for name, blocks in rounds.items()},
+        sample=pd.concat(parts, ignore_index=True),
+    )
+    return finish_run(
+        folder,
+        scenario,
+        result,
+        first["protocol"],
+        settings.figures,
+        started,
+        {"target_se": None, "target_reached": None, "merged_shards": count},
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="negsim-merge",
+        description="Merge the run folders of a sharded negsim run (mc.shard=i mc.shards=n) into one.",
+    )
+    parser.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        help="folder for the merged run (must not hold a finished run)",
+    )
+    parser.add_argument(
+        "shards", nargs="+", type=Path, help="the shards' run folders, in any order"
+    )
+    args = parser.parse_args(argv)
+    try:
+        summary = merge(args.shards, args.out)
+    except (ScenarioError, RunFolderExists, OSError) as exc:
+        print(f"negsim-merge: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    print(
+        f"negsim-merge: {summary['replications']:,} replications from {len(args.shards)} shards -> {args.out}/"
+    )

@@ -1,0 +1,228 @@
+"""One run from validated inputs to a finished results folder."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+from time import perf_counter
+
+import yaml
+from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
+
+from sim.analysis.comparison import utility_space_figure
+from sim.analysis.pause import cooperation_figure, rounds_table
+from sim.core.rng import fresh_seed
+from sim.engine.montecarlo import MonteCarloResult, simulate
+from sim.engine.settings import RunSettings, check_feasible
+from sim.outputs import figures
+from sim.outputs.animation import animate
+from sim.outputs.folder import ParquetStream, RunFolder
+from sim.outputs.narrative import narrative
+from sim.outputs.report import write_report
+from sim.outputs.summary import summarise
+from sim.scenario.validation import Scenario
+
+PACKAGES = (
+    "negsim",
+    "numpy",
+    "scipy",
+    "pandas",
+    "pyarrow",
+    "matplotlib",
+    "mesa",
+    "hydra-core",
+    "omegaconf",
+)
+
+
+class RunInterrupted(RuntimeError):
+    """Ctrl-C during a run: the folder keeps its INCOMPLETE marker and gets no summary.json."""
+
+
+def _versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except OSError:
+        return None
+    return out.stdout.strip() or None
+
+
+def metadata_record(scenario: Scenario, settings: RunSettings, seed: int, **extra) -> dict:
+    start, stop = settings.replication_range
+    return {
+        "scenario": scenario.name,
+        "scenario_file": scenario.source,
+        "seed": seed,
+        "replications": settings.replications,
+        "shard": {"index": settings.shard, "count": settings.shards, "range": [start, stop]},
+        "protocol": settings.protocol or scenario.negotiation.protocol,
+        "command": sys.argv,
+        "versions": _versions(),
+        "git_commit": _git_commit(),
+        "platform": platform.platform(),
+        **extra,
+    }
+
+
+@contextmanager
+def _progress_bar(total: int, enabled: bool):
+    """A tqdm bar, quiet without a terminal and in CI; logging goes around it."""
+    quiet = not enabled or bool(os.environ.get("CI"))
+    with (
+        logging_redirect_tqdm(),
+        tqdm(total=total, unit="rep", disable=True if quiet else None) as bar,
+    ):
+        yield bar.update
+
+
+def run(
+    scenario: Scenario,
+    settings: RunSettings,
+    run_dir: Path,
+    config: dict | None = None,
+    overrides: list[str] | None = None,
+) -> dict:
+    """Simulate and write every output; returns the summary (also in ``summary.json``)."""
+    started = perf_counter()
+    folder: RunFolder | None = None
+    try:
+        seed = settings.seed if settings.seed is not None else fresh_seed()
+        estimate = check_feasible(scenario, settings, seed, run_dir)
+        folder = RunFolder(run_dir)
+        protocol = settings.protocol or scenario.negotiation.protocol
+        folder.write_json(
+            "run.json",
+            metadata_record(scenario, settings, seed, overrides=overrides or [], estimate=estimate),
+        )
+        if config is not None:
+            folder.write_text("config.yaml", yaml.safe_dump(config, sort_keys=False))
+        start, stop = settings.replication_range
+        stream = ParquetStream(folder.file("replications.parquet"))
+        try:
+            with _progress_bar(stop - start, settings.progress) as advance:
+                result = simulate(
+                    scenario,
+                    settings.replications,
+                    seed,
+                    batch_blocks=settings.batch_blocks,
+                    trace=settings.trace_replications,
+                    protocol=protocol,
+                    workers=settings.workers,
+                    start=start,
+                    stop=stop,
+                    target_se=settings.target_se,
+                    on_batch=stream.write,
+                    progress=advance,
+                )
+        except BaseException:
+            stream.abort()
+            raise
+        stream.close()
+        extra = {"target_se": settings.target_se, "target_reached": result.target_reached}
+        return finish_run(
+            folder, scenario, result, protocol, settings.figures, started, extra, settings.animation
+        )
+    except KeyboardInterrupt:
+        where = (
+            "before anything was written"
+            if folder is None
+            else f"{_relative(folder.path)} is marked INCOMPLETE"
+        )
+        raise RunInterrupted(f"interrupted; {where}") from None
+
+
+def finish_run(
+    folder: RunFolder,
+    scenario: Scenario,
+    result: MonteCarloResult,
+    protocol: str,
+    draw_figures: bool,
+    started: float,
+    extra: dict | None = None,
+    animation: bool = False,
+) -> dict:
+    """Everything after the simulation: traces, summary, figures, report, summary.json last."""
+    simulated = perf_counter() - started
+    folder.write_parquet("trajectories.parquet", result.offers)
+    folder.write_parquet("sessions.parquet", result.sessions)
+    rounds = rounds_table(scenario, result.rounds or {})
+    folder.write_parquet("rounds.parquet", rounds)
+    summary = summarise(scenario, result, protocol)
+    summary.update(extra or {})
+    summary["wall_time_s"] = {"simulation": simulated}
+    if draw_figures:
+        (folder.path / "figures").mkdir(exist_ok=True)
+        figures.offers_figure(
+            scenario, result.offers, result.sessions, folder.file("figures/offers.png")
+        )
+        figures.outcome_figure(scenario, summary, folder.file("figures/outcomes.png"))
+        utility_space_figure(
+            scenario, summary, result.sample, folder.file("figures/utility_space.png")
+        )
+        if summary["tactical_pause"]:
+            cooperation_figure(scenario, rounds, summary, folder.file("figures/cooperation.png"))
+        if animation:
+            animate(scenario, result.offers, folder.file("figures/animation.gif"))
+    folder.write_text("report.md", write_report(scenario, summary, result.sessions, simulated))
+    folder.write_text("narrative.md", narrative(scenario, result.offers, result.sessions))
+    summary["wall_time_s"]["total"] = perf_counter() - started
+    folder.finish(summary)
+    return summary
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def console_summary(scenario: Scenario, summary: dict, run_dir: Path) -> str:
+    def ci(est: dict, fmt: str, scale: float = 1.0) -> str:
+        if not est["ci95"]:
+            return ""
+        lo, hi = (scale * x for x in est["ci95"])
+        return f"  (95% CI {lo:{fmt}}–{hi:{fmt}})"
+
+    agree = summary["agreement_rate"]
+    rta = summary["rounds_to_agreement"]
+    lines = [
+        f"negsim: {scenario.name}: {summary['replications']:,} replications, seed {summary['seed']}, "
+        f"protocol {summary['protocol']}",
+        f"  agreement rate        {100 * agree['estimate']:.1f}%{ci(agree, '.1f', 100)}",
+    ]
+    if rta["estimate"] is not None:
+        lines.append(f"  rounds to agreement   {rta['estimate']:.2f}{ci(rta, '.2f')}")
+    for agent in scenario.agents:
+        est = summary["agents"][agent.name]["utility"]
+        lines.append(f"  utility {agent.name:<13} {est['estimate']:.3f}{ci(est, '.3f')}")
+    wall = summary["wall_time_s"]
+    lines += [
+        f"  red-line violations   {summary['red_line_violations']['total']}",
+        f"  wall time             {wall['simulation']:.2f} s simulation, {wall['total']:.2f} s in all",
+        f"  results               {_relative(run_dir)}/  (report.md, summary.json, figures/)",
+    ]
+    return "\n".join(lines)

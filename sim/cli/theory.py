@@ -1,0 +1,165 @@
+"""The ``negsim-theory`` command: what bargaining theory predicts for a scenario, as a table.
+
+Nothing is simulated: the numbers come from :mod:`sim.theory.solutions` (Nash 1950, Kalai & Smorodinsky
+1975, the utilitarian solution, Rubinstein 1982).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from sim.scenario.errors import ScenarioError
+from sim.scenario.library import scenario_path
+from sim.scenario.validation import Scenario, load_scenario
+from sim.theory.solutions import (
+    DISAGREEMENT_MEANING,
+    DISAGREEMENT_POINTS,
+    TheoryResult,
+    analyse_scenario,
+    with_medians,
+)
+
+EXIT_BAD_INPUT = 2
+PROG = "negsim-theory"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Print the Nash, Kalai-Smorodinsky, utilitarian and (one issue) Rubinstein "
+        "solutions of a scenario, without simulating.",
+    )
+    parser.add_argument("scenario", help="a shipped scenario name or a path to a .yaml file")
+    parser.add_argument(
+        "--disagreement",
+        choices=DISAGREEMENT_POINTS,
+        default=None,
+        help="disagreement point (default: what the simulation falls back on: the scenario's "
+        "reservation utilities, or the session floor max(reservation, U(status quo)))",
+    )
+    return parser
+
+
+def _number(x: float) -> str:
+    return f"{0.0 if abs(x) < 5e-5 else x:.4f}"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(row[k]) for row in (header, *rows)) for k in range(len(header))]
+
+    def line(row):
+        first = row[0].ljust(widths[0])
+        rest = (cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True))
+        return "  ".join((first, *rest)).rstrip()
+
+    return [line(header), line(["-" * w for w in widths]), *(line(row) for row in rows)]
+
+
+def render(scenario: Scenario, result: TheoryResult, at_median: Sequence[str] = ()) -> str:
+    """The readable report: issue values, utilities, Rubinstein's split and notes.
+
+    ``at_median``: fields drawn per replication in the simulation, shown at their medians.
+    """
+    solutions = result.solutions
+    titles = {
+        "nash": "Nash",
+        "kalai_smorodinsky": "KS",
+        "utilitarian": "utilitarian",
+        "rubinstein": "Rubinstein",
+    }
+    out = [
+        f"{scenario.name}: {scenario.title}" if scenario.title else scenario.name,
+        "Bargaining theory for the initial status quo; nothing is simulated.",
+        "",
+        f"Disagreement point: {result.disagreement} ({DISAGREEMENT_MEANING[result.disagreement]})",
+        "",
+        "Issue values",
+    ]
+    header = [
+        "issue",
+        "status quo",
+        *(f"ideal {agent}" for agent in result.agents),
+        "feasible",
+        *(titles[name] for name in solutions),
+    ]
+    rows = []
+    for i, issue in enumerate(scenario.issues):
+        rows.append(
+            [
+                issue.name,
+                _number(issue.status_quo),
+                *(_number(scenario.agent(agent).ideal[issue.name]) for agent in result.agents),
+                f"[{result.box.low[i]:g}, {result.box.high[i]:g}]",
+                *(_number(s.package[i]) for s in solutions.values()),
+            ]
+        )
+    out += _table(header, rows)
+
+    out += ["", "Utilities"]
+    ideal = result.ideal_utility
+    header = ["agent", "disagreement", "ideal", *(titles[name] for name in solutions)]
+    rows = []
+    for j, agent in enumerate(result.agents):
+        label = scenario.agent(agent).label
+        rows.append(
+            [
+                agent if label == agent else f"{agent} ({label})",
+                _number(result.disagreement_utility[j]),
+                "-" if ideal is None else _number(ideal[j]),
+                *(_number(s.utility[j]) for s in solutions.values()),
+            ]
+        )
+    d = result.disagreement_utility
+    rows.append(
+        [
+            "Nash product",
+            _number(0.0),
+            "-",
+            *(_number((s.utility[0] - d[0]) * (s.utility[1] - d[1])) for s in solutions.values()),
+        ]
+    )
+    out += _table(header, rows)
+    out += ["", "ideal: the most an agent can get while the other keeps its disagreement utility"]
+
+    rubinstein = result.rubinstein
+    if rubinstein is not None:
+        d1 = scenario.agent(rubinstein.proposer).discount
+        d2 = scenario.agent(rubinstein.responder).discount
+        out += [
+            "",
+            f"Rubinstein (1982), {rubinstein.proposer} proposing first, discount factors "
+            f"{rubinstein.proposer} {d1:g}, {rubinstein.responder} {d2:g}:",
+            f"  {rubinstein.proposer} gets (1 - {d2:g}) / (1 - {d1:g} * {d2:g}) = "
+            f"{_number(rubinstein.proposer_share)}, {rubinstein.responder} gets "
+            f"{_number(rubinstein.responder_share)}",
+        ]
+    notes = list(result.notes)
+    if at_median:
+        notes.append(
+            "uncertain numbers (drawn per replication when simulating) are set to their "
+            f"medians: {', '.join(at_median)}"
+        )
+    if notes:
+        out += ["", *(f"Note: {note}" for note in notes)]
+    return "\n".join(out)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    try:
+        path = scenario_path(args.scenario)
+        scenario, at_median = with_medians(load_scenario(path))
+        result = analyse_scenario(scenario, args.disagreement)
+    except (ScenarioError, LookupError) as exc:
+        print(
+            f"{PROG}: error: {exc.args[0] if isinstance(exc, LookupError) else exc}",
+            file=sys.stderr,
+        )
+        sys.exit(EXIT_BAD_INPUT)
+    print(render(scenario, result, at_median))
+
+
+if __name__ == "__main__":
+    main()

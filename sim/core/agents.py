@@ -1,0 +1,129 @@
+"""State agents: preferences, red lines and a concession strategy, for a batch of replications."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.core import offers
+from sim.core._mesa import Agent
+from sim.core.preferences import Preferences, issue_utility
+from sim.core.red_lines import RedLines
+from sim.core.strategies import Strategy, View
+
+
+class StateAgent(Agent):
+    """A state at the table. Every array attribute has a leading replication axis.
+
+    The strategy only chooses an aspiration; this class turns it into offers and decisions,
+    and :class:`~sim.core.red_lines.RedLines` keeps both inside the agent's core interests.
+    """
+
+    def __init__(
+        self,
+        model,
+        name: str,
+        preferences: Preferences,
+        red_lines: RedLines,
+        strategy: Strategy,
+        reservation: np.ndarray,
+        discount: np.ndarray,
+        compliance: np.ndarray,
+        initial_trust: np.ndarray,
+    ):
+        super().__init__(model)
+        self.name = name
+        self.preferences = preferences
+        self.red_lines = red_lines
+        self.strategy = strategy
+        self.reservation = reservation
+        self.discount = discount
+        self.compliance = compliance
+        self.trust = np.array(initial_trust, dtype=float)
+        self.floor = np.array(reservation, dtype=float)
+        self.aspiration = np.ones_like(self.floor)
+        self.last_offer: np.ndarray | None = None
+        self.previous_offer: np.ndarray | None = None
+        self.last_offer_round = -1
+        # Set by pressures each round: concessions scale, reservation shifts.
+        self.concession_scale = np.ones_like(self.floor)
+        self.reservation_shift = np.zeros_like(self.floor)
+        # Set by a misread signal: (issue, value, rows) to ask for in this round's offer.
+        self.probe: tuple[int, float, np.ndarray] | None = None
+        self._offer_plan_key: tuple[int, int] | None = None
+        self._offer_plan: offers.OfferPlan | None = None
+
+    def utility(self, package: np.ndarray) -> np.ndarray:
+        return self.preferences.utility(package)
+
+    def start_session(self, status_quo: np.ndarray, fall_back_on_status_quo: bool) -> None:
+        self._status_quo_utility = self.utility(status_quo) if fall_back_on_status_quo else None
+        self.refresh_floor()
+        self.aspiration = np.ones_like(self.floor)
+        self.last_offer = self.previous_offer = None
+        self.last_offer_round = -1
+        self.strategy.start_session()
+
+    def refresh_floor(self) -> None:
+        """The session's floor: the reservation utility, raised to the status quo's utility
+        when failing to agree leaves the status quo in place."""
+        self.floor = np.clip(self.reservation + self.reservation_shift, 0.0, 1.0)
+        if getattr(self, "_status_quo_utility", None) is not None:
+            self.floor = np.maximum(self.floor, self._status_quo_utility)
+
+    def update_aspiration(self, view: View) -> np.ndarray:
+        """Ask the strategy, then let low trust in the opponent slow the concession.
+
+        Effective aspiration = 1 - (1 - strategy's aspiration) * trust * pressure scale, never
+        below the floor (pressures scale concessions; see ``sim.core.dynamics``).
+        """
+        wanted = self.strategy.aspiration(view)
+        conceded = (1.0 - wanted) * self.trust * self.concession_scale
+        self.aspiration = np.clip(1.0 - conceded, self.floor, 1.0)
+        return self.aspiration
+
+    def lowest_aspiration(self) -> np.ndarray:
+        """How far this agent can concede in this session, given its trust in the opponent."""
+        reach = np.minimum(self.trust * self.concession_scale, 1.0)
+        return np.maximum(1.0 - (1.0 - self.floor) * reach, self.floor)
+
+    def _plan(self, opponent: Preferences) -> offers.OfferPlan:
+        """The offer plan toward ``opponent``, rebuilt only when either side's preferences change
+        (an event may replace them)."""
+        key = (id(self.preferences), id(opponent))
+        if self._offer_plan_key != key:
+            lines = self.red_lines
+            self._offer_plan = offers.OfferPlan(self.preferences, opponent, lines.low, lines.high)
+            self._offer_plan_key = key
+        return self._offer_plan
+
+    def propose(self, opponent: Preferences, linkage: bool, round_: int) -> np.ndarray:
+        if linkage:
+            raw = self._plan(opponent).offer(self.aspiration)
+        else:
+            lines = self.red_lines
+            raw = offers.issue_offers(
+                self.preferences, opponent, self.aspiration, lines.low, lines.high
+            )
+        if self.probe is not None:  # a deliberate test of the other side's core interest
+            issue, value, rows = self.probe
+            raw = raw.copy()
+            raw[rows, issue] = value
+        offer = self.red_lines.clip(raw)
+        self.previous_offer, self.last_offer = self.last_offer, offer
+        self.last_offer_round = round_
+        return offer
+
+    def accepts(self, package: np.ndarray) -> np.ndarray:
+        """(R,) Accept a whole package that reaches the aspiration and crosses no red line."""
+        return (self.utility(package) >= self.aspiration - 1e-12) & self.red_lines.admits(package)
+
+    def accepts_issues_on_utility(self, offer: np.ndarray) -> np.ndarray:
+        """(R, I) Which issue values reach the aspiration level on that issue alone."""
+        level = self.preferences.additive_level(self.aspiration)[..., None]
+        own = self.preferences
+        return issue_utility(offer, own.ideal, own.shape) >= level - 1e-12
+
+    def accepts_issues(self, offer: np.ndarray) -> np.ndarray:
+        """(R, I) Issue by issue: each value must reach the aspiration level on that issue and
+        cross no red line."""
+        return self.accepts_issues_on_utility(offer) & self.red_lines.admits_issues(offer)

@@ -1,0 +1,94 @@
+"""What a concession strategy is, and the registry that finds one by name.
+
+A strategy has no preferences and never builds an offer: each round it turns a read-only
+:class:`View` of the session into an aspiration level per replication (Faratin et al. 1998 call
+these tactics). Offers, acceptance and red lines are the agent's business (``sim.core.agents``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from sim.scenario.errors import suggest
+
+
+@dataclass(frozen=True)
+class Param:
+    """A numeric strategy parameter: default and the range it must lie in (``low`` excluded
+    when ``low_open``)."""
+
+    default: float
+    low: float
+    high: float
+    doc: str
+    low_open: bool = False
+
+
+@dataclass(frozen=True)
+class View:
+    """What a strategy may see in round ``round`` (0-based) of a session of ``rounds`` rounds.
+
+    Offers are (R, I) arrays, utilities (R,) arrays. ``opp_concession`` is how much the opponent's
+    newest offer gave up in the opponent's own utility (as this agent estimates it), or ``None``
+    when the opponent has made no new offer since this agent last looked.
+    """
+
+    round: int
+    rounds: int
+    floor: np.ndarray
+    opp_floor: np.ndarray
+    own_last_offer: np.ndarray | None
+    opp_last_offer: np.ndarray | None
+    opp_concession: np.ndarray | None
+    own_utility: Callable[[np.ndarray], np.ndarray]
+    opp_utility: Callable[[np.ndarray], np.ndarray]
+
+    @property
+    def time(self) -> float:
+        """Normalised time tau = (round + 1) / rounds, 1 in the last round."""
+        return (self.round + 1) / self.rounds
+
+
+class Strategy:
+    """Base class; subclasses set ``name``, ``params`` and ``traits`` and define ``aspiration``.
+
+    Traits are promises the shared strategy tests check for every registered strategy:
+    ``may_raise_aspiration`` (False: aspiration never rises within a session).
+    """
+
+    name: ClassVar[str]
+    params: ClassVar[dict[str, Param]] = {}
+    traits: ClassVar[dict[str, object]] = {"may_raise_aspiration": False}
+
+    def __init__(self, n: int, **values: np.ndarray):
+        self.n = n
+        for key, spec in self.params.items():
+            value = values.get(key, spec.default)
+            setattr(self, key, np.broadcast_to(np.asarray(value, dtype=float), (n,)))
+
+    def start_session(self) -> None:
+        """Forget what happened in the previous session."""
+
+    def aspiration(self, view: View) -> np.ndarray:
+        raise NotImplementedError
+
+
+STRATEGIES: dict[str, type[Strategy]] = {}
+
+
+def register(cls: type[Strategy]) -> type[Strategy]:
+    if cls.name in STRATEGIES:
+        raise ValueError(f"strategy name '{cls.name}' is registered twice")
+    STRATEGIES[cls.name] = cls
+    return cls
+
+
+def get_strategy(name: str) -> type[Strategy]:
+    try:
+        return STRATEGIES[name]
+    except KeyError:
+        raise KeyError(f"unknown strategy '{name}'{suggest(name, STRATEGIES)}") from None

@@ -1,0 +1,31 @@
+"""Time-dependent tactics (Faratin, Sierra & Jennings 1998, section 4.2.1).
+
+Aspiration a(tau) = 1 - (1 - r) * tau ** (1 / e) with tau = (round + 1) / rounds and r the
+session's floor (reservation utility, or the status quo's utility if higher). e < 1 is Boulware
+(holds firm, concedes at the deadline), e = 1 linear, e > 1 Conceder.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.core.strategies.base import Param, Strategy, View, register
+
+
+@register
+class TimeDependent(Strategy):
+    name = "time_dependent"
+    params = {
+        "e": Param(
+            1.0,
+            0.0,
+            math.inf,
+            "concession exponent: <1 Boulware, 1 linear, >1 Conceder",
+            low_open=True,
+        )
+    }
+
+    def aspiration(self, view: View) -> np.ndarray:
+        return 1.0 - (1.0 - view.floor) * view.time ** (1.0 / self.e)

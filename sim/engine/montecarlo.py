@@ -1,0 +1,242 @@
+"""Monte Carlo over replications: batches of blocks through the one vectorised model.
+
+Replications ``[start, stop)`` are cut into batches of ``batch_blocks`` blocks; batches run in
+this process or in ``workers`` processes, and their tables are taken back in replication order.
+Running moments are fed one block at a time, so the estimates, and where ``target_se`` stops a
+run, are the same whatever the batch size or worker count.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.comparison import theory_columns
+from sim.core.model import NegotiationModel
+from sim.core.rng import BLOCK_SIZE
+from sim.engine.stats import Z95, TableMoments
+from sim.scenario.validation import Scenario
+
+SAMPLE_ROWS = 5000
+
+
+@dataclass
+class MonteCarloResult:
+    replications: int  # replications run (fewer than asked when target_se was reached)
+    seed: int
+    moments: TableMoments
+    offers: pd.DataFrame  # round-by-round offers of the traced replications
+    sessions: pd.DataFrame  # session outcomes of the traced replications
+    target_reached: bool | None = None
+    first: int = 0  # index of the first replication (a shard's start)
+    sample: pd.DataFrame | None = None  # the first rows of the table, for figures
+    rounds: dict[str, np.ndarray] | None = None  # per-round (sum, sumsq, n) of cooperation paths
+
+
+def headline_columns(scenario: Scenario) -> list[str]:
+    """The estimates ``mc.target_se`` applies to."""
+    return ["agreement", *(f"utility_{agent.name}" for agent in scenario.agents)]
+
+
+def shard_range(replications: int, shard: int, shards: int) -> tuple[int, int]:
+    """Replications of shard ``shard`` of ``shards``: whole blocks, as even as possible."""
+    blocks = math.ceil(replications / BLOCK_SIZE)
+    first, last = shard * blocks // shards, (shard + 1) * blocks // shards
+    return min(first * BLOCK_SIZE, replications), min(last * BLOCK_SIZE, replications)
+
+
+# Outcomes compared with the run without pressures (same seed, same draws) when there are any.
+COUNTERFACTUAL = (
+    "agreement",
+    "sessions_agreed",
+    "misread",
+    "walkouts",
+    "utility_",
+    "cooperation_",
+    "value_",
+)
+
+
+def round_sums(paths: dict[str, np.ndarray]) -> dict[str, list[np.ndarray]]:
+    """Per block of replications and round of the run: (sum, sum of squares, count) of each
+    per-replication path. Kept per block so that totals (added with ``math.fsum``) do not
+    depend on how replications were batched."""
+    sums: dict[str, list[np.ndarray]] = {}
+    for name, p in paths.items():
+        blocks = []
+        for lo in range(0, len(p), BLOCK_SIZE):
+            part = p[lo : lo + BLOCK_SIZE]
+            blocks.append(
+                np.stack(
+                    [
+                        np.nansum(part, axis=0),
+                        np.nansum(part * part, axis=0),
+                        np.sum(~np.isnan(part), axis=0),
+                    ]
+                ).astype(float)
+            )
+        sums[name] = blocks
+    return sums
+
+
+def exact_total(blocks: list[np.ndarray]) -> np.ndarray:
+    """Element-wise correctly rounded sum (``math.fsum``): the same whatever the order."""
+    stacked = np.stack(blocks)
+    return np.apply_along_axis(math.fsum, 0, stacked) if len(blocks) > 1 else stacked[0]
+
+
+def run_batch(scenario, seed, start, n, protocol, trace, compare_theory=True):
+    """One batch (in this or a worker process): its table's columns, its trace, and per-round
+    sums of the cooperation paths."""
+    model = NegotiationModel(scenario, n, seed, start=start, protocol=protocol, trace=trace).run()
+    columns = model.outcomes() | (theory_columns(model) if compare_theory else {})
+    paths = {
+        f"cooperation_{name}": path.astype(float) for name, path in model.cooperation_path.items()
+    }
+    if scenario.pressures:
+        without = NegotiationModel(
+            scenario, n, seed, start=start, protocol=protocol, pressure_effects=False
+        ).run()
+        for key, value in without.outcomes().items():
+            if key.startswith(COUNTERFACTUAL) and key in columns:
+                columns[f"counterfactual_{key}"] = value
+                columns[f"effect_{key}"] = np.asarray(columns[key], dtype=float) - np.asarray(
+                    value, dtype=float
+                )
+        for name, path in without.cooperation_path.items():
+            paths[f"counterfactual_cooperation_{name}"] = path.astype(float)
+            paths[f"effect_cooperation_{name}"] = paths[f"cooperation_{name}"] - path
+    return columns, model.trace.offers_frame(), model.trace.sessions_frame(), round_sums(paths)
+
+
+def _batches(start: int, stop: int, batch: int) -> Iterator[tuple[int, int]]:
+    first = start
+    while first < stop:
+        # Cut at multiples of the batch size so that batches hold whole blocks.
+        last = min(stop, (first // batch + 1) * batch)
+        yield first, last - first
+        first = last
+
+
+def _in_order(scenario, seed, protocol, trace, batches, workers, compare_theory) -> Iterator[tuple]:
+    """Batch results in replication order, computed ``workers`` at a time."""
+    if workers <= 1:
+        for start, n in batches:
+            yield run_batch(
+                scenario, seed, start, n, protocol, trace if start == 0 else 0, compare_theory
+            )
+        return
+    with ProcessPoolExecutor(max_workers=workers, initializer=_leave_interrupts_to_parent) as pool:
+        pending: deque[Future] = deque()
+        try:
+            for start, n in batches:
+                pending.append(
+                    pool.submit(
+                        run_batch,
+                        scenario,
+                        seed,
+                        start,
+                        n,
+                        protocol,
+                        trace if start == 0 else 0,
+                        compare_theory,
+                    )
+                )
+                if len(pending) >= 2 * workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _leave_interrupts_to_parent() -> None:
+    """Workers ignore Ctrl-C; the parent stops them and marks the run incomplete."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def simulate(
+    scenario: Scenario,
+    replications: int,
+    seed: int,
+    *,
+    batch_blocks: int = 16,
+    trace: int = 0,
+    protocol: str | None = None,
+    workers: int = 1,
+    start: int = 0,
+    stop: int | None = None,
+    target_se: float | None = None,
+    on_batch: Callable[[pd.DataFrame], None] | None = None,
+    progress: Callable[[int], None] | None = None,
+    compare_theory: bool = True,
+) -> MonteCarloResult:
+    """Run replications ``[start, stop)`` (default: all ``replications``).
+
+    Each batch's table goes to ``on_batch`` (e.g. a Parquet stream) and into running moments,
+    so memory does not grow with the replication count. With ``target_se``, blocks are added
+    until every headline estimate's standard error is at most ``target_se`` (``stop`` is the cap).
+    """
+    stop = replications if stop is None else stop
+    moments = TableMoments()
+    offers = sessions = pd.DataFrame()
+    sample = None
+    headline = headline_columns(scenario)
+    done, reached = start, None
+    batches = _batches(start, stop, batch_blocks * BLOCK_SIZE)
+    rounds: dict[str, list[np.ndarray]] = {}
+    for columns, batch_offers, batch_sessions, batch_rounds in _in_order(
+        scenario, seed, protocol, trace, batches, max(1, workers), compare_theory
+    ):
+        table = pd.DataFrame(columns)
+        if table["rep"].iloc[0] == start:
+            offers, sessions = batch_offers, batch_sessions
+        keep = len(table)
+        for lo in range(0, len(table), BLOCK_SIZE):
+            moments.add(table.iloc[lo : lo + BLOCK_SIZE])
+            if target_se is not None and _below(moments, headline, target_se):
+                keep, reached = lo + min(BLOCK_SIZE, len(table) - lo), True
+                break
+        table = table.iloc[:keep]
+        kept_blocks = -(-keep // BLOCK_SIZE)
+        for name, blocks in batch_rounds.items():
+            rounds.setdefault(name, []).extend(blocks[:kept_blocks])
+        if sample is None or len(sample) < SAMPLE_ROWS:
+            more = table.iloc[: SAMPLE_ROWS - (0 if sample is None else len(sample))]
+            sample = more.copy() if sample is None else pd.concat([sample, more], ignore_index=True)
+        if on_batch is not None:
+            on_batch(table)
+        done += keep
+        if progress is not None:
+            progress(keep)
+        if reached:
+            break
+    if target_se is not None and reached is None:
+        reached = False
+    totals = {name: exact_total(blocks) for name, blocks in rounds.items()}
+    return MonteCarloResult(
+        done - start, seed, moments, offers, sessions, reached, start, sample, totals
+    )
+
+
+def _below(moments: TableMoments, columns: list[str], target: float) -> bool:
+    """Every headline estimate precise enough. For a rate the Wilson interval's half-width / 1.96
+    counts too, so a rate of exactly 0 or 1 in the first block (standard error 0) does not stop
+    the run at once."""
+    for name in columns:
+        est = moments.estimate(name)
+        se = est["se"]
+        if se is None or not np.isfinite(se):
+            return False
+        if name in moments.rates and est["ci95"]:
+            se = max(se, (est["ci95"][1] - est["ci95"][0]) / (2 * Z95))
+        if se > target:
+            return False
+    return True

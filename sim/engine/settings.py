@@ -1,0 +1,169 @@
+"""Run settings (``mc``, ``output``, ``protocol``, ``seed``), checked like scenario fields."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.core.protocols import PROTOCOLS
+from sim.core.rng import BLOCK_SIZE
+from sim.engine.montecarlo import run_batch, shard_range
+from sim.scenario.validation import Checker, Scenario
+
+SETTINGS_SOURCE = "run settings (conf/ or the command line)"
+MAX_REPLICATIONS = 10**10
+MC_FIELDS = (
+    "replications",
+    "batch_blocks",
+    "workers",
+    "shard",
+    "shards",
+    "target_se",
+    "time_limit_s",
+)
+OUTPUT_FIELDS = ("trace_replications", "figures", "animation", "progress")
+# Estimated output at most this share of the free disk space.
+DISK_SHARE = 0.9
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    replications: int = 1000
+    batch_blocks: int = 16
+    workers: int = 1
+    shard: int = 0
+    shards: int = 1
+    target_se: float | None = None
+    time_limit_s: float | None = None
+    progress: bool = True
+    trace_replications: int = 20
+    figures: bool = True
+    animation: bool = False
+    seed: int | None = None
+    protocol: str | None = None
+
+    @classmethod
+    def from_config(cls, cfg: dict) -> RunSettings:
+        c = Checker(SETTINGS_SOURCE)
+        mc, output = cfg.get("mc") or {}, cfg.get("output") or {}
+        c.mapping(mc, "mc", optional=MC_FIELDS)
+        c.mapping(output, "output", optional=OUTPUT_FIELDS)
+        seed = cfg.get("seed")
+        protocol = (cfg.get("protocol") or {}).get("name")
+        if protocol is not None:
+            c.choice(protocol, "protocol.name", tuple(PROTOCOLS), "protocol")
+
+        def flag(node, path, default):
+            value = node.get(path.split(".")[-1], default)
+            if not isinstance(value, bool):
+                c.fail(path, f"expected true or false, got {value!r}")
+            return value
+
+        def optional_positive(node, path):
+            value = node.get(path.split(".")[-1])
+            return None if value is None else c.number(value, path, 0.0, low_open=True)
+
+        settings = cls(
+            replications=c.integer(mc.get("replications", 1000), "mc.replications", 1),
+            batch_blocks=c.integer(mc.get("batch_blocks", 16), "mc.batch_blocks", 1),
+            workers=c.integer(mc.get("workers", 1), "mc.workers", 1),
+            shard=c.integer(mc.get("shard", 0), "mc.shard", 0),
+            shards=c.integer(mc.get("shards", 1), "mc.shards", 1),
+            target_se=optional_positive(mc, "mc.target_se"),
+            time_limit_s=optional_positive(mc, "mc.time_limit_s"),
+            progress=flag(output, "output.progress", True),
+            trace_replications=c.integer(
+                output.get("trace_replications", 20), "output.trace_replications", 0
+            ),
+            figures=flag(output, "output.figures", True),
+            animation=flag(output, "output.animation", False),
+            seed=None if seed is None else c.integer(seed, "seed", 0),
+            protocol=protocol,
+        )
+        if settings.shard >= settings.shards:
+            c.fail("mc.shard", f"must be below mc.shards={settings.shards} (got {settings.shard})")
+        if settings.shards > 1 and settings.seed is None:
+            c.fail(
+                "seed",
+                "a sharded run needs an explicit seed, the same for every shard (e.g. seed=1)",
+            )
+        blocks = -(-settings.replications // BLOCK_SIZE)
+        if settings.shards > blocks:
+            c.fail(
+                "mc.shards",
+                f"{settings.shards} shards for {blocks} block(s) of {BLOCK_SIZE} replications would "
+                f"leave shards empty; use at most {blocks}",
+            )
+        if settings.shards > 1 and settings.target_se is not None:
+            c.fail(
+                "mc.target_se",
+                "cannot be combined with mc.shards (each shard would stop on its own)",
+            )
+        if settings.replications > MAX_REPLICATIONS:
+            c.fail(
+                "mc.replications",
+                f"{settings.replications:,} is more than negsim runs at once ({MAX_REPLICATIONS:,})",
+            )
+        return settings
+
+    @property
+    def replication_range(self) -> tuple[int, int]:
+        return shard_range(self.replications, self.shard, self.shards)
+
+
+def _size(n_bytes: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if n_bytes < 1000 or unit == "TB":
+            return f"{n_bytes:.0f} {unit}" if unit == "B" else f"{n_bytes:.1f} {unit}"
+        n_bytes /= 1000
+    raise AssertionError
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def check_feasible(scenario: Scenario, settings: RunSettings, seed: int, run_dir: Path) -> dict:
+    """Refuse, before anything is written, a run whose output would not fit on disk or whose
+    estimated time exceeds ``mc.time_limit_s``. A pilot block measures bytes and seconds per
+    replication; returns the estimates (also recorded in run.json)."""
+    start, stop = settings.replication_range
+    n = stop - start
+    if n <= 4 * BLOCK_SIZE and settings.time_limit_s is None:
+        return {}
+    pilot = min(BLOCK_SIZE, settings.replications)
+    began = time.perf_counter()
+    columns = run_batch(scenario, seed, 0, pilot, settings.protocol, 0)[0]
+    seconds = (time.perf_counter() - began) / pilot
+    buffer = io.BytesIO()
+    pq.write_table(pa.Table.from_pandas(pd.DataFrame(columns)), buffer, compression="zstd")
+    per_rep = buffer.tell() / pilot
+    estimate = {"bytes": per_rep * n, "seconds": seconds * n / settings.workers}
+    c = Checker(SETTINGS_SOURCE)
+    folder = run_dir if run_dir.exists() else next(p for p in run_dir.parents if p.exists())
+    free = shutil.disk_usage(folder).free
+    if estimate["bytes"] > DISK_SHARE * free:
+        c.fail(
+            "mc.replications",
+            f"{n:,} replications would write about {_size(estimate['bytes'])} of results, "
+            f"but only {_size(free)} is free under {folder}",
+        )
+    if settings.time_limit_s is not None and estimate["seconds"] > settings.time_limit_s:
+        c.fail(
+            "mc.replications",
+            f"{n:,} replications would take about {_duration(estimate['seconds'])}, more than "
+            f"mc.time_limit_s={settings.time_limit_s:g} s allows; lower mc.replications, raise "
+            "mc.workers, or split the run with mc.shards",
+        )
+    return estimate

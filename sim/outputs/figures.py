@@ -1,0 +1,162 @@
+"""Figures of a run: offers over rounds per issue (red lines as bands, agreements marked) and
+the outcome per issue with confidence intervals. Uses matplotlib's non-interactive backend."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from sim.scenario.distributions import typical  # noqa: E402
+from sim.scenario.validation import AgentSpec, Scenario  # noqa: E402
+
+COLOURS = ("#1f5fa8", "#c0392b")
+
+
+def save_figure(fig, path: Path) -> Path:
+    """Save ``fig`` atomically (a hidden temporary file, then a rename) and close it: every
+    figure negsim writes goes through here."""
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    fig.savefig(tmp, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    tmp.replace(path)
+    return path
+
+
+def red_line_bands(ax, agent: AgentSpec, issue: str, colour: str) -> None:
+    """Hatch the values of ``issue`` beyond ``agent``'s red line (none if it has no red line)."""
+    low, high = agent.red_lines.get(issue, (0.0, 1.0))
+    for lo, hi in ((high, 1.0), (0.0, low)):
+        if hi > lo:
+            ax.axhspan(
+                lo,
+                hi,
+                color=colour,
+                alpha=0.15,
+                hatch="//",
+                lw=0,
+                label=f"beyond {agent.label}'s red line",
+            )
+
+
+def offers_figure(
+    scenario: Scenario, offers: pd.DataFrame, sessions: pd.DataFrame, path: Path
+) -> Path:
+    issues = scenario.issue_names
+    cols = min(4, len(issues))
+    rows = math.ceil(len(issues) / cols)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(4.2 * cols, 3.0 * rows), squeeze=False, sharex=True
+    )
+    rounds = scenario.negotiation.rounds
+    total = rounds * scenario.negotiation.sessions
+    first_rep = offers["rep"].min() if not offers.empty else 0
+    for ax, issue in zip(axes.flat, issues, strict=False):
+        spec = next(i for i in scenario.issues if i.name == issue)
+        for colour, agent in zip(COLOURS, scenario.agents, strict=True):
+            mine = offers[offers["agent"] == agent.name] if not offers.empty else offers
+            for rep, group in mine.groupby("rep"):
+                main = rep == first_rep
+                ax.plot(
+                    group["step"],
+                    group[f"offer_{issue}"],
+                    color=colour,
+                    alpha=0.9 if main else 0.12,
+                    lw=1.6 if main else 0.8,
+                    marker="." if main else None,
+                    label=f"{agent.label} offers" if main else None,
+                )
+            red_line_bands(ax, agent, issue, colour)
+            ax.axhline(typical(agent.ideal[issue]), color=colour, ls=":", lw=0.8)
+        if not sessions.empty:
+            mine = sessions[sessions["rep"] == first_rep]
+            for _, row in mine.iterrows():
+                if row[f"agreed_{issue}"]:
+                    kept = row[f"implemented_{issue}"]
+                    ax.plot(
+                        row["session"] * rounds + row["round"],
+                        row[f"value_{issue}"],
+                        marker="*",
+                        ms=13,
+                        color="#2e7d32" if kept else "white",
+                        mec="#2e7d32",
+                        ls="none",
+                        label="agreed (hollow: not implemented)",
+                    )
+        for s in range(1, scenario.negotiation.sessions):
+            ax.axvline(s * rounds - 0.5, color="grey", lw=0.6, ls="--")
+        ax.set_title(issue, fontsize=10)
+        ax.set_ylim(-0.03, 1.03)
+        ax.set_xlim(-0.5, total - 0.5)
+        ax.set_ylabel(f"0: {spec.low[:18]}\n1: {spec.high[:18]}", fontsize=6)
+    for ax in axes.flat[len(issues) :]:
+        ax.axis("off")
+    for ax in axes[-1]:
+        ax.set_xlabel("round (dashed lines: new session)")
+    handles = {}
+    for ax in axes.flat:
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(lab, h)
+    fig.legend(
+        handles.values(),
+        handles.keys(),
+        loc="lower center",
+        ncol=3,
+        fontsize=8,
+        frameon=False,
+        bbox_to_anchor=(0.5, -0.06),
+    )
+    fig.suptitle(
+        f"{scenario.title or scenario.name}: offers per issue (bold: replication 0; faint: other traced runs; dotted: ideals)",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def outcome_figure(scenario: Scenario, summary: dict, path: Path) -> Path:
+    issues = scenario.issue_names
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 0.45 * len(issues) + 1.8))
+    y = range(len(issues))
+    for ax, key, title in (
+        (left, "final_value", "final value (mean, 95% CI)"),
+        (right, "agreement_rate", "agreement rate (95% CI)"),
+    ):
+        est = [summary["issues"][i][key]["estimate"] for i in issues]
+        ci = [summary["issues"][i][key]["ci95"] or [e, e] for i, e in zip(issues, est, strict=True)]
+        err = [
+            [max(0.0, e - c[0]) for e, c in zip(est, ci, strict=True)],
+            [max(0.0, c[1] - e) for e, c in zip(est, ci, strict=True)],
+        ]
+        ax.errorbar(est, list(y), xerr=err, fmt="o", color="black", capsize=3, label="simulated")
+        if key == "final_value":
+            for colour, agent in zip(COLOURS, scenario.agents, strict=True):
+                ax.scatter(
+                    [typical(agent.ideal[i]) for i in issues],
+                    list(y),
+                    marker="|",
+                    s=200,
+                    color=colour,
+                    label=f"{agent.label} ideal",
+                )
+            ax.scatter(
+                [typical(s.status_quo) for s in scenario.issues],
+                list(y),
+                marker="x",
+                color="grey",
+                label="starting status quo",
+            )
+            ax.legend(fontsize=7, loc="lower right")
+        ax.set_yticks(list(y), issues)
+        ax.set_xlim(-0.05, 1.05)
+        ax.invert_yaxis()
+        ax.set_title(title, fontsize=10)
+    right.set_yticklabels([])
+    fig.tight_layout()
+    return save_figure(fig, path)

@@ -1,0 +1,198 @@
+"""Bad scenario input: one message naming file, field path and problem (sim.scenario.validation.validate).
+
+The CLI end of the same errors (exit code 2, no traceback, no results folder) is in test_cli.py.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sim.scenario.errors import ScenarioError
+from sim.scenario.validation import read_scenario_file, validate
+
+SOURCE = "scenarios/us_china_2024.yaml"
+
+
+@pytest.fixture(scope="module")
+def raw() -> dict:
+    root = Path(__file__).resolve().parents[2]
+    return yaml.safe_load((root / SOURCE).read_text())
+
+
+def _set(data: dict, path: str, value) -> dict:
+    data = copy.deepcopy(data)
+    *parents, last = path.split(".")
+    node = data
+    for key in parents:
+        node = node[key]
+    if value is _DELETE:
+        del node[last]
+    else:
+        node[last] = value
+    return data
+
+
+_DELETE = object()
+
+CASES = [
+    # (field path, new value, expected message)
+    (
+        "agents.us.preferences.taiwan.salinece",
+        0.1,
+        "agents.us.preferences.taiwan.salinece: unknown field 'salinece' (did you mean 'salience'?)",
+    ),
+    (
+        "agents.us.reservaton",
+        0.1,
+        "agents.us.reservaton: unknown field 'reservaton' (did you mean 'reservation'?)",
+    ),
+    (
+        "agents.china.preferences.taiwan.ideal",
+        _DELETE,
+        "agents.china.preferences.taiwan.ideal: missing required field",
+    ),
+    ("negotiation.rounds", _DELETE, "negotiation.rounds: missing required field"),
+    (
+        "agents.us.preferences.taiwan.salience",
+        -0.2,
+        "agents.us.preferences.taiwan.salience: must be >= 0 (got -0.2)",
+    ),
+    (
+        "agents.china.preferences.taiwan.ideal",
+        1.5,
+        "agents.china.preferences.taiwan.ideal: must be <= 1 (got 1.5)",
+    ),
+    (
+        "agents.china.preferences.taiwan.ideal",
+        -0.1,
+        "agents.china.preferences.taiwan.ideal: must be >= 0 (got -0.1)",
+    ),
+    (
+        "agents.china.red_lines.taiwan",
+        {"min": 0.6, "max": 0.4},
+        "agents.china.red_lines.taiwan: red line [0.6, 0.4] admits no value in [0, 1]",
+    ),
+    (
+        "agents.china.red_lines.taiwan",
+        {"min": 1.2},
+        "agents.china.red_lines.taiwan: red line [1.2, 1] admits no value in [0, 1]",
+    ),
+    (
+        "agents.china.red_lines.taiwan",
+        {"min": 0.5},
+        "agents.china.red_lines.taiwan: red line [0.5, 1] excludes the agent's own ideal 0",
+    ),
+    (
+        "agents.china.strategy.name",
+        "tit_for_tatt",
+        "agents.china.strategy.name: unknown strategy 'tit_for_tatt' (did you mean 'tit_for_tat'?)",
+    ),
+    (
+        "agents.us.strategy.name",
+        "boulware",
+        "agents.us.strategy.name: unknown strategy 'boulware' (choose from: time_dependent, tit_for_tat, zeuthen)",
+    ),
+    (
+        "agents.us.strategy.params.e",
+        0.0,
+        "agents.us.strategy.params.e: must be > 0 (got 0)",
+    ),
+    (
+        "issues.taiwan.implementer",
+        "chnia",
+        "issues.taiwan.implementer: unknown implementer (an agent or 'all') 'chnia' (did you mean 'china'?)",
+    ),
+    (
+        "negotiation.first_proposer",
+        "usa",
+        "negotiation.first_proposer: unknown agent 'usa' (did you mean 'us'?)",
+    ),
+    (
+        "agents.us.preferences.taiwn",
+        {"ideal": 0.5, "salience": 0.1},
+        "agents.us.preferences.taiwn: unknown issue 'taiwn' (did you mean 'taiwan'?)",
+    ),
+    (
+        "agents.us.red_lines.taiwn",
+        {"max": 0.5},
+        "agents.us.red_lines.taiwn: unknown field 'taiwn' (did you mean 'taiwan'?)",
+    ),
+    (
+        "agents.us.preferences.taiwan.salience",
+        "high",
+        "agents.us.preferences.taiwan.salience: expected a number, got 'high'",
+    ),
+    ("agents.us.reservation", True, "agents.us.reservation: expected a number, got True"),
+    ("negotiation.sessions", 2.5, "negotiation.sessions: expected a whole number, got 2.5"),
+    (
+        "negotiation.protocol",
+        "alternating",
+        "negotiation.protocol: unknown protocol 'alternating' (did you mean 'alternating_offers'?)",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"), CASES, ids=[c[0] + "=" + str(c[1]) for c in CASES]
+)
+def test_bad_field_is_named_with_its_problem(raw, path, value, message):
+    with pytest.raises(ScenarioError) as caught:
+        validate(_set(raw, path, value), SOURCE)
+    assert str(caught.value) == f"{SOURCE}: {message}"
+
+
+def test_all_zero_saliences(raw):
+    data = copy.deepcopy(raw)
+    for entry in data["agents"]["us"]["preferences"].values():
+        entry["salience"] = 0
+    with pytest.raises(ScenarioError, match=r"agents\.us\.preferences: saliences are all zero"):
+        validate(data, SOURCE)
+
+
+def test_an_issue_without_preferences(raw):
+    data = copy.deepcopy(raw)
+    del data["agents"]["china"]["preferences"]["party_rule"]
+    with pytest.raises(
+        ScenarioError, match=r"agents\.china\.preferences\.party_rule: missing required field"
+    ):
+        validate(data, SOURCE)
+
+
+def test_three_agents_are_refused(raw):
+    data = copy.deepcopy(raw)
+    data["agents"]["eu"] = copy.deepcopy(data["agents"]["us"])
+    with pytest.raises(ScenarioError, match="exactly 2 agents"):
+        validate(data, SOURCE)
+
+
+def test_saliences_are_normalised(raw):
+    data = _set(raw, "agents.us.preferences.taiwan.salience", 1.08)  # total 2.0
+    scenario = validate(data, SOURCE)
+    assert sum(scenario.agent("us").salience.values()) == pytest.approx(1.0)
+    assert scenario.agent("us").salience["taiwan"] == pytest.approx(0.54)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "agents:\n  us:\n    _target_: os.system\n",
+            "agents.us._target_: '_target_' is not allowed",
+        ),
+        ("name: !!python/object/apply:os.system ['echo hi']\n", "not valid YAML"),
+        ("name: ${oc.env:HOME}\n", "name: interpolations ('${...}') are not allowed"),
+        ("issues: [unclosed\n", "not valid YAML: line 2, column 1"),
+        ("- a list\n", "a scenario file must be a mapping of fields"),
+    ],
+)
+def test_files_are_data_only(tmp_path, text, message):
+    path = tmp_path / "evil.yaml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as caught:
+        read_scenario_file(path, "evil.yaml")
+    assert str(caught.value).startswith("evil.yaml: ")
+    assert message in str(caught.value)
