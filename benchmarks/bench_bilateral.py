@@ -19,7 +19,7 @@ from _measure import SCENARIOS, in_fresh_process, machine
 SCENARIO = SCENARIOS / "bench_bilateral.yaml"
 BATCHED = """
 import json, time
-from sim.scenario.validation import load_scenario
+from sim.core.catalogue import load_scenario
 from sim.engine.montecarlo import simulate
 sc = load_scenario({path!r})
 start = time.perf_counter()
@@ -29,9 +29,9 @@ print(json.dumps({{"wall_s": time.perf_counter() - start}}))
 
 
 def side_by_side(alone: int, batched: int) -> tuple[float, float]:
+    from sim.core.catalogue import load_scenario
     from sim.core.model import NegotiationModel
     from sim.engine.montecarlo import simulate
-    from sim.scenario.validation import load_scenario
 
     scenario = load_scenario(SCENARIO)
     start = time.perf_counter()

@@ -21,7 +21,7 @@ SCENARIO = SCENARIOS / "us_china_2024.yaml"
 NEGSIM = str(Path(sys.executable).with_name("negsim"))
 SIMULATE = """
 import json, time
-from sim.scenario.validation import load_scenario
+from sim.core.catalogue import load_scenario
 from sim.engine.montecarlo import simulate
 sc = load_scenario({path!r})
 start = time.perf_counter()

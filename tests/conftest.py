@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.scenario.validation import load_scenario
+from sim.core.catalogue import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

@@ -22,7 +22,7 @@ import numpy as np  # noqa: E402
 from sim.engine.stats import TableMoments  # noqa: E402
 from sim.outputs.figures import save_figure  # noqa: E402
 from sim.scenario.errors import ScenarioError  # noqa: E402
-from sim.scenario.validation import Scenario  # noqa: E402
+from sim.scenario.spec import Scenario  # noqa: E402
 from sim.theory import solutions as theory  # noqa: E402
 
 SOLUTIONS = ("nash", "kalai_smorodinsky", "utilitarian")

@@ -15,7 +15,7 @@ import pandas as pd  # noqa: E402
 
 from sim.engine.stats import TableMoments, t95  # noqa: E402
 from sim.outputs.figures import save_figure  # noqa: E402
-from sim.scenario.validation import Scenario  # noqa: E402
+from sim.scenario.spec import Scenario  # noqa: E402
 
 # A round belongs to the pause when pressure lifts the target's cooperation index by at least
 # this much and the 95% interval of the lift excludes zero.

@@ -20,11 +20,12 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
+from sim.core.catalogue import validate
 from sim.core.rng import fresh_seed
 from sim.outputs.folder import SUMMARY, RunFolderExists, discard_unstarted
 from sim.scenario.errors import ScenarioError, suggest
 from sim.scenario.library import known_scenarios
-from sim.scenario.validation import INVALID_MARKER, read_scenario_file, validate
+from sim.scenario.reading import INVALID_MARKER, read_scenario_file
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 FILES_VARIABLE = "NEGSIM_SCENARIO_FILES"

@@ -19,13 +19,13 @@ import pyarrow.parquet as pq
 import yaml
 
 from sim.cli.run import finish_run, metadata_record
+from sim.core.catalogue import validate
 from sim.core.rng import BLOCK_SIZE
 from sim.engine.montecarlo import SAMPLE_ROWS, MonteCarloResult, exact_total
 from sim.engine.settings import RunSettings
 from sim.engine.stats import TableMoments
 from sim.outputs.folder import SUMMARY, ParquetStream, RunFolder, RunFolderExists
 from sim.scenario.errors import ScenarioError
-from sim.scenario.validation import validate
 
 SAME = ("scenario", "seed", "replications", "protocol")
 

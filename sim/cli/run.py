@@ -26,7 +26,7 @@ from sim.outputs.folder import ParquetStream, RunFolder
 from sim.outputs.narrative import narrative
 from sim.outputs.report import write_report
 from sim.outputs.summary import summarise
-from sim.scenario.validation import Scenario
+from sim.scenario.spec import Scenario
 
 PACKAGES = (
     "negsim",

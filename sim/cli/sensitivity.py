@@ -29,7 +29,7 @@ from sim.outputs.folder import RunFolder, RunFolderExists
 from sim.scenario.distributions import PerReplication
 from sim.scenario.errors import ScenarioError
 from sim.scenario.parameters import with_value
-from sim.scenario.validation import Scenario
+from sim.scenario.spec import Scenario
 from sim.sensitivity.config import SensitivityConfig, load_config
 from sim.sensitivity.discovery import describe, prim
 from sim.sensitivity.gsa import MORRIS_LEVELS, analyse

@@ -10,9 +10,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from sim.core.catalogue import load_scenario
 from sim.scenario.errors import ScenarioError
 from sim.scenario.library import scenario_path
-from sim.scenario.validation import Scenario, load_scenario
+from sim.scenario.spec import Scenario
 from sim.theory.solutions import (
     DISAGREEMENT_MEANING,
     DISAGREEMENT_POINTS,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.core.strategies import get_strategy
-from sim.scenario.validation import SHIFTABLE, EventSpec
+from sim.scenario.spec import SHIFTABLE, EventSpec
 
 if TYPE_CHECKING:
     from sim.core.agents import StateAgent

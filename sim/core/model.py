@@ -21,7 +21,7 @@ from sim.core.rng import BlockStreams, fresh_seed
 from sim.core.strategies import View, get_strategy
 from sim.core.trace import Trace
 from sim.scenario.distributions import Distribution, PerReplication
-from sim.scenario.validation import ALL_PARTIES, Scenario, Value
+from sim.scenario.spec import ALL_PARTIES, Scenario, Value
 
 
 class NegotiationModel(Model):

@@ -22,7 +22,7 @@ from sim.analysis.comparison import theory_columns
 from sim.core.model import NegotiationModel
 from sim.core.rng import BLOCK_SIZE
 from sim.engine.stats import Z95, TableMoments
-from sim.scenario.validation import Scenario
+from sim.scenario.spec import Scenario
 
 SAMPLE_ROWS = 5000
 

@@ -15,7 +15,8 @@ import pyarrow.parquet as pq
 from sim.core.protocols import PROTOCOLS
 from sim.core.rng import BLOCK_SIZE
 from sim.engine.montecarlo import run_batch, shard_range
-from sim.scenario.validation import Checker, Scenario
+from sim.scenario.checker import Checker
+from sim.scenario.spec import Scenario
 
 SETTINGS_SOURCE = "run settings (conf/ or the command line)"
 MAX_REPLICATIONS = 10**10

@@ -13,7 +13,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.animation import FuncAnimation, PillowWriter  # noqa: E402
 
 from sim.outputs.figures import COLOURS  # noqa: E402
-from sim.scenario.validation import Scenario  # noqa: E402
+from sim.scenario.spec import Scenario  # noqa: E402
 
 
 def animate(

@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from sim.scenario.distributions import typical  # noqa: E402
-from sim.scenario.validation import AgentSpec, Scenario  # noqa: E402
+from sim.scenario.spec import AgentSpec, Scenario  # noqa: E402
 
 COLOURS = ("#1f5fa8", "#c0392b")
 

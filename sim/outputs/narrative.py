@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.scenario.validation import Scenario
+from sim.scenario.spec import Scenario
 
 # Changes in an offer smaller than this are not worth a sentence.
 NOTABLE = 0.02

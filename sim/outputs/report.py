@@ -7,7 +7,7 @@ import pandas as pd
 from sim.analysis.comparison import theory_lines
 from sim.scenario.distributions import typical
 from sim.analysis.pause import pause_lines
-from sim.scenario.validation import Scenario
+from sim.scenario.spec import Scenario
 
 
 def _pct(x: float) -> str:

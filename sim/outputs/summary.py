@@ -6,7 +6,7 @@ from sim.analysis.comparison import theory_summary
 from sim.scenario.distributions import typical
 from sim.engine.montecarlo import MonteCarloResult
 from sim.analysis.pause import pause_summary, rounds_table
-from sim.scenario.validation import Scenario
+from sim.scenario.spec import Scenario
 
 
 def summarise(scenario: Scenario, result: MonteCarloResult, protocol: str) -> dict:

@@ -15,10 +15,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from sim.core.strategies import get_strategy
 from sim.scenario.distributions import Distribution, PerReplication
 from sim.scenario.errors import suggest
-from sim.scenario.validation import Scenario, Value
+from sim.scenario.spec import Scenario, Value
 
 AGENT_FIELDS = ("reservation", "risk", "discount", "compliance")
 TRUST_FIELDS = ("initial", "penalty", "recovery")
@@ -56,7 +55,7 @@ def sweepable(scenario: Scenario) -> dict[str, FieldRange]:
         fields[f"{path}.risk"] = FieldRange(0.0, 100.0, low_open=True)
         fields[f"{path}.discount"] = FieldRange(0.0, 1.0, low_open=True)
         fields[f"{path}.compliance"] = FieldRange(0.0, 1.0)
-        for key, spec in get_strategy(agent.strategy).params.items():
+        for key, spec in scenario.catalogue.strategy_params(agent.strategy).items():
             fields[f"{path}.strategy.params.{key}"] = FieldRange(
                 spec.low, spec.high, low_open=spec.low_open
             )

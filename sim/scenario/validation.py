@@ -1,296 +1,39 @@
-"""Scenario files: loading (data only, never code) and validation into typed specs.
+"""Validation of a scenario mapping into the typed :class:`~sim.scenario.spec.Scenario`.
 
-Every problem is reported as one :class:`~sim.scenario.errors.ScenarioError` naming the file, the field
-path (``agents.us.preferences.taiwan.salience``) and what is wrong.
+Every problem is reported as one :class:`~sim.scenario.errors.ScenarioError` naming the file, the
+field path (``agents.us.preferences.taiwan.salience``) and what is wrong. Names defined above this
+layer (strategies and their parameters, protocols, utility shapes) come from a
+:class:`~sim.scenario.catalogue.Catalogue` passed in.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from sim.core.preferences import SHAPES
-from sim.core.protocols import PROTOCOLS
-from sim.core.strategies import STRATEGIES, get_strategy
 from sim.scenario import dynamics
-from sim.scenario.distributions import DISTRIBUTIONS, Distribution, PerReplication
+from sim.scenario.catalogue import Catalogue
+from sim.scenario.checker import Checker, show
+from sim.scenario.distributions import Distribution
 from sim.scenario.errors import ScenarioError, suggest
-
-DISAGREEMENT = ("status_quo", "reservation")
-ALL_PARTIES = "all"
-# Set on a scenario that could not be read; reported when that scenario is chosen.
-INVALID_MARKER = "__negsim_invalid__"
-
-
-# A number in a scenario: fixed, or drawn per replication (or, programmatically, given per
-# replication).
-Value = float | Distribution | PerReplication
-
-
-@dataclass(frozen=True)
-class IssueSpec:
-    name: str
-    status_quo: Value
-    implementer: str
-    description: str = ""
-    low: str = "0"
-    high: str = "1"
+from sim.scenario.reading import INVALID_MARKER, read_scenario_file
+from sim.scenario.spec import (
+    ALL_PARTIES,
+    DISAGREEMENT,
+    SHIFTABLE,
+    AgentSpec,
+    EventSpec,
+    IssueSpec,
+    Negotiation,
+    Scenario,
+    Shift,
+    Trust,
+)
 
 
-@dataclass(frozen=True)
-class AgentSpec:
-    name: str
-    label: str
-    utility: str
-    risk: Value
-    reservation: Value
-    discount: Value
-    compliance: Value
-    ideal: dict[str, Value]
-    salience: dict[str, Value]  # normalised to sum to 1 when fixed; per replication otherwise
-    red_lines: dict[str, tuple[float, float]]
-    strategy: str
-    strategy_params: dict[str, Value]
-
-
-@dataclass(frozen=True)
-class Negotiation:
-    protocol: str
-    sessions: int
-    rounds: int
-    first_proposer: str
-    disagreement: str  # what an agent falls back on: the status quo, or its reservation utility
-
-
-@dataclass(frozen=True)
-class Trust:
-    initial: Value
-    penalty: Value
-    recovery: Value
-
-
-@dataclass(frozen=True)
-class Shift:
-    """While an event is active: ``field`` of ``agent`` is multiplied by ``multiply``, then
-    ``add`` is added (and the result kept inside the field's range)."""
-
-    agent: str
-    field: str
-    add: Value = 0.0
-    multiply: Value = 1.0
-
-
-@dataclass(frozen=True)
-class EventSpec:
-    """A shock that shifts parameters for ``duration`` rounds: scheduled at (session, round),
-    or random with a per-round ``hazard`` while it is not active."""
-
-    name: str
-    description: str
-    duration: int
-    shifts: tuple[Shift, ...]
-    session: int | None = None
-    round: int | None = None
-    hazard: float | None = None
-
-
-@dataclass(frozen=True)
-class Scenario:
-    name: str
-    title: str
-    description: str
-    source: str
-    negotiation: Negotiation
-    trust: Trust
-    issues: tuple[IssueSpec, ...]
-    agents: tuple[AgentSpec, ...]
-    events: tuple[EventSpec, ...] = ()
-    pressures: tuple[dynamics.PressureSpec, ...] = ()
-    misread: dynamics.MisreadSpec | None = None
-
-    @property
-    def issue_names(self) -> tuple[str, ...]:
-        return tuple(issue.name for issue in self.issues)
-
-    @property
-    def agent_names(self) -> tuple[str, ...]:
-        return tuple(agent.name for agent in self.agents)
-
-    def agent(self, name: str) -> AgentSpec:
-        return self.agents[self.agent_names.index(name)]
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading a file: YAML data only
-
-
-def _reject_code(node: Any, source: str, path: str) -> None:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            where = f"{path}.{key}" if path else str(key)
-            if isinstance(key, str) and key.startswith("_"):
-                raise ScenarioError(
-                    source,
-                    where,
-                    f"'{key}' is not allowed: a scenario file is data and names no code",
-                )
-            _reject_code(value, source, where)
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            _reject_code(value, source, f"{path}[{i}]")
-    elif isinstance(node, str) and "${" in node:
-        raise ScenarioError(
-            source, path, "interpolations ('${...}') are not allowed in scenario files"
-        )
-
-
-def read_yaml_mapping(path: Path, source: str, what: str) -> dict[str, Any]:
-    """Parse a YAML file of plain data (``safe_load``: no tags) that must be a mapping."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(source, "", f"cannot read file ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(source, "", f"not valid YAML: {where}{problem}") from None
-    if not isinstance(data, dict):
-        raise ScenarioError(source, "", f"{what} must be a mapping of fields")
-    return data
-
-
-def read_scenario_file(path: Path, source: str | None = None) -> dict[str, Any]:
-    """Parse a scenario file safely (no YAML tags, no ``_target_``, no interpolation)."""
-    source = source or str(path)
-    data = read_yaml_mapping(path, source, "a scenario file")
-    _reject_code(data, source, "")
-    return data
-
-
-# ---------------------------------------------------------------------------------------------
-# Validation
-
-
-class Checker:
-    def __init__(self, source: str):
-        self.source = source
-
-    def fail(self, path: str, problem: str):
-        raise ScenarioError(self.source, path, problem)
-
-    def mapping(self, node, path, required=(), optional=()) -> dict:
-        if not isinstance(node, dict):
-            self.fail(path, f"expected a mapping of fields, got {_show(node)}")
-        allowed = set(required) | set(optional)
-        for key in node:
-            if key not in allowed:
-                self.fail(_join(path, key), f"unknown field '{key}'{suggest(str(key), allowed)}")
-        for key in required:
-            if key not in node:
-                self.fail(_join(path, key), "missing required field")
-        return node
-
-    def names(self, node, path) -> dict:
-        if not isinstance(node, dict) or not node:
-            self.fail(path, f"expected a non-empty mapping of names, got {_show(node)}")
-        for key in node:
-            if not isinstance(key, str) or not key.isidentifier():
-                self.fail(_join(path, key), "names must be letters, digits and underscores")
-        return node
-
-    def number(self, node, path, low=-math.inf, high=math.inf, *, low_open=False) -> float:
-        if isinstance(node, bool) or not isinstance(node, int | float):
-            self.fail(path, f"expected a number, got {_show(node)}")
-        value = float(node)
-        if not math.isfinite(value):
-            self.fail(path, f"expected a finite number, got {node}")
-        if value < low or (low_open and value == low):
-            self.fail(path, f"must be {'>' if low_open else '>='} {low:g} (got {value:g})")
-        if value > high:
-            self.fail(path, f"must be <= {high:g} (got {value:g})")
-        return value
-
-    def param(self, node, path, low=-math.inf, high=math.inf, *, low_open=False) -> Value:
-        """A number, or a distribution whose every draw lies in the field's range."""
-        if isinstance(node, dict):
-            return self.distribution(node, path, low, high, low_open)
-        return self.number(node, path, low, high, low_open=low_open)
-
-    def distribution(self, node, path, low, high, low_open) -> Distribution:
-        if "dist" not in node:
-            self.fail(
-                f"{path}.dist",
-                f"missing: a distribution names its 'dist' ({', '.join(DISTRIBUTIONS)})",
-            )
-        name = self.choice(node["dist"], f"{path}.dist", tuple(DISTRIBUTIONS), "distribution")
-        cls = DISTRIBUTIONS[name]
-        self.mapping(node, path, required=("dist", *cls.params), optional=tuple(cls.optional))
-        values = {}
-        for key, raw in node.items():
-            if key == "dist":
-                continue
-            if key in ("values", "weights"):
-                if not isinstance(raw, list) or not raw:
-                    self.fail(f"{path}.{key}", f"expected a list of numbers, got {_show(raw)}")
-                values[key] = tuple(self.number(v, f"{path}.{key}[{i}]") for i, v in enumerate(raw))
-            else:
-                values[key] = self.number(raw, f"{path}.{key}")
-        dist = cls(**values)
-        problem = dist.check()
-        if problem:
-            self.fail(path, f"{name} {problem}")
-        lo, hi = dist.support()
-        if lo < low or (low_open and lo == low and not dist.open_low) or hi > high:
-            allowed = f"{'(' if low_open else '['}{low:g}, {high:g}]"
-            self.fail(
-                path,
-                f"{name} can draw values in [{lo:g}, {hi:g}], outside the allowed {allowed}; "
-                "choose a distribution with bounded support (uniform, beta, truncnorm, triangular, choice)",
-            )
-        return dist
-
-    def integer(self, node, path, low=1) -> int:
-        if isinstance(node, bool) or not isinstance(node, int):
-            self.fail(path, f"expected a whole number, got {_show(node)}")
-        if node < low:
-            self.fail(path, f"must be >= {low} (got {node})")
-        return int(node)
-
-    def text(self, node, path) -> str:
-        if not isinstance(node, str | int | float) or isinstance(node, bool):
-            self.fail(path, f"expected text, got {_show(node)}")
-        return str(node)
-
-    def choice(self, node, path, choices, what) -> str:
-        if not isinstance(node, str) or node not in choices:
-            self.fail(path, f"unknown {what} {_show(node)}{suggest(str(node), choices)}")
-        return node
-
-
-def _join(path: str, key) -> str:
-    return f"{path}.{key}" if path else str(key)
-
-
-def _show(node) -> str:
-    if isinstance(node, str):
-        return f"'{node}'"
-    if node is None:
-        return "nothing (empty)"
-    if isinstance(node, dict):
-        return "a mapping"
-    if isinstance(node, list):
-        return "a list"
-    return repr(node)
-
-
-def validate(data: dict[str, Any], source: str, default_name: str = "scenario") -> Scenario:
+def validate(
+    data: dict[str, Any], source: str, catalogue: Catalogue, default_name: str = "scenario"
+) -> Scenario:
     """Check a scenario mapping field by field and build the typed :class:`Scenario`."""
     if isinstance(data, dict) and INVALID_MARKER in data:
         raise ScenarioError(source, "", str(data[INVALID_MARKER]))
@@ -311,9 +54,12 @@ def validate(data: dict[str, Any], source: str, default_name: str = "scenario") 
     issue_nodes = c.names(top["issues"], "issues")
     issues = tuple(_issue(c, name, node, agent_names) for name, node in issue_nodes.items())
     issue_names = tuple(issue.name for issue in issues)
-    agents = tuple(_agent(c, name, node, issue_names) for name, node in agent_nodes.items())
-    negotiation = _negotiation(c, top["negotiation"], agent_names)
+    agents = tuple(
+        _agent(c, name, node, issue_names, catalogue) for name, node in agent_nodes.items()
+    )
+    negotiation = _negotiation(c, top["negotiation"], agent_names, catalogue)
     scenario = Scenario(
+        catalogue=catalogue,
         name=c.text(top.get("name", default_name), "name"),
         title=c.text(top.get("title", ""), "title"),
         description=c.text(top.get("description", ""), "description"),
@@ -323,7 +69,7 @@ def validate(data: dict[str, Any], source: str, default_name: str = "scenario") 
         issues=issues,
         agents=agents,
         events=tuple(
-            _event(c, name, node, agents)
+            _event(c, name, node, agents, catalogue)
             for name, node in (
                 c.names(top["events"], "events") if top.get("events") else {}
             ).items()
@@ -347,7 +93,7 @@ def validate(data: dict[str, Any], source: str, default_name: str = "scenario") 
     return scenario
 
 
-def _negotiation(c: Checker, node, agent_names) -> Negotiation:
+def _negotiation(c: Checker, node, agent_names, catalogue: Catalogue) -> Negotiation:
     path = "negotiation"
     c.mapping(
         node,
@@ -359,7 +105,7 @@ def _negotiation(c: Checker, node, agent_names) -> Negotiation:
         protocol=c.choice(
             node.get("protocol", "alternating_offers"),
             f"{path}.protocol",
-            tuple(PROTOCOLS),
+            catalogue.protocols,
             "protocol",
         ),
         sessions=c.integer(node.get("sessions", 1), f"{path}.sessions"),
@@ -408,7 +154,7 @@ def _issue(c: Checker, name, node, agent_names) -> IssueSpec:
     )
 
 
-def _agent(c: Checker, name, node, issue_names) -> AgentSpec:
+def _agent(c: Checker, name, node, issue_names, catalogue: Catalogue) -> AgentSpec:
     path = f"agents.{name}"
     c.mapping(
         node,
@@ -417,12 +163,14 @@ def _agent(c: Checker, name, node, issue_names) -> AgentSpec:
         optional=("label", "utility", "risk", "discount", "compliance", "red_lines"),
     )
     ideal, salience = _preferences(c, node["preferences"], f"{path}.preferences", issue_names)
-    strategy, params = _strategy(c, node["strategy"], f"{path}.strategy")
+    strategy, params = _strategy(c, node["strategy"], f"{path}.strategy", catalogue)
     red_lines = _red_lines(c, node.get("red_lines") or {}, f"{path}.red_lines", issue_names, ideal)
     return AgentSpec(
         name=name,
         label=c.text(node.get("label", name), f"{path}.label"),
-        utility=c.choice(node.get("utility", "linear"), f"{path}.utility", SHAPES, "utility shape"),
+        utility=c.choice(
+            node.get("utility", "linear"), f"{path}.utility", catalogue.shapes, "utility shape"
+        ),
         risk=c.param(node.get("risk", 1.0), f"{path}.risk", 0.0, 100.0, low_open=True),
         reservation=c.param(node["reservation"], f"{path}.reservation", 0.0, 1.0),
         discount=c.param(node.get("discount", 1.0), f"{path}.discount", 0.0, 1.0, low_open=True),
@@ -459,12 +207,12 @@ def _preferences(c: Checker, node, path, issue_names):
     return ideal, {issue: w / most for issue, w in weight.items()}
 
 
-def _strategy(c: Checker, node, path):
+def _strategy(c: Checker, node, path, catalogue: Catalogue):
     if isinstance(node, str):
         node = {"name": node}
     c.mapping(node, path, required=("name",), optional=("params",))
-    name = c.choice(node["name"], f"{path}.name", tuple(STRATEGIES), "strategy")
-    spec = get_strategy(name).params
+    name = c.choice(node["name"], f"{path}.name", tuple(catalogue.strategies), "strategy")
+    spec = catalogue.strategy_params(name)
     given = node.get("params") or {}
     c.mapping(given, f"{path}.params", optional=tuple(spec))
     params = {
@@ -503,15 +251,7 @@ def _red_lines(c: Checker, node, path, issue_names, ideal):
     return lines
 
 
-# Agent fields an event may shift, with the range the shifted value is kept in.
-SHIFTABLE = {
-    "reservation": (0.0, 1.0),
-    "compliance": (0.0, 1.0),
-    "risk": (1e-6, 100.0),
-}
-
-
-def _event(c: Checker, name, node, agents) -> EventSpec:
+def _event(c: Checker, name, node, agents, catalogue: Catalogue) -> EventSpec:
     path = f"events.{name}"
     c.mapping(
         node,
@@ -530,7 +270,7 @@ def _event(c: Checker, name, node, agents) -> EventSpec:
     else:
         hazard = c.number(node["hazard"], f"{path}.hazard", 0.0, 1.0)
     if not isinstance(node["shifts"], list) or not node["shifts"]:
-        c.fail(f"{path}.shifts", f"expected a list of shifts, got {_show(node['shifts'])}")
+        c.fail(f"{path}.shifts", f"expected a list of shifts, got {show(node['shifts'])}")
     by_name = {agent.name: agent for agent in agents}
     shifts = []
     for i, entry in enumerate(node["shifts"]):
@@ -540,9 +280,9 @@ def _event(c: Checker, name, node, agents) -> EventSpec:
         if agent is None:
             c.fail(
                 f"{where}.agent",
-                f"unknown agent {_show(entry['agent'])}{suggest(str(entry['agent']), by_name)}",
+                f"unknown agent {show(entry['agent'])}{suggest(str(entry['agent']), by_name)}",
             )
-        fields = (*SHIFTABLE, *get_strategy(agent.strategy).params)
+        fields = (*SHIFTABLE, *catalogue.strategy_params(agent.strategy))
         field_name = c.choice(
             entry["field"], f"{where}.field", fields, f"shiftable field of {agent.name}"
         )
@@ -565,7 +305,8 @@ def _event(c: Checker, name, node, agents) -> EventSpec:
     )
 
 
-def load_scenario(path: Path | str, source: str | None = None) -> Scenario:
-    """Read and validate a scenario file in one go (for notebooks and tests)."""
+def load_scenario(path: Path | str, catalogue: Catalogue, source: str | None = None) -> Scenario:
+    """Read and validate a scenario file in one go."""
     path = Path(path)
-    return validate(read_scenario_file(path, source), source or str(path), default_name=path.stem)
+    data = read_scenario_file(path, source)
+    return validate(data, source or str(path), catalogue, default_name=path.stem)

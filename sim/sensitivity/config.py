@@ -12,13 +12,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.core.catalogue import load_scenario
 from sim.core.protocols import PROTOCOLS
 from sim.core.rng import fresh_seed
 from sim.engine.montecarlo import headline_columns, simulate
+from sim.scenario.checker import Checker
 from sim.scenario.errors import suggest
 from sim.scenario.library import scenario_path
 from sim.scenario.parameters import field_range
-from sim.scenario.validation import Checker, Scenario, load_scenario, read_yaml_mapping
+from sim.scenario.reading import read_yaml_mapping
+from sim.scenario.spec import Scenario
 from sim.sensitivity.gsa import METHODS, Design
 
 EVALUATE = ("in_process", "launcher")

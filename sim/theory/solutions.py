@@ -51,7 +51,7 @@ from sim.core.preferences import Preferences
 from sim.core.red_lines import RedLines
 from sim.scenario.distributions import Choice, Distribution, PerReplication
 from sim.scenario.errors import ScenarioError
-from sim.scenario.validation import AgentSpec, Scenario
+from sim.scenario.spec import AgentSpec, Scenario
 
 DISAGREEMENT_POINTS = ("session_floor", "status_quo", "reservation")
 DISAGREEMENT_MEANING = {

@@ -24,7 +24,7 @@ import solara
 
 from sim.core.strategies import STRATEGIES
 from sim.scenario.errors import ScenarioError
-from sim.scenario.validation import read_scenario_file
+from sim.scenario.reading import read_scenario_file
 from sim.viz import assets
 from sim.viz.knobs import (
     RED_LINE_GIVE_MAX,

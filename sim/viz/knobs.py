@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sim.core.catalogue import validate
 from sim.core.strategies import STRATEGIES, get_strategy
 from sim.scenario.library import known_scenarios
-from sim.scenario.validation import SHIFTABLE, Scenario, validate
+from sim.scenario.spec import SHIFTABLE, Scenario
 
 SCENARIO_VARIABLE = "NEGSIM_DASHBOARD_SCENARIO"
 PREFERRED_SCENARIOS = ("tactical_pause", "us_china_2024")

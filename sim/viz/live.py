@@ -19,7 +19,8 @@ import pandas as pd
 
 from sim.core.model import NegotiationModel
 from sim.scenario.errors import ScenarioError
-from sim.scenario.validation import Scenario, read_scenario_file
+from sim.scenario.reading import read_scenario_file
+from sim.scenario.spec import Scenario
 from sim.viz.knobs import Built, Knobs, available_scenarios, build_scenario
 
 BAND_REPLICATIONS = 200

@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.outputs.figures import COLOURS, red_line_bands
-from sim.scenario.validation import Scenario
+from sim.scenario.spec import Scenario
 from sim.viz.live import BAND_QUANTILES, Band
 
 PRESSURE_COLOURS = ("#7b3f98", "#e67e22", "#16a085", "#7f8c8d")

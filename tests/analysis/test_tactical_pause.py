@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 import yaml
 
+from sim.core.catalogue import load_scenario, validate
 from sim.core.model import NegotiationModel
 from sim.engine.montecarlo import simulate
 from sim.scenario.errors import ScenarioError
-from sim.scenario.validation import load_scenario, validate
 
 ROOT = Path(__file__).resolve().parents[2]
 PAUSE = ROOT / "scenarios" / "tactical_pause.yaml"

@@ -13,8 +13,8 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from sim.cli import main as cli
+from sim.core.catalogue import validate
 from sim.engine.settings import RunSettings
-from sim.scenario.validation import validate
 
 NEGSIM = str(Path(sys.executable).with_name("negsim"))
 ROOT = Path(__file__).resolve().parents[2]

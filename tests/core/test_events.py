@@ -15,11 +15,12 @@ from hypothesis import given, note, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from sim.core.catalogue import validate
 from sim.core.model import NegotiationModel
 from sim.core.red_lines import TOLERANCE
 from sim.core.strategies import STRATEGIES, get_strategy
 from sim.scenario.errors import ScenarioError
-from sim.scenario.validation import SHIFTABLE, validate
+from sim.scenario.spec import SHIFTABLE
 
 ALPHA = 0.001
 

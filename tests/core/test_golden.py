@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sim.core.catalogue import load_scenario
 from sim.core.model import NegotiationModel
-from sim.scenario.validation import load_scenario
 
 GOLDEN = Path(__file__).parent / "golden"
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"

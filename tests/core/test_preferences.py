@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim.core.catalogue import validate
 from sim.core.model import NegotiationModel
 from sim.core.preferences import Preferences, additive_utility, issue_loss, issue_utility
-from sim.scenario.validation import validate
 
 
 def preferences(ideal, salience, shape="linear", risk=1.0) -> Preferences:

@@ -13,13 +13,13 @@ import pytest
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
+from sim.core.catalogue import validate
 from sim.core.model import NegotiationModel
 from sim.core.preferences import Preferences
 from sim.core.protocols import PROTOCOLS
 from sim.core.red_lines import TOLERANCE
 from sim.core.strategies import STRATEGIES, View, get_strategy
 from sim.core.strategies.zeuthen import willingness_to_risk
-from sim.scenario.validation import validate
 
 STRATEGY_NAMES = sorted(STRATEGIES)
 PROTOCOL_NAMES = sorted(PROTOCOLS)

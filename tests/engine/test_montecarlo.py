@@ -30,10 +30,10 @@ import pytest
 from scipy import stats
 
 from sim.cli import merge
+from sim.core.catalogue import load_scenario, validate
 from sim.core.rng import BLOCK_SIZE
 from sim.engine.montecarlo import headline_columns, simulate
 from sim.engine.stats import TableMoments, t_interval, wilson_interval
-from sim.scenario.validation import load_scenario, validate
 
 ROOT = Path(__file__).resolve().parents[2]
 NEGSIM = str(Path(sys.executable).with_name("negsim"))
@@ -449,7 +449,7 @@ def test_ctrl_c_leaves_the_run_marked_incomplete(tmp_path):
 def test_target_se_does_not_stop_on_a_certain_first_block():
     """Regression: a rate of exactly 1 has standard error 0, which stopped runs after one block;
     the Wilson half-width counts too."""
-    from sim.scenario.validation import load_scenario
+    from sim.core.catalogue import load_scenario
 
     scenario = load_scenario(
         Path(__file__).resolve().parents[2] / "scenarios" / "split_the_pie.yaml"

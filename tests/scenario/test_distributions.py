@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from sim.core.catalogue import validate
 from sim.core.model import NegotiationModel
 from sim.scenario.distributions import DISTRIBUTIONS, Distribution
 from sim.scenario.errors import ScenarioError
-from sim.scenario.validation import validate
 
 N = 20_000
 ALPHA = 0.001

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from sim.core.catalogue import validate
 from sim.scenario.errors import ScenarioError
-from sim.scenario.validation import read_scenario_file, validate
+from sim.scenario.reading import read_scenario_file
 
 SOURCE = "scenarios/us_china_2024.yaml"
 

@@ -19,11 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize
 
+from sim.core.catalogue import validate
 from sim.core.model import NegotiationModel
 from sim.core.offers import package_offer
 from sim.core.red_lines import RedLines
 from sim.scenario.errors import ScenarioError
-from sim.scenario.validation import validate
 from sim.theory.solutions import (
     Frontier,
     analyse_replications,

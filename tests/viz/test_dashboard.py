@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from sim.scenario.errors import ScenarioError
-from sim.scenario.validation import read_scenario_file
+from sim.scenario.reading import read_scenario_file
 from sim.viz import assets
 from sim.viz.knobs import (
     HAWK_EVENT,

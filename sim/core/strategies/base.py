@@ -13,19 +13,8 @@ from typing import ClassVar
 
 import numpy as np
 
+from sim.scenario.catalogue import Param
 from sim.scenario.errors import suggest
-
-
-@dataclass(frozen=True)
-class Param:
-    """A numeric strategy parameter: default and the range it must lie in (``low`` excluded
-    when ``low_open``)."""
-
-    default: float
-    low: float
-    high: float
-    doc: str
-    low_open: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,35 @@
+"""The core's registries as the scenario layer's :class:`~sim.scenario.catalogue.Catalogue`, and
+scenario loading and validation against them: the entry points every other layer uses.
+
+The catalogue is built at each call, so a strategy or protocol registered after import is known.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sim.core.preferences import SHAPES
+from sim.core.protocols import PROTOCOLS
+from sim.core.strategies import STRATEGIES
+from sim.scenario import validation
+from sim.scenario.catalogue import Catalogue
+from sim.scenario.spec import Scenario
+
+
+def catalogue() -> Catalogue:
+    return Catalogue(
+        strategies={name: dict(cls.params) for name, cls in STRATEGIES.items()},
+        protocols=tuple(PROTOCOLS),
+        shapes=SHAPES,
+    )
+
+
+def validate(data: dict[str, Any], source: str, default_name: str = "scenario") -> Scenario:
+    """Check a scenario mapping field by field and build the typed :class:`Scenario`."""
+    return validation.validate(data, source, catalogue(), default_name)
+
+
+def load_scenario(path: Path | str, source: str | None = None) -> Scenario:
+    """Read and validate a scenario file in one go (for notebooks and tests)."""
+    return validation.load_scenario(path, catalogue(), source)
