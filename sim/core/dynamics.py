@@ -74,7 +74,7 @@ class Pressures:
 
 def peripheral_weights(agent: StateAgent, other: StateAgent) -> np.ndarray:
     """The other side's saliences on the issues where ``agent`` has no red line, normalised."""
-    core = np.asarray((agent.red_lines.low > 0) | (agent.red_lines.high < 1))
+    core = agent.red_lines.core
     weights = np.where(core, 0.0, other.preferences.salience)
     total = weights.sum(axis=-1, keepdims=True)
     return np.divide(weights, total, out=np.full_like(weights, np.nan), where=total > 0)
@@ -119,7 +119,7 @@ class Misread:
         self._if_firm = math.log((1 - g) / (1 - t))
         self._open = np.zeros(model.n, dtype=bool)
         target_index = model.scenario.agent_names.index(spec.target)
-        core = (self.target.red_lines.low > 0) | (self.target.red_lines.high < 1)
+        core = self.target.red_lines.core
         self.suspendable = np.flatnonzero(
             (model.implementer == target_index) & ~np.broadcast_to(core, model.implementer.shape)
         )

@@ -142,13 +142,11 @@ class NegotiationModel(Model):
         strategy_params = {key: self.draw(value) for key, value in spec.strategy_params.items()}
         initial_trust = self.draw(self.scenario.trust.initial)
 
-        low = np.array([spec.red_lines.get(i, (0.0, 1.0))[0] for i in self.issues])
-        high = np.array([spec.red_lines.get(i, (0.0, 1.0))[1] for i in self.issues])
         return StateAgent(
             self,
             name=spec.name,
             preferences=Preferences(ideal=ideal, salience=salience, shape=spec.utility, risk=risk),
-            red_lines=RedLines(low, high),
+            red_lines=RedLines.from_spec(spec, self.issues),
             strategy=get_strategy(spec.strategy)(n, **strategy_params),
             reservation=reservation,
             discount=discount,
@@ -395,8 +393,8 @@ class NegotiationModel(Model):
         }
         initial = self.initial_status_quo
         for agent in self.state_agents:
-            core = (agent.red_lines.low > 0) | (agent.red_lines.high < 1)
-            moved = np.abs(self.status_quo - initial)[:, np.broadcast_to(core, (len(self.issues),))]
+            core = np.broadcast_to(agent.red_lines.core, (len(self.issues),))
+            moved = np.abs(self.status_quo - initial)[:, core]
             columns[f"core_movement_{agent.name}"] = (
                 moved.max(axis=1) if moved.shape[1] else np.zeros(self.n)
             )

@@ -8,9 +8,12 @@ strategy, present or future, can cross a red line.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from sim.scenario.spec import AgentSpec
 
 # Offers are computed in floating point; a value within this of a bound counts as on it.
 TOLERANCE = 1e-9
@@ -20,6 +23,17 @@ TOLERANCE = 1e-9
 class RedLines:
     low: np.ndarray  # (R, I) or (I,)
     high: np.ndarray
+
+    @classmethod
+    def from_spec(cls, agent: AgentSpec, issues: Sequence[str]) -> RedLines:
+        """An agent's red lines over ``issues``, in that order."""
+        bounds = np.array([agent.red_line(issue) for issue in issues], dtype=float).reshape(-1, 2)
+        return cls(bounds[:, 0], bounds[:, 1])
+
+    @property
+    def core(self) -> np.ndarray:
+        """Mask of the issues that are core interests (a red line narrower than [0, 1])."""
+        return np.asarray((self.low > 0) | (self.high < 1))
 
     def clip(self, offer: np.ndarray) -> np.ndarray:
         return np.clip(offer, self.low, self.high)

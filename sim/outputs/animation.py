@@ -34,7 +34,7 @@ def animate(
     lines = {}
     for ax, issue in zip(axes.flat, issues, strict=False):
         for colour, agent in zip(COLOURS, scenario.agents, strict=True):
-            low, high = agent.red_lines.get(issue, (0.0, 1.0))
+            low, high = agent.red_line(issue)
             for lo, hi in ((high, 1.0), (0.0, low)):
                 if hi > lo:
                     ax.axhspan(lo, hi, color=colour, alpha=0.15, hatch="//", lw=0)

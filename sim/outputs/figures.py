@@ -31,7 +31,7 @@ def save_figure(fig, path: Path) -> Path:
 
 def red_line_bands(ax, agent: AgentSpec, issue: str, colour: str) -> None:
     """Hatch the values of ``issue`` beyond ``agent``'s red line (none if it has no red line)."""
-    low, high = agent.red_lines.get(issue, (0.0, 1.0))
+    low, high = agent.red_line(issue)
     for lo, hi in ((high, 1.0), (0.0, low)):
         if hi > lo:
             ax.axhspan(

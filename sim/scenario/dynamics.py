@@ -122,7 +122,7 @@ def misread(c, node, agents, issue_names) -> MisreadSpec:
     probe = c.mapping(node["probe"], f"{path}.probe", required=("issue", "value"))
     issue = c.choice(probe["issue"], f"{path}.probe.issue", issue_names, "issue")
     target_spec = next(agent for agent in agents if agent.name == target)
-    low, high = target_spec.red_lines.get(issue, (0.0, 1.0))
+    low, high = target_spec.red_line(issue)
     if low <= 0.0 and high >= 1.0:
         c.fail(
             f"{path}.probe.issue",

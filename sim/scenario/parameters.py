@@ -60,7 +60,7 @@ def sweepable(scenario: Scenario) -> dict[str, FieldRange]:
                 spec.low, spec.high, low_open=spec.low_open
             )
         for issue in scenario.issue_names:
-            low, high = agent.red_lines.get(issue, (0.0, 1.0))
+            low, high = agent.red_line(issue)
             why = "" if (low, high) == (0.0, 1.0) else f"{agent.name}'s red line on {issue}"
             fields[f"{path}.preferences.{issue}.ideal"] = FieldRange(low, high, why=why)
             fields[f"{path}.preferences.{issue}.salience"] = FieldRange(0.0, math.inf)

@@ -10,6 +10,8 @@ from sim.scenario.dynamics import MisreadSpec, PressureSpec
 
 DISAGREEMENT = ("status_quo", "reservation")
 ALL_PARTIES = "all"
+# The red line of an issue that is not a core interest: every value is admissible.
+NO_RED_LINE = (0.0, 1.0)
 
 
 # A number in a scenario: fixed, or drawn per replication (or, programmatically, given per
@@ -46,9 +48,18 @@ class AgentSpec:
     compliance: Value
     ideal: dict[str, Value]
     salience: dict[str, Value]  # normalised to sum to 1 when fixed; per replication otherwise
-    red_lines: dict[str, tuple[float, float]]
+    red_lines: dict[str, tuple[float, float]]  # only the issues that have one
     strategy: str
     strategy_params: dict[str, Value]
+
+    def red_line(self, issue: str) -> tuple[float, float]:
+        """The values this agent will ever propose or accept on ``issue``: ``[0, 1]`` when the
+        issue is not a core interest."""
+        return self.red_lines.get(issue, NO_RED_LINE)
+
+    def is_core(self, issue: str) -> bool:
+        """Whether ``issue`` is one of this agent's core interests (it has a red line)."""
+        return self.red_line(issue) != NO_RED_LINE
 
 
 @dataclass(frozen=True)

@@ -76,12 +76,11 @@ def feasible_box(scenario: Scenario) -> RedLines:
     low, high = np.zeros(len(names)), np.ones(len(names))
     for i, issue in enumerate(names):
         for agent in scenario.agents:
-            lo, hi = agent.red_lines.get(issue, (0.0, 1.0))
+            lo, hi = agent.red_line(issue)
             low[i], high[i] = max(low[i], lo), min(high[i], hi)
         if low[i] > high[i]:
             lines = ", ".join(
-                f"{agent.name} [{agent.red_lines.get(issue, (0.0, 1.0))[0]:g}, "
-                f"{agent.red_lines.get(issue, (0.0, 1.0))[1]:g}]"
+                f"{agent.name} [{agent.red_line(issue)[0]:g}, {agent.red_line(issue)[1]:g}]"
                 for agent in scenario.agents
             )
             raise ScenarioError(
