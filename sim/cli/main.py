@@ -25,7 +25,7 @@ from sim.core.rng import fresh_seed
 from sim.outputs.folder import SUMMARY, RunFolderExists, discard_unstarted
 from sim.scenario.errors import ScenarioError, suggest
 from sim.scenario.library import known_scenarios
-from sim.scenario.reading import INVALID_MARKER, read_scenario_file
+from sim.scenario.reading import invalid, read_scenario_file
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 FILES_VARIABLE = "NEGSIM_SCENARIO_FILES"
@@ -48,7 +48,7 @@ def _register(name: str, path: Path) -> None:
     try:
         node = read_scenario_file(path, source)
     except ScenarioError as exc:
-        node = {INVALID_MARKER: exc.problem if not exc.path else f"{exc.path}: {exc.problem}"}
+        node = invalid(exc)
     ConfigStore.instance().store(group="scenario", name=name, node=node)
     _sources[name] = source
 

@@ -15,8 +15,8 @@ from sim.scenario import dynamics
 from sim.scenario.catalogue import Catalogue
 from sim.scenario.checker import Checker, show
 from sim.scenario.distributions import Distribution
-from sim.scenario.errors import ScenarioError, suggest
-from sim.scenario.reading import INVALID_MARKER, read_scenario_file
+from sim.scenario.errors import suggest
+from sim.scenario.reading import raise_invalid, read_scenario_file
 from sim.scenario.spec import (
     ALL_PARTIES,
     DISAGREEMENT,
@@ -35,8 +35,7 @@ def validate(
     data: dict[str, Any], source: str, catalogue: Catalogue, default_name: str = "scenario"
 ) -> Scenario:
     """Check a scenario mapping field by field and build the typed :class:`Scenario`."""
-    if isinstance(data, dict) and INVALID_MARKER in data:
-        raise ScenarioError(source, "", str(data[INVALID_MARKER]))
+    raise_invalid(data, source)
     c = Checker(source)
     top = c.mapping(
         data,

@@ -1,0 +1,55 @@
+"""Hostile and broken input through the real commands: one line, exit 2, nothing written, quickly.
+
+Each case is a class of input that once crashed, hung or leaked a traceback (issue 10)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+NEGSIM = str(Path(sys.executable).with_name("negsim"))
+THEORY = str(Path(sys.executable).with_name("negsim-theory"))
+BASE = (ROOT / "scenarios" / "split_the_pie.yaml").read_text()
+
+
+def _bomb() -> str:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
+    return "\n".join(lines) + "\n" + BASE
+
+
+FILES = {
+    "alias_bomb": (_bomb(), "bad.yaml: a5: holds more than 100,000 values"),
+    "deep_list": ("x: " + "[" * 5000 + "]" * 5000 + "\n" + BASE, "nested more than 32 levels"),
+    "not_utf8": (
+        BASE.encode()[:40] + b"\xff" + BASE.encode()[40:],
+        "bad.yaml: <top level>: not UTF-8",
+    ),
+    "duplicate_key": (BASE + "\nnegotiation:\n  rounds: 3\n", "bad.yaml: negotiation: line "),
+    "interpolation": (
+        BASE.replace("title:", "title: ${oc.env:HOME}\nold_title:", 1),
+        "bad.yaml: title: interpolations ('${...}') are not allowed in scenario files",
+    ),
+    "too_large": (BASE + "\ndescription: '" + "x" * 1_000_000 + "'\n", "larger than 1,000,000"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FILES))
+@pytest.mark.parametrize("command", [NEGSIM, THEORY], ids=["negsim", "negsim-theory"])
+def test_a_hostile_scenario_file_is_one_line_and_exit_2(tmp_path, case, command):
+    content, message = FILES[case]
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    argument = "scenario=bad.yaml" if command == NEGSIM else "bad.yaml"
+    done = subprocess.run(
+        [command, argument], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith(f"{Path(command).name}: error: ")
+    assert message in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
