@@ -20,6 +20,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
+from sim.cli import overrides
 from sim.core.catalogue import validate
 from sim.core.rng import fresh_seed
 from sim.outputs.folder import SUMMARY, RunFolderExists, discard_unstarted
@@ -169,47 +170,19 @@ def _hydra_main(cfg: DictConfig) -> None:
     print(console_summary(scenario, summary, run_dir))
 
 
-_SWEEP_SYNTAX = ("range(", "choice(", "interval(", "glob(", "shuffle(", "sort(")
-
-
-def check_overrides(args: list[str]) -> None:
-    """Refuse a misspelt setting on the command line with one line and exit code 2, before
-    Hydra would print its own multi-line error (exit code 1). Only plain ``key=value``
-    overrides of existing keys are checked; ``+key=`` adds, group choices and sweeps pass."""
-    from hydra import compose, initialize_config_dir
-
-    plain = []
-    for arg in args:
-        key, sep, value = arg.partition("=")
-        if not sep or arg.startswith(("-", "+", "~")) or key.startswith("hydra") or "/" in key:
-            continue
-        if "." not in key or value.startswith(_SWEEP_SYNTAX) or "," in value:
-            continue
-        plain.append(key)
-    if not plain:
-        return
-    choices = [a for a in args if a.partition("=")[0] in ("scenario", "protocol") and "," not in a]
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None):
-        cfg = compose("config", overrides=choices)
-    for key in plain:
-        parent, _, leaf = key.rpartition(".")
-        node = OmegaConf.select(cfg, parent, default=None)
-        if isinstance(node, DictConfig) and leaf in node:
-            continue
-        if not isinstance(node, DictConfig):
-            continue  # a deeper path: Hydra names it
-        print(
-            f"negsim: error: command line: {key}: unknown setting"
-            f"{suggest(leaf, [str(k) for k in node])}; to add a new field write +{key}=...",
-            file=sys.stderr,
-        )
+def check_command_line(args: list[str]) -> None:
+    """One line and exit code 2 for any mistake Hydra would report in many lines."""
+    try:
+        overrides.check(args, CONF_DIR)
+    except overrides.CommandLineError as exc:
+        print(f"negsim: error: command line: {exc}", file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)
 
 
 def main() -> None:
     register_resolvers()
     args = with_sweep_seed(register_scenarios(sys.argv[1:]))
-    check_overrides(args)
+    check_command_line(args)
     sys.argv = [sys.argv[0], *args]
     _hydra_main()
 

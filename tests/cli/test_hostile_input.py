@@ -53,3 +53,48 @@ def test_a_hostile_scenario_file_is_one_line_and_exit_2(tmp_path, case, command)
     assert message in done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
+
+
+COMMAND_LINES = [
+    (
+        ("mcc.replications=5",),
+        "mcc.replications: 'mcc' is not a setting of negsim (did you mean 'mc'?)",
+    ),
+    (("replications=5",), "replications: unknown setting (did you mean 'mc.replications'?)"),
+    (
+        ("scenario.agents.chna.reservation=0.3",),
+        "'chna' is not a setting of scenario.agents (did you mean 'china'?)",
+    ),
+    (("protocol=nosuch",), "protocol: unknown option 'nosuch' (choose from: alternating_offers"),
+    (("-m", "protocol=issue_by_issue,isue_by_issue"), "did you mean 'issue_by_issue'?"),
+    (
+        ("-m", "mc.replicatons=5,6"),
+        "mc.replicatons: unknown setting (did you mean 'replications'?)",
+    ),
+    (
+        ("hydra/launcher=jobllib",),
+        "hydra/launcher: unknown option 'jobllib' (did you mean 'joblib'?)",
+    ),
+    (("x=[1,2",), "x=[1,2: not a valid override"),
+    (("=5",), "=5: a setting needs a name before '='"),
+    (
+        ("+mc.replications=3",),
+        "mc.replications: already set; write mc.replications=... to change it",
+    ),
+    (("~mc.nosuch",), "mc.nosuch: there is no such setting to delete"),
+    (("--cfgg", "job"), "--cfgg: unknown option (did you mean '--cfg'?)"),
+    (("mc.replications.x=1",), "mc.replications is a single value, not a group of settings"),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"), COMMAND_LINES, ids=[" ".join(a) for a, _ in COMMAND_LINES]
+)
+def test_a_command_line_mistake_is_one_line_and_exit_2(tmp_path, args, message):
+    done = subprocess.run(
+        [NEGSIM, *args], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("negsim: error: command line: ")
+    assert message in done.stderr
+    assert list(tmp_path.iterdir()) == []

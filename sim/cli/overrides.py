@@ -1,0 +1,157 @@
+"""The ``negsim`` command line checked before Hydra sees it.
+
+Every mistake Hydra would report in several lines or a traceback becomes one line with a
+suggestion: malformed override syntax, a misspelt setting at any depth (``mcc.replications``,
+``replications``, ``scenario.agents.<no such agent>.reservation``), an unknown option of a config
+group (``protocol=<no such protocol>``, also inside a sweep), adding a setting that exists or
+deleting one that does not, and an unknown flag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override
+from omegaconf import DictConfig, ListConfig
+
+from sim.scenario.errors import suggest
+
+# Hydra's own flags; those followed by a value take the next argument.
+FLAGS = {"-m", "--multirun", "--resolve", "--help", "-h", "--hydra-help", "--version"}
+FLAGS_WITH_VALUE = {
+    "--cfg": ("job", "hydra", "all"),
+    "-c": ("job", "hydra", "all"),
+    "--package": None,
+    "-p": None,
+    "--info": None,
+    "-i": None,
+    "--shell-completion": None,
+    "-sc": None,
+}
+
+
+class CommandLineError(Exception):
+    """One line saying what is wrong with the command line."""
+
+
+def _overrides(args: list[str]) -> list[str]:
+    """The overrides among ``args``, after checking Hydra's flags."""
+    overrides, expect_value = [], None
+    for arg in args:
+        if expect_value is not None:
+            choices = FLAGS_WITH_VALUE[expect_value]
+            if choices and arg not in choices:
+                raise CommandLineError(f"{expect_value}: expected one of {', '.join(choices)}")
+            expect_value = None
+        elif arg in FLAGS_WITH_VALUE:
+            expect_value = arg
+        elif arg.startswith("-"):
+            if arg.split("=")[0] not in FLAGS:
+                raise CommandLineError(
+                    f"{arg}: unknown option{suggest(arg, [*FLAGS, *FLAGS_WITH_VALUE])}"
+                )
+        else:
+            overrides.append(arg)
+    if expect_value is not None:
+        raise CommandLineError(f"{expect_value}: needs a value")
+    return overrides
+
+
+def _parse(overrides: list[str]) -> list[Override]:
+    parser = OverridesParser.create()
+    parsed = []
+    for text in overrides:
+        try:
+            (override,) = parser.parse_overrides([text])
+        except Exception as exc:  # Hydra's OverrideParseException, with a multi-line message
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise CommandLineError(
+                f"{text}: not a valid override ({reason}); write key=value"
+            ) from None
+        if not override.key_or_group:
+            raise CommandLineError(f"{text}: a setting needs a name before '='")
+        parsed.append(override)
+    return parsed
+
+
+def _values(override: Override) -> list[str]:
+    if override.is_sweep_override():
+        return list(override.sweep_string_iterator())
+    return [str(override.value())]
+
+
+def _paths(node: DictConfig, prefix: str = "") -> Iterator[str]:
+    for key in node:
+        path = f"{prefix}{key}"
+        yield path
+        child = node._get_node(key)
+        if isinstance(child, DictConfig):
+            yield from _paths(child, f"{path}.")
+
+
+def _check_key(cfg: DictConfig, override: Override) -> None:
+    key = override.key_or_group
+    node, parts = cfg, key.split(".")
+    for depth, part in enumerate(parts):
+        prefix = ".".join(parts[:depth])
+        if isinstance(node, ListConfig):
+            if not (part.isdigit() and int(part) < len(node)):
+                raise CommandLineError(f"{key}: {prefix} is a list; '{part}' is not an index")
+            node = node[int(part)]
+            continue
+        if not isinstance(node, DictConfig):
+            raise CommandLineError(f"{key}: {prefix} is a single value, not a group of settings")
+        if part in node:
+            node = node._get_node(part)
+            continue
+        if override.is_add() or override.is_force_add():
+            return
+        if override.is_delete():
+            raise CommandLineError(f"{key}: there is no such setting to delete")
+        hint = suggest(part, [str(k) for k in node])
+        if depth == 0 and not hint.startswith(" (did"):
+            nested = [p for p in _paths(cfg) if p.rsplit(".", 1)[-1] == part]
+            hint = f" (did you mean '{nested[0]}'?)" if nested else hint
+        if depth == len(parts) - 1:
+            raise CommandLineError(
+                f"{key}: unknown setting{hint}; to add a new field write +{key}=..."
+            )
+        raise CommandLineError(f"{key}: '{part}' is not a setting of {prefix or 'negsim'}{hint}")
+    if override.is_add() and not override.is_force_add():
+        raise CommandLineError(f"{key}: already set; write {key}=... to change it")
+
+
+def check(args: list[str], conf_dir: Path) -> None:
+    """Raise :class:`CommandLineError` for the first mistake in ``args`` (see the module doc)."""
+    overrides = _parse(_overrides(args))
+    with initialize_config_dir(config_dir=str(conf_dir), version_base=None):
+        loader = GlobalHydra.instance().config_loader()
+        choices = []
+        for override in overrides:
+            group = override.key_or_group
+            options = loader.get_group_options(group) if "." not in group else []
+            if not options or group == "hydra":
+                continue
+            for value in _values(override):
+                if value not in options:
+                    raise CommandLineError(
+                        f"{group}: unknown option '{value}'{suggest(value, options)}"
+                    )
+            choices.append(f"{group}={_values(override)[0]}")
+        try:
+            cfg = compose("config", overrides=choices, return_hydra_config=True)
+        except Exception as exc:  # a group option that does not compose
+            raise CommandLineError(str(exc).splitlines()[0]) from None
+        groups = {c.partition("=")[0] for c in choices}
+        for override in overrides:
+            if override.key_or_group not in groups:
+                _check_key(cfg, override)
+        plain = [o.input_line for o in overrides if not o.is_sweep_override()]
+        try:
+            compose("config", overrides=plain, return_hydra_config=True)
+        except Exception as exc:  # anything else Hydra would refuse
+            raise CommandLineError(str(exc).splitlines()[0]) from None
