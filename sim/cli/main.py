@@ -21,6 +21,14 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from sim.cli import overrides
+from sim.cli.guard import (
+    EXIT_BAD_INPUT,
+    EXIT_BUG,
+    EXIT_INTERRUPTED,
+    bug_line,
+    guarded,
+    save_traceback,
+)
 from sim.core.catalogue import validate
 from sim.core.rng import fresh_seed
 from sim.outputs.folder import SUMMARY, RunFolderExists, discard_unstarted
@@ -30,8 +38,6 @@ from sim.scenario.reading import invalid, read_scenario_file
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 FILES_VARIABLE = "NEGSIM_SCENARIO_FILES"
-EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130
 
 # option name -> file it came from, for error messages
 _sources: dict[str, str] = {}
@@ -167,6 +173,14 @@ def _hydra_main(cfg: DictConfig) -> None:
     except RunInterrupted as exc:
         print(f"negsim: {exc}", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
+    except Exception as exc:  # a bug: one line, the traceback in the run's log
+        log = save_traceback("negsim", exc, run_dir / f"{hydra_cfg.job.name}.log")
+        line = bug_line("negsim", exc, Path(_display(log)))
+        print(line, file=sys.stderr)
+        if in_sweep:  # the other jobs go on, as for bad input
+            (run_dir / "FAILED").write_text(f"{line}\n")
+            return
+        sys.exit(EXIT_BUG)
     print(console_summary(scenario, summary, run_dir))
 
 
@@ -179,6 +193,7 @@ def check_command_line(args: list[str]) -> None:
         sys.exit(EXIT_BAD_INPUT)
 
 
+@guarded("negsim")
 def main() -> None:
     register_resolvers()
     args = with_sweep_seed(register_scenarios(sys.argv[1:]))
