@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import time
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from sim.core.protocols import PROTOCOLS
 from sim.core.rng import BLOCK_SIZE
 from sim.engine.montecarlo import run_batch, shard_range
 from sim.scenario.checker import Checker
+from sim.scenario.errors import ScenarioError
 from sim.scenario.spec import Scenario
 
 SETTINGS_SOURCE = "run settings (conf/ or the command line)"
@@ -32,6 +34,10 @@ MC_FIELDS = (
 OUTPUT_FIELDS = ("trace_replications", "figures", "animation", "progress")
 # Estimated output at most this share of the free disk space.
 DISK_SHARE = 0.9
+# One batch's state at most this share of the memory available when the run starts.
+MEMORY_SHARE = 0.5
+# Rounds one replication plays (sessions x rounds): each is a step of the model.
+MAX_RUN_ROUNDS = 10_000
 
 
 @dataclass(frozen=True)
@@ -135,10 +141,75 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+def available_memory() -> int:
+    """Bytes of memory available to a new allocation (Linux's MemAvailable, else all RAM)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def batch_bytes(scenario: Scenario, replications: int, traced: int = 0) -> float:
+    """An upper estimate of the memory one batch of ``replications`` holds: per agent and round
+    of the run its cooperation path (float32, twice with pressures: the run without them); per
+    agent and issue some thirty (R, I) float64 arrays (preferences, offers, plans, buffers); and
+    for each of the ``traced`` replications a table row per agent and round."""
+    agents, issues = len(scenario.agents), len(scenario.issues)
+    rounds = scenario.negotiation.sessions * scenario.negotiation.rounds
+    paths = 4 * agents * rounds * (2 if scenario.pressures else 1)
+    state = 8 * issues * (30 * agents + 20)
+    trace = 64 * agents * rounds * (issues + 8)
+    return replications * (paths + state) + traced * trace
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n:,} {what}{'' if n == 1 else 's'}"
+
+
+def check_work(scenario: Scenario, settings: RunSettings, free: int | None = None) -> None:
+    """Refuse, before anything is allocated, a scenario whose rounds or size would not fit in
+    ``free`` bytes of memory (by default what is available now)."""
+    negotiation = scenario.negotiation
+    rounds = negotiation.sessions * negotiation.rounds
+    if rounds > MAX_RUN_ROUNDS:
+        raise ScenarioError(
+            scenario.source,
+            "negotiation.rounds",
+            f"{_count(negotiation.sessions, 'session')} x {_count(negotiation.rounds, 'round')}"
+            f" = {rounds:,} rounds per replication, more than negsim plays ({MAX_RUN_ROUNDS:,})",
+        )
+    start, stop = settings.replication_range
+    batch = min(stop - start, settings.batch_blocks * BLOCK_SIZE)
+    need = batch_bytes(scenario, batch, settings.trace_replications) * settings.workers
+    free = available_memory() if free is None else free
+    if need > MEMORY_SHARE * free:
+        agents, issues = len(scenario.agents), len(scenario.issues)
+        shape = f"{_count(agents, 'agent')} x {_count(issues, 'issue')} x {_count(rounds, 'round')}"
+        smallest = batch_bytes(scenario, min(batch, BLOCK_SIZE))
+        if smallest > MEMORY_SHARE * free:
+            raise ScenarioError(
+                scenario.source,
+                "negotiation.rounds" if rounds * 4 > 8 * issues * 30 else "issues",
+                f"{shape} needs about {_size(smallest)} of memory for one block of "
+                f"{min(batch, BLOCK_SIZE):,} replications, more than half of the {_size(free)} available",
+            )
+        Checker(SETTINGS_SOURCE).fail(
+            "mc.batch_blocks",
+            f"{_count(settings.workers, 'worker')} x {_count(batch, 'replication')} of {shape}"
+            f" need about {_size(need)} of memory, more than half of the {_size(free)} available;"
+            " lower mc.batch_blocks or mc.workers",
+        )
+
+
 def check_feasible(scenario: Scenario, settings: RunSettings, seed: int, run_dir: Path) -> dict:
     """Refuse, before anything is written, a run whose output would not fit on disk or whose
     estimated time exceeds ``mc.time_limit_s``. A pilot block measures bytes and seconds per
     replication; returns the estimates (also recorded in run.json)."""
+    check_work(scenario, settings)
     start, stop = settings.replication_range
     n = stop - start
     if n <= 4 * BLOCK_SIZE and settings.time_limit_s is None:
