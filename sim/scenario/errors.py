@@ -10,10 +10,16 @@ class ScenarioError(ValueError):
     """Bad scenario or run setting, reported as ``file: field.path: problem``."""
 
     def __init__(self, source: str, path: str, problem: str):
-        self.source = source
-        self.path = path
-        self.problem = problem
-        super().__init__(f"{source}: {path or '<top level>'}: {problem}")
+        self.source = one_line(source)
+        self.path = one_line(path)
+        self.problem = one_line(problem)
+        super().__init__(f"{self.source}: {self.path or '<top level>'}: {self.problem}")
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters escaped, so a name taken from a
+    hostile file cannot break the one-line message."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(text))
 
 
 def suggest(name: str, choices: Iterable[str]) -> str:

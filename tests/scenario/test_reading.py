@@ -135,3 +135,9 @@ def test_config_files_get_the_same_protection(tmp_path):
     path.write_text("method: sobol\nmethod: morris\n")
     with pytest.raises(ScenarioError, match="method: line 2: defined twice"):
         read_yaml_mapping(path, "config.yaml", "a sensitivity config")
+
+
+def test_a_name_with_line_breaks_cannot_break_the_one_line_message(tmp_path):
+    error = refused(tmp_path, "? 'bad\n\n  ${name}'\n: 1\n" + BASE)
+    assert error.path == "bad\\n${name}" and "\n" not in str(error)
+    assert ScenarioError("f.yaml", "a\nb", "x\ty\x00").problem == "x\\ty\\x00"
