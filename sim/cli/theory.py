@@ -1,7 +1,7 @@
 """The ``negsim-theory`` command: what bargaining theory predicts for a scenario, as a table.
 
-Nothing is simulated: the numbers come from :mod:`sim.theory.solutions` (Nash 1950, Kalai & Smorodinsky
-1975, the utilitarian solution, Rubinstein 1982).
+Nothing is simulated: the numbers come from :mod:`sim.theory` (Nash 1950, Kalai & Smorodinsky 1975,
+the utilitarian solution, Rubinstein 1982).
 """
 
 from __future__ import annotations
@@ -14,13 +14,8 @@ from sim.core.catalogue import load_scenario
 from sim.scenario.errors import ScenarioError
 from sim.scenario.library import scenario_path
 from sim.scenario.spec import Scenario
-from sim.theory.solutions import (
-    DISAGREEMENT_MEANING,
-    DISAGREEMENT_POINTS,
-    TheoryResult,
-    analyse_scenario,
-    with_medians,
-)
+from sim.theory.problem import DISAGREEMENT_MEANING, DISAGREEMENT_POINTS, with_medians
+from sim.theory.results import TheoryResult, analyse_scenario
 
 EXIT_BAD_INPUT = 2
 PROG = "negsim-theory"

@@ -1,4 +1,4 @@
-"""Bargaining theory (sim.theory.solutions, negsim-theory) against closed forms and published results.
+"""Bargaining theory (sim.theory, negsim-theory) against closed forms and published results.
 
 Sources: Nash (1950) Econometrica 18; Kalai & Smorodinsky (1975) Econometrica 43; Rubinstein
 (1982) Econometrica 50; Zeuthen (1930) and Harsanyi (1956) Econometrica 24; Kihlstrom, Roth &
@@ -24,23 +24,16 @@ from sim.core.model import NegotiationModel
 from sim.core.offers import package_offer
 from sim.core.red_lines import RedLines
 from sim.scenario.errors import ScenarioError
-from sim.theory.solutions import (
-    Frontier,
-    analyse_replications,
-    analyse_scenario,
+from sim.theory.axiomatic import kalai_smorodinsky_solution, nash_product, nash_solution
+from sim.theory.frontier import Frontier, scenario_frontier
+from sim.theory.problem import (
     disagreement_point,
     disagreement_utility,
-    distance_from,
     feasible_box,
-    frontier_gap,
-    kalai_smorodinsky_solution,
-    nash_product,
-    nash_solution,
-    rubinstein_share,
-    rubinstein_solution,
-    scenario_frontier,
     with_medians,
 )
+from sim.theory.results import analyse_replications, analyse_scenario, distance_from, frontier_gap
+from sim.theory.rubinstein import rubinstein_share, rubinstein_solution
 
 NEGSIM_THEORY = str(Path(sys.executable).with_name("negsim-theory"))
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
