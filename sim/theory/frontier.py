@@ -15,62 +15,49 @@ from collections.abc import Callable
 
 import numpy as np
 
-from sim.core.offers import LinearPlan
+from sim.core.offers import Bisection, OfferPlan
 from sim.core.preferences import Preferences
 from sim.core.red_lines import RedLines
 from sim.scenario.spec import Scenario
 from sim.theory.problem import agent_preferences, feasible_box
 
 _GAIN_TOLERANCE = 1e-12  # a gain this far below zero still counts as individually rational
-_LAMBDA_STEPS = 64  # bisection steps on log(lambda) in [-50, 50]: below float spacing
+#: The frontier's precision: 64 halvings of [-50, 50], below float spacing.
+FRONTIER_BISECTION = Bisection(-50.0, 50.0, 64)
 
 
 class Frontier:
     """The efficient frontier of ``a`` and ``b`` inside ``box``, parametrised by a's additive
-    utility ``t`` in ``[t_min, t_max]``.
+    utility ``t`` in ``[t_min, t_max]``: at each level, a's efficient offer to b with the box as
+    its red lines (:class:`sim.core.offers.OfferPlan`, spending ``t_max - t``).
 
-    Outside the segment from a's best value in the box, ``clip(p_a)``, to b's, ``clip(p_b)``,
-    both agents lose, so each issue moves a distance ``d`` along it. Both linear: the exact
-    fractional knapsack :class:`sim.core.offers.LinearPlan`. Any quadratic side: the Lagrangian of
-    :mod:`sim.core.offers`, extended to an ideal of a that b's red line cuts off (the segment then
-    starts ``e`` from it and moving ``d`` costs a ``w((e + d)^2 - e^2)``).
+    ``t_max`` is a's utility at its best package in the box; ``t_min`` at the efficient end,
+    where b has every issue it values as far as the box allows.
     """
 
     def __init__(self, a: Preferences, b: Preferences, box: RedLines):
         self.a, self.b, self.box = a, b, box
-        ideal_a, ideal_b = a.ideal[0], b.ideal[0]
-        self.start = np.clip(ideal_a, box.low, box.high)
-        end = np.clip(ideal_b, box.low, box.high)
-        self.direction = np.sign(end - self.start)
-        self.reach = np.abs(end - self.start)
-        self.offset = np.abs(self.start - ideal_a)
-        self.opp_distance = np.abs(ideal_b - self.start)
-        self.w, self.v = a.salience[0], b.salience[0]
-        self.full = np.where(self.v > 0, self.reach, 0.0)
-        self.t_max = float(a.additive(self.start[None])[0])
-        self.t_min = float(a.additive(self._at(self.full[None]))[0])
-        self.linear = a.shape == "linear" and b.shape == "linear"
+        self._offers = OfferPlan(
+            a, b, box.low, box.high, bisection=FRONTIER_BISECTION, concede_unvalued=False
+        )
+        plan = self._offers
+        self.t_max = float(a.additive(plan.start)[0])
+        self.t_min = float(a.additive(plan.start + plan.direction * plan.valued_reach)[0])
         #: utilities are piecewise linear in t (between the kinks): linear shapes, risk 1
-        self.piecewise_linear = self.linear and a.risk[0] == 1.0 and b.risk[0] == 1.0
+        self.piecewise_linear = plan.linear and a.risk[0] == 1.0 and b.risk[0] == 1.0
         kinks = [self.t_min, self.t_max]
-        if self.linear:
-            self._knapsack = LinearPlan(self.w[None], self.v[None], self.reach[None])
-            spent = self._knapsack.spent_before[0]
-            useful = self.v > 0
-            kinks += [*(self.t_max - spent[useful]), *(self.t_max - spent - self.w * self.reach)]
+        if plan.linear:
+            spent, w, reach = plan.knapsack.spent_before[0], a.salience[0], plan.reach[0]
+            useful = b.salience[0] > 0
+            kinks += [*(self.t_max - spent[useful]), *(self.t_max - spent - w * reach)]
         kinks = np.array(kinks)
         #: levels of t where the frontier bends (both linear: a whole issue has been conceded)
         self.kinks = np.unique(kinks[(kinks >= self.t_min) & (kinks <= self.t_max)])
 
-    def _at(self, distance: np.ndarray) -> np.ndarray:
-        return self.start + self.direction * distance
-
     def package(self, t) -> np.ndarray:
         """Efficient packages (K, I) at a's additive levels ``t`` (K,), clipped to the frontier."""
         t = np.clip(np.atleast_1d(np.asarray(t, dtype=float)), self.t_min, self.t_max)
-        budget = self.t_max - t
-        distance = self._knapsack.distance(budget) if self.linear else self._lagrangian(budget)
-        return self._at(distance)
+        return self._offers.package(self.t_max - t)
 
     def utility(self, packages) -> np.ndarray:
         """(U_a, U_b) of packages (K, I) -> (K, 2)."""
@@ -97,34 +84,6 @@ class Frontier:
         packages = np.atleast_2d(np.asarray(packages, dtype=float))
         best = self.utilities(self.a.additive(packages))[:, 1]
         return best - self.b.utility(packages)
-
-    def _distance(self, lam: np.ndarray) -> np.ndarray:
-        """Per-issue maximiser of ``v G_b(d) - lam w C_a(d)`` on ``[0, reach]``."""
-        lam = lam[:, None]
-        w, v, e, far = self.w, self.v, self.offset, self.opp_distance
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            if self.a.shape == "quadratic" and self.b.shape == "linear":
-                d = v / (2.0 * lam * w) - e
-            elif self.a.shape == "linear":
-                d = far - lam * w / (2.0 * v)
-            else:
-                d = (v * far - lam * w * e) / (v + lam * w)
-        d = np.where(w <= 0, self.reach, np.where(v <= 0, 0.0, d))
-        return np.clip(np.nan_to_num(d, nan=0.0, posinf=1.0, neginf=0.0), 0.0, self.reach)
-
-    def _cost(self, distance: np.ndarray) -> np.ndarray:
-        e = self.offset
-        loss = distance if self.a.shape == "linear" else (e + distance) ** 2 - e * e
-        return np.sum(self.w * loss, axis=-1)
-
-    def _lagrangian(self, budget: np.ndarray) -> np.ndarray:
-        low, high = np.full(budget.shape, -50.0), np.full(budget.shape, 50.0)
-        for _ in range(_LAMBDA_STEPS):
-            mid = 0.5 * (low + high)
-            fits = self._cost(self._distance(np.exp(mid))) <= budget
-            high, low = np.where(fits, mid, high), np.where(fits, low, mid)
-        everything = self._cost(self.full[None]) <= budget
-        return np.where(everything[:, None], self.full, self._distance(np.exp(high)))
 
 
 def scenario_frontier(scenario: Scenario) -> Frontier:
