@@ -23,20 +23,26 @@ from sim.engine.stats import TableMoments  # noqa: E402
 from sim.outputs.figures import save_figure  # noqa: E402
 from sim.scenario.errors import ScenarioError  # noqa: E402
 from sim.scenario.spec import Scenario  # noqa: E402
-from sim.theory import solutions as theory  # noqa: E402
+from sim.theory.problem import feasible_box, with_medians  # noqa: E402
+from sim.theory.results import (  # noqa: E402
+    TheoryResult,
+    analyse_scenario,
+    distance_from,
+    frontier_gap,
+)
 
 SOLUTIONS = ("nash", "kalai_smorodinsky", "utilitarian")
-_analyses: dict[int, tuple[Scenario, theory.TheoryResult | None]] = {}
+_analyses: dict[int, tuple[Scenario, TheoryResult | None]] = {}
 
 
-def scenario_theory(scenario: Scenario) -> theory.TheoryResult | None:
+def scenario_theory(scenario: Scenario) -> TheoryResult | None:
     """The theory of ``scenario`` (medians for uncertain numbers), computed once per process;
     None when it has none (e.g. red lines that leave no feasible package)."""
     cached = _analyses.get(id(scenario))
     if cached is not None and cached[0] is scenario:
         return cached[1]
     try:
-        result = theory.analyse_scenario(theory.with_medians(scenario)[0])
+        result = analyse_scenario(with_medians(scenario)[0])
     except (ScenarioError, ValueError, TypeError):
         result = None
     if len(_analyses) > 8:
@@ -56,20 +62,20 @@ def theory_columns(model) -> dict[str, np.ndarray]:
     result = scenario_theory(model.scenario)
     if result is None:
         return columns | {f"distance_{name}": nan for name in SOLUTIONS} | {"frontier_gap": nan}
-    distances = theory.distance_from(result, agreed)
+    distances = distance_from(result, agreed)
     for name in SOLUTIONS:
         columns[f"distance_{name}"] = distances[name].utility if name in distances else nan
-    columns["frontier_gap"] = theory.frontier_gap(result, agreed)
+    columns["frontier_gap"] = frontier_gap(result, agreed)
     return columns
 
 
 def theory_summary(scenario: Scenario, moments: TableMoments) -> dict:
     """The ``theory`` section of summary.json."""
-    _, medians = theory.with_medians(scenario)
+    _, medians = with_medians(scenario)
     result = scenario_theory(scenario)
     if result is None:
         try:
-            theory.feasible_box(scenario)
+            feasible_box(scenario)
         except ScenarioError as exc:
             return {"error": exc.problem}
         return {"error": "the scenario's bargaining problem could not be analysed"}

@@ -1,7 +1,7 @@
 """The ``negsim-theory`` command: what bargaining theory predicts for a scenario, as a table.
 
-Nothing is simulated: the numbers come from :mod:`sim.theory.solutions` (Nash 1950, Kalai & Smorodinsky
-1975, the utilitarian solution, Rubinstein 1982).
+Nothing is simulated: the numbers come from :mod:`sim.theory` (Nash 1950, Kalai & Smorodinsky 1975,
+the utilitarian solution, Rubinstein 1982).
 """
 
 from __future__ import annotations
@@ -14,13 +14,9 @@ from sim.core.catalogue import load_scenario
 from sim.scenario.errors import ScenarioError
 from sim.scenario.library import scenario_path
 from sim.scenario.spec import Scenario
-from sim.theory.solutions import (
-    DISAGREEMENT_MEANING,
-    DISAGREEMENT_POINTS,
-    TheoryResult,
-    analyse_scenario,
-    with_medians,
-)
+from sim.theory.problem import DISAGREEMENT_MEANING, DISAGREEMENT_POINTS, with_medians
+from sim.theory.results import TheoryResult, analyse_scenario
+from sim.theory.rubinstein import RubinsteinSolution
 
 EXIT_BAD_INPUT = 2
 PROG = "negsim-theory"
@@ -58,61 +54,52 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return [line(header), line(["-" * w for w in widths]), *(line(row) for row in rows)]
 
 
-def render(scenario: Scenario, result: TheoryResult, at_median: Sequence[str] = ()) -> str:
-    """The readable report: issue values, utilities, Rubinstein's split and notes.
+TITLES = {
+    "nash": "Nash",
+    "kalai_smorodinsky": "KS",
+    "utilitarian": "utilitarian",
+    "rubinstein": "Rubinstein",
+}
 
-    ``at_median``: fields drawn per replication in the simulation, shown at their medians.
-    """
+
+def _issue_values(scenario: Scenario, result: TheoryResult) -> list[str]:
+    """Per issue: status quo, ideals, the feasible interval and each solution's value."""
     solutions = result.solutions
-    titles = {
-        "nash": "Nash",
-        "kalai_smorodinsky": "KS",
-        "utilitarian": "utilitarian",
-        "rubinstein": "Rubinstein",
-    }
-    out = [
-        f"{scenario.name}: {scenario.title}" if scenario.title else scenario.name,
-        "Bargaining theory for the initial status quo; nothing is simulated.",
-        "",
-        f"Disagreement point: {result.disagreement} ({DISAGREEMENT_MEANING[result.disagreement]})",
-        "",
-        "Issue values",
-    ]
     header = [
         "issue",
         "status quo",
         *(f"ideal {agent}" for agent in result.agents),
         "feasible",
-        *(titles[name] for name in solutions),
+        *(TITLES[name] for name in solutions),
     ]
-    rows = []
-    for i, issue in enumerate(scenario.issues):
-        rows.append(
-            [
-                issue.name,
-                _number(issue.status_quo),
-                *(_number(scenario.agent(agent).ideal[issue.name]) for agent in result.agents),
-                f"[{result.box.low[i]:g}, {result.box.high[i]:g}]",
-                *(_number(s.package[i]) for s in solutions.values()),
-            ]
-        )
-    out += _table(header, rows)
+    rows = [
+        [
+            issue.name,
+            _number(issue.status_quo),
+            *(_number(scenario.agent(agent).ideal[issue.name]) for agent in result.agents),
+            f"[{result.box.low[i]:g}, {result.box.high[i]:g}]",
+            *(_number(s.package[i]) for s in solutions.values()),
+        ]
+        for i, issue in enumerate(scenario.issues)
+    ]
+    return ["Issue values", *_table(header, rows)]
 
-    out += ["", "Utilities"]
-    ideal = result.ideal_utility
-    header = ["agent", "disagreement", "ideal", *(titles[name] for name in solutions)]
+
+def _utilities(scenario: Scenario, result: TheoryResult) -> list[str]:
+    """Per agent: disagreement, ideal and each solution's utility; then the Nash products."""
+    solutions, ideal, d = result.solutions, result.ideal_utility, result.disagreement_utility
+    header = ["agent", "disagreement", "ideal", *(TITLES[name] for name in solutions)]
     rows = []
     for j, agent in enumerate(result.agents):
         label = scenario.agent(agent).label
         rows.append(
             [
                 agent if label == agent else f"{agent} ({label})",
-                _number(result.disagreement_utility[j]),
+                _number(d[j]),
                 "-" if ideal is None else _number(ideal[j]),
                 *(_number(s.utility[j]) for s in solutions.values()),
             ]
         )
-    d = result.disagreement_utility
     rows.append(
         [
             "Nash product",
@@ -121,30 +108,60 @@ def render(scenario: Scenario, result: TheoryResult, at_median: Sequence[str] = 
             *(_number((s.utility[0] - d[0]) * (s.utility[1] - d[1])) for s in solutions.values()),
         ]
     )
-    out += _table(header, rows)
-    out += ["", "ideal: the most an agent can get while the other keeps its disagreement utility"]
+    return [
+        "Utilities",
+        *_table(header, rows),
+        "",
+        "ideal: the most an agent can get while the other keeps its disagreement utility",
+    ]
 
-    rubinstein = result.rubinstein
-    if rubinstein is not None:
-        d1 = scenario.agent(rubinstein.proposer).discount
-        d2 = scenario.agent(rubinstein.responder).discount
-        out += [
-            "",
-            f"Rubinstein (1982), {rubinstein.proposer} proposing first, discount factors "
-            f"{rubinstein.proposer} {d1:g}, {rubinstein.responder} {d2:g}:",
-            f"  {rubinstein.proposer} gets (1 - {d2:g}) / (1 - {d1:g} * {d2:g}) = "
-            f"{_number(rubinstein.proposer_share)}, {rubinstein.responder} gets "
-            f"{_number(rubinstein.responder_share)}",
-        ]
+
+def _rubinstein_split(scenario: Scenario, rubinstein: RubinsteinSolution | None) -> list[str]:
+    """Rubinstein's (1982) formula with the scenario's discount factors, where it applies."""
+    if rubinstein is None:
+        return []
+    d1 = scenario.agent(rubinstein.proposer).discount
+    d2 = scenario.agent(rubinstein.responder).discount
+    return [
+        "",
+        f"Rubinstein (1982), {rubinstein.proposer} proposing first, discount factors "
+        f"{rubinstein.proposer} {d1:g}, {rubinstein.responder} {d2:g}:",
+        f"  {rubinstein.proposer} gets (1 - {d2:g}) / (1 - {d1:g} * {d2:g}) = "
+        f"{_number(rubinstein.proposer_share)}, {rubinstein.responder} gets "
+        f"{_number(rubinstein.responder_share)}",
+    ]
+
+
+def _notes(result: TheoryResult, at_median: Sequence[str]) -> list[str]:
     notes = list(result.notes)
     if at_median:
         notes.append(
             "uncertain numbers (drawn per replication when simulating) are set to their "
             f"medians: {', '.join(at_median)}"
         )
-    if notes:
-        out += ["", *(f"Note: {note}" for note in notes)]
-    return "\n".join(out)
+    return ["", *(f"Note: {note}" for note in notes)] if notes else []
+
+
+def render(scenario: Scenario, result: TheoryResult, at_median: Sequence[str] = ()) -> str:
+    """The readable report: issue values, utilities, Rubinstein's split and notes.
+
+    ``at_median``: fields drawn per replication in the simulation, shown at their medians.
+    """
+    disagreement = result.disagreement
+    return "\n".join(
+        [
+            f"{scenario.name}: {scenario.title}" if scenario.title else scenario.name,
+            "Bargaining theory for the initial status quo; nothing is simulated.",
+            "",
+            f"Disagreement point: {disagreement} ({DISAGREEMENT_MEANING[disagreement]})",
+            "",
+            *_issue_values(scenario, result),
+            "",
+            *_utilities(scenario, result),
+            *_rubinstein_split(scenario, result.rubinstein),
+            *_notes(result, at_median),
+        ]
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,35 +1,55 @@
-"""Efficient offers (pure functions, vectorised over replications).
+"""Efficient offers (pure functions, vectorised over replications or over levels).
 
 A proposer offers the package that gives its opponent the most utility, as the proposer
 estimates it, while keeping its own utility at its current aspiration and every value inside its
 own red lines (Faratin, Sierra & Jennings 1998, "trade-off" offers; Raiffa 1982 on logrolling).
+The same problem over the box of both agents' red lines, for every level of the proposer's
+utility, traces the Pareto frontier of bargaining theory (the epsilon-constraint method of Haimes,
+Lasdon & Wismer 1971; :mod:`sim.theory.frontier`), so one solver serves both.
 
-Each issue moves from the proposer's ideal ``a`` toward the opponent's ideal ``b``, but never past
-the proposer's own red-line bound, so the useful target is ``t = clip(b, lo, hi)``. Moving a
-distance ``d`` costs the proposer ``w * L(d)`` and gains the opponent ``v * G(d)``; the budget is
-``1 - aspiration ** (1 / rho)`` of additive utility.
+Each issue moves from the proposer's best value in the box, ``s = clip(a, lo, hi)`` (its ideal
+``a`` itself whenever the box holds it, as a validated agent's own red lines do), toward the
+opponent's ideal ``b``, but never out of the box, so the useful target is ``t = clip(b, lo, hi)``.
+Moving a distance ``d`` costs the proposer ``w * L(d)`` and gains the opponent ``v * G(d)``; an
+aspiration leaves a budget of ``1 - aspiration ** (1 / rho)`` of additive utility.
 
 * Both utilities linear: a fractional knapsack, solved exactly by conceding whole issues in
-  decreasing order of opponent/own salience ratio ``v / w`` and a fraction of the next one.
+  decreasing order of opponent/own salience ratio ``v / w`` and a fraction of the next one
+  (Dantzig 1957).
 * Any quadratic side: the Lagrangian ``v G(d) - lambda w L(d)`` has a closed-form maximiser per
-  issue for each ``lambda``; own cost is monotone in ``lambda``, found by bisection.
+  issue for each ``lambda``; own cost is monotone in ``lambda``, found by bisection on
+  ``log(lambda)``. A quadratic proposer whose ideal lies ``e`` outside the box already starts
+  ``e`` from it, so moving ``d`` costs ``w ((e + d)^2 - e^2)``.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from sim.core.preferences import Preferences
 
-_BISECTION_STEPS = 80
+
+@dataclass(frozen=True)
+class Bisection:
+    """The bracket ``[low, high]`` of ``log(lambda)`` and the number of halvings: the precision
+    of the Lagrangian solver. Each caller keeps its own, so its numbers stay what they were."""
+
+    low: float
+    high: float
+    steps: int
 
 
-def _segments(own: Preferences, opp: Preferences, lo, hi):
+#: The agents' offers: 80 halvings of [-40, 40].
+OFFER_BISECTION = Bisection(-40.0, 40.0, 80)
+
+
+def _toward(start: np.ndarray, opp: Preferences, lo, hi) -> tuple[np.ndarray, np.ndarray]:
+    """Per issue, the direction from ``start`` to the opponent's ideal clipped into the box, and
+    how far the proposer may usefully move that way."""
     target = np.clip(opp.ideal, lo, hi)
-    reach = np.abs(target - own.ideal)  # how far the proposer may usefully move
-    opp_distance = np.abs(opp.ideal - own.ideal)  # opponent's distance from the proposer's ideal
-    direction = np.sign(target - own.ideal)
-    return reach, opp_distance, direction
+    return np.sign(target - start), np.abs(target - start)
 
 
 def concession_budget(own: Preferences, aspiration: np.ndarray) -> np.ndarray:
@@ -67,69 +87,97 @@ class LinearPlan:
         return np.where(self.useful, share * self.reach, 0.0)
 
 
-def _lagrangian_distance(lam, w, v, reach, opp_distance, own_shape, opp_shape):
-    """Per-issue maximiser of ``v G(d) - lam w L(d)`` on ``[0, reach]``."""
-    lam = lam[..., None]
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        if own_shape == "quadratic" and opp_shape == "linear":
-            d = v / (2.0 * lam * w)
-        elif own_shape == "linear" and opp_shape == "quadratic":
-            d = opp_distance - lam * w / (2.0 * v)
-        else:
-            d = v * opp_distance / (v + lam * w)
-    d = np.where(w <= 0, reach, np.where(v <= 0, 0.0, d))
-    return np.clip(np.nan_to_num(d, nan=0.0, posinf=reach), 0.0, reach)
-
-
-def _cost(d, w, own_shape):
-    return np.sum(w * (d if own_shape == "linear" else d * d), axis=-1)
-
-
-def _lagrangian(own, opp, w, v, reach, opp_distance, budget):
-    def distance(lam):
-        return _lagrangian_distance(lam, w, v, reach, opp_distance, own.shape, opp.shape)
-
-    # Bisect on log(lambda): own cost falls as lambda grows.
-    low = np.full(budget.shape, -40.0)
-    high = np.full(budget.shape, 40.0)
-    for _ in range(_BISECTION_STEPS):
-        mid = 0.5 * (low + high)
-        feasible = _cost(distance(np.exp(mid)), w, own.shape) <= budget
-        high = np.where(feasible, mid, high)
-        low = np.where(feasible, low, mid)
-    d = distance(np.exp(high))
-    free = _cost(reach, w, own.shape) <= budget
-    return np.where(free[..., None], reach, d)
-
-
 class OfferPlan:
-    """Efficient offers from one agent to one opponent, for any aspiration (issue linkage).
+    """Efficient packages from one agent to one opponent inside a box, for any budget (issue
+    linkage).
 
-    Built once per pair of preferences and red lines; :meth:`offer` is called every round.
+    Built once per pair of preferences and box. The agents call :meth:`offer` every round with
+    one aspiration per replication; the theory's frontier calls :meth:`package` over a grid of
+    budgets for one problem. ``concede_unvalued``: whether a budget that covers the whole way
+    also moves the issues the opponent gives no weight, as the agents' quadratic offers always
+    have; the frontier's efficient end leaves them at the start (the knapsack never moves them).
     """
 
-    def __init__(self, own: Preferences, opp: Preferences, lo, hi):
-        self.own, self.opp = own, opp
-        self.reach, self.opp_distance, self.direction = _segments(own, opp, lo, hi)
+    def __init__(
+        self,
+        own: Preferences,
+        opp: Preferences,
+        lo,
+        hi,
+        *,
+        bisection: Bisection = OFFER_BISECTION,
+        concede_unvalued: bool = True,
+    ):
+        self.own, self.opp, self.bisection = own, opp, bisection
+        self.start = np.clip(own.ideal, lo, hi)
+        self.direction, self.reach = _toward(self.start, opp, lo, hi)
+        self.offset = np.abs(self.start - own.ideal)  # a quadratic proposer's cost starts here
+        self.opp_distance = np.abs(opp.ideal - self.start)
+        #: how far each issue moves at the efficient end, where the opponent has all it values
+        self.valued_reach = np.where(opp.salience > 0, self.reach, 0.0)
+        self._whole_way = self.reach if concede_unvalued else self.valued_reach
         self.linear = own.shape == "linear" and opp.shape == "linear"
         if self.linear:
-            self._knapsack = LinearPlan(own.salience, opp.salience, self.reach)
+            self.knapsack = LinearPlan(own.salience, opp.salience, self.reach)
+        else:  # what every bisection step would recompute
+            self._pull = opp.salience * self.opp_distance
+            self._free, self._ignored = own.salience <= 0, opp.salience <= 0
+            self._offset_cost = self.offset * self.offset
+            #: the box cuts off the proposer's ideal somewhere (never an agent's own red lines):
+            #: without it the offset terms are zero and the round loop skips them
+            self._cut_off = bool(self.offset.any())
+
+    def distance(self, budget: np.ndarray) -> np.ndarray:
+        """How far each issue moves (..., I) for budgets (...,) of the proposer's additive
+        utility."""
+        return self.knapsack.distance(budget) if self.linear else self._lagrangian(budget)
+
+    def package(self, budget: np.ndarray) -> np.ndarray:
+        """The best package for the opponent that costs the proposer at most ``budget``."""
+        return self.start + self.direction * self.distance(budget)
 
     def offer(self, aspiration: np.ndarray) -> np.ndarray:
-        budget = np.maximum(concession_budget(self.own, aspiration), 0.0)
-        if self.linear:
-            d = self._knapsack.distance(budget)
+        """The efficient package that keeps the proposer at ``aspiration``. The budget counts
+        from the ideal's additive utility, 1, so the box must hold ``own.ideal`` (an agent's own
+        red lines do)."""
+        return self.package(np.maximum(concession_budget(self.own, aspiration), 0.0))
+
+    def _distance_at(self, lam: np.ndarray) -> np.ndarray:
+        """Per-issue maximiser of ``v G(d) - lam w L(d)`` on ``[0, reach]``."""
+        w, v, lam = self.own.salience, self.opp.salience, lam[..., None]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if self.own.shape == "quadratic" and self.opp.shape == "linear":
+                d = v / (2.0 * lam * w)
+                if self._cut_off:
+                    d = d - self.offset
+            elif self.own.shape == "linear" and self.opp.shape == "quadratic":
+                d = self.opp_distance - lam * w / (2.0 * v)
+            else:
+                price = lam * w
+                pull = self._pull - price * self.offset if self._cut_off else self._pull
+                d = pull / (v + price)
+        d = np.where(self._free, self.reach, np.where(self._ignored, 0.0, d))
+        return np.clip(np.nan_to_num(d, nan=0.0), 0.0, self.reach)
+
+    def _cost(self, distance: np.ndarray) -> np.ndarray:
+        if self.own.shape == "linear":
+            loss = distance
+        elif self._cut_off:
+            loss = (self.offset + distance) ** 2 - self._offset_cost
         else:
-            d = _lagrangian(
-                self.own,
-                self.opp,
-                self.own.salience,
-                self.opp.salience,
-                self.reach,
-                self.opp_distance,
-                budget,
-            )
-        return self.own.ideal + self.direction * d
+            loss = distance * distance
+        return np.sum(self.own.salience * loss, axis=-1)
+
+    def _lagrangian(self, budget: np.ndarray) -> np.ndarray:
+        # Bisect on log(lambda): own cost falls as lambda grows.
+        low = np.full(budget.shape, self.bisection.low)
+        high = np.full(budget.shape, self.bisection.high)
+        for _ in range(self.bisection.steps):
+            mid = 0.5 * (low + high)
+            fits = self._cost(self._distance_at(np.exp(mid))) <= budget
+            high, low = np.where(fits, mid, high), np.where(fits, low, mid)
+        everything = self._cost(self._whole_way) <= budget
+        return np.where(everything[..., None], self._whole_way, self._distance_at(np.exp(high)))
 
 
 def package_offer(own: Preferences, opp: Preferences, aspiration: np.ndarray, lo, hi) -> np.ndarray:
@@ -143,7 +191,7 @@ def issue_offers(own: Preferences, opp: Preferences, aspiration: np.ndarray, lo,
     On every issue the proposer moves toward the opponent until its utility on that issue falls
     to the aspiration level; no issue is traded against another.
     """
-    reach, _, direction = _segments(own, opp, lo, hi)
+    direction, reach = _toward(own.ideal, opp, lo, hi)
     slack = 1.0 - own.additive_level(aspiration)[..., None]
     d = slack if own.shape == "linear" else np.sqrt(np.maximum(slack, 0.0))
     return own.ideal + direction * np.clip(d, 0.0, reach)

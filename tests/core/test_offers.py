@@ -11,7 +11,13 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog, minimize
 
-from sim.core.offers import concession_budget, issue_offers, package_offer
+from sim.core.offers import (
+    Bisection,
+    OfferPlan,
+    concession_budget,
+    issue_offers,
+    package_offer,
+)
 from sim.core.preferences import Preferences
 
 SHAPE_PAIRS = [
@@ -360,6 +366,57 @@ class TestOptimality:
         np.testing.assert_allclose(own.utility(x)[binds], aspiration[binds], atol=1e-9)
         # Where the budget is slack the whole way to the target is conceded.
         np.testing.assert_allclose(x[~binds], target[~binds], atol=1e-9)
+
+
+class TestOnePlanForOffersAndFrontier:
+    """What the theory's frontier (sim.theory.frontier) asks of the same plan: many budgets for
+    one pair, a box that cuts off the proposer's own ideal, its own precision, and an efficient
+    end that leaves alone what the opponent does not value."""
+
+    @pytest.mark.parametrize(("own_shape", "opp_shape"), SHAPE_PAIRS)
+    def test_a_grid_of_budgets_gives_the_packages_one_by_one(self, own_shape, opp_shape):
+        own, opp, _, low, high = random_instances(1, 4, own_shape, opp_shape, seed=13)
+        plan = OfferPlan(own, opp, low, high)
+        budgets = np.linspace(0.0, 1.0, 41)
+        one_by_one = np.vstack([plan.package(budgets[k : k + 1]) for k in range(len(budgets))])
+        np.testing.assert_array_equal(plan.package(budgets), one_by_one)
+
+    def test_a_quadratic_proposer_whose_ideal_the_box_cuts_off_starts_at_its_edge(self):
+        """Own quadratic, ideal (1, 1), w = (.5, .5); opponent linear at (0, 0), v = (.2, .8);
+        box [0, .6] x [0, 1]. The start (.6, 1) is already e = (.4, 0) from the ideal, so moving
+        d costs w ((e + d)^2 - e^2). With lam = .25 the Lagrange condition v = 2 lam w (e + d)
+        gives d_1 = .4 and d_2 = 3.2, capped at its reach 1: cost .5 (.64 - .16) + .5 = .74,
+        package (.2, 0)."""
+        own = preferences([1.0, 1.0], [0.5, 0.5], "quadratic")
+        opp = preferences([0.0, 0.0], [0.2, 0.8], "linear")
+        plan = OfferPlan(own, opp, np.zeros(2), np.array([0.6, 1.0]))
+        np.testing.assert_allclose(plan.package(np.array([0.74])), [[0.2, 0.0]], atol=1e-9)
+        np.testing.assert_allclose(plan.package(np.array([0.0])), [[0.6, 1.0]], atol=1e-12)
+
+    @pytest.mark.parametrize(("own_shape", "opp_shape"), SHAPE_PAIRS[1:])
+    def test_the_frontiers_precision_agrees_with_the_offers(self, own_shape, opp_shape):
+        """The frontier bisects 64 times on [-50, 50], the agents 80 times on [-40, 40]: both
+        end below float spacing."""
+        own, opp, aspiration, low, high = random_instances(300, 3, own_shape, opp_shape, seed=17)
+        frontier_precision = OfferPlan(own, opp, low, high, bisection=Bisection(-50.0, 50.0, 64))
+        np.testing.assert_allclose(
+            frontier_precision.offer(aspiration),
+            OfferPlan(own, opp, low, high).offer(aspiration),
+            atol=1e-15,
+        )
+
+    @pytest.mark.parametrize(("own_shape", "opp_shape"), SHAPE_PAIRS[1:])
+    def test_only_the_agents_concede_an_issue_the_opponent_ignores(self, own_shape, opp_shape):
+        """The opponent gives issue 2 no weight and the budget covers the whole way: the agents'
+        quadratic offers concede it too (as they always have); the frontier's efficient end
+        (``concede_unvalued=False``) keeps it at the proposer's ideal."""
+        own = preferences([1.0, 1.0], [0.5, 0.5], own_shape)
+        opp = preferences([0.0, 0.0], [1.0, 0.0], opp_shape)
+        budget = np.array([1.0])
+        agents = OfferPlan(own, opp, *no_red_lines(2))
+        frontier = OfferPlan(own, opp, *no_red_lines(2), concede_unvalued=False)
+        np.testing.assert_array_equal(agents.package(budget), [[0.0, 0.0]])
+        np.testing.assert_array_equal(frontier.package(budget), [[0.0, 1.0]])
 
 
 class TestIssueOffers:
