@@ -8,7 +8,7 @@ from sim.core import offers
 from sim.core._mesa import Agent
 from sim.core.preferences import Preferences, issue_utility
 from sim.core.red_lines import RedLines
-from sim.core.strategies import Strategy, View
+from sim.core.strategies.base import Strategy, View
 
 
 class StateAgent(Agent):

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.core.strategies import get_strategy
+from sim.core.strategies.base import get_strategy
 from sim.scenario.spec import SHIFTABLE, EventSpec
 
 if TYPE_CHECKING:

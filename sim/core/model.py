@@ -18,7 +18,7 @@ from sim.core.preferences import Preferences, issue_utility
 from sim.core.protocols import PROTOCOLS
 from sim.core.red_lines import RedLines, count_violations
 from sim.core.rng import BlockStreams, fresh_seed
-from sim.core.strategies import View, get_strategy
+from sim.core.strategies.base import View, get_strategy
 from sim.core.trace import Trace
 from sim.scenario.distributions import Distribution, PerReplication
 from sim.scenario.spec import ALL_PARTIES, Scenario, Value

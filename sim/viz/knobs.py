@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.core.catalogue import validate
-from sim.core.strategies import STRATEGIES, get_strategy
+from sim.core.strategies.base import STRATEGIES, get_strategy
 from sim.scenario.library import known_scenarios
 from sim.scenario.spec import SHIFTABLE, Scenario
 

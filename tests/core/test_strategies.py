@@ -18,7 +18,7 @@ from sim.core.model import NegotiationModel
 from sim.core.preferences import Preferences
 from sim.core.protocols import PROTOCOLS
 from sim.core.red_lines import TOLERANCE
-from sim.core.strategies import STRATEGIES, View, get_strategy
+from sim.core.strategies.base import STRATEGIES, View, get_strategy
 from sim.core.strategies.zeuthen import willingness_to_risk
 
 STRATEGY_NAMES = sorted(STRATEGIES)

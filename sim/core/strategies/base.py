@@ -13,8 +13,8 @@ from typing import ClassVar
 
 import numpy as np
 
+from sim.core.registry import Registry
 from sim.scenario.catalogue import Param
-from sim.scenario.errors import suggest
 
 
 @dataclass(frozen=True)
@@ -66,18 +66,6 @@ class Strategy:
         raise NotImplementedError
 
 
-STRATEGIES: dict[str, type[Strategy]] = {}
-
-
-def register(cls: type[Strategy]) -> type[Strategy]:
-    if cls.name in STRATEGIES:
-        raise ValueError(f"strategy name '{cls.name}' is registered twice")
-    STRATEGIES[cls.name] = cls
-    return cls
-
-
-def get_strategy(name: str) -> type[Strategy]:
-    try:
-        return STRATEGIES[name]
-    except KeyError:
-        raise KeyError(f"unknown strategy '{name}'{suggest(name, STRATEGIES)}") from None
+STRATEGIES: Registry[type[Strategy]] = Registry("strategy", "sim.core.strategies")
+register = STRATEGIES.register
+get_strategy = STRATEGIES.lookup
