@@ -74,7 +74,7 @@ class StateAgent(Agent):
         """Ask the strategy, then let low trust in the opponent slow the concession.
 
         Effective aspiration = 1 - (1 - strategy's aspiration) * trust * pressure scale, never
-        below the floor (pressures scale concessions; see ``sim.core.dynamics``).
+        below the floor (pressures scale concessions; see ``sim.core.pressures``).
         """
         wanted = self.strategy.aspiration(view)
         conceded = (1.0 - wanted) * self.trust * self.concession_scale

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.core.preferences import SHAPES
-from sim.core.protocols import PROTOCOLS
+from sim.core.protocols.base import PROTOCOLS
 from sim.core.strategies.base import STRATEGIES
 from sim.scenario import validation
 from sim.scenario.catalogue import Catalogue

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sim.core.catalogue import validate
 from sim.core.model import NegotiationModel
 from sim.core.preferences import Preferences
-from sim.core.protocols import PROTOCOLS
+from sim.core.protocols.base import PROTOCOLS
 from sim.core.red_lines import TOLERANCE
 from sim.core.strategies.base import STRATEGIES, View, get_strategy
 from sim.core.strategies.zeuthen import willingness_to_risk

@@ -1,0 +1,32 @@
+"""What a bargaining protocol is, and the registry that finds one by name.
+
+A protocol decides who proposes, who answers and when a session ends, for one round of every
+replication. It sees the model only through the :class:`~sim.core.session.Session` interface:
+offers and decisions come from the agents, agreements are written with ``session.close``.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from sim.core.registry import Registry
+from sim.core.session import Session
+
+
+class BargainingProtocol:
+    """Base class; subclasses set ``name`` and ``linkage`` and define ``play_round``.
+
+    ``linkage``: whether offers are whole packages (issues traded against each other) or each
+    issue is settled on its own.
+    """
+
+    name: ClassVar[str]
+    linkage: ClassVar[bool]
+
+    def play_round(self, session: Session) -> None:
+        raise NotImplementedError
+
+
+PROTOCOLS: Registry[type[BargainingProtocol]] = Registry("protocol", "sim.core.protocols")
+register = PROTOCOLS.register
+get_protocol = PROTOCOLS.lookup
