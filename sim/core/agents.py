@@ -113,9 +113,18 @@ class StateAgent(Agent):
         self.last_offer_round = round_
         return offer
 
-    def accepts(self, package: np.ndarray) -> np.ndarray:
-        """(R,) Accept a whole package that reaches the aspiration and crosses no red line."""
-        return (self.utility(package) >= self.aspiration - 1e-12) & self.red_lines.admits(package)
+    def accepts_on_utility(
+        self, package: np.ndarray, threshold: np.ndarray | None = None
+    ) -> np.ndarray:
+        """(R,) Which packages reach ``threshold``: the aspiration unless a protocol sets another
+        level (the monotonic concession protocol asks for the utility of the agent's own offer)."""
+        level = self.aspiration if threshold is None else threshold
+        return self.utility(package) >= level - 1e-12
+
+    def accepts(self, package: np.ndarray, threshold: np.ndarray | None = None) -> np.ndarray:
+        """(R,) Accept a whole package that reaches ``threshold`` (the aspiration by default)
+        and crosses no red line."""
+        return self.accepts_on_utility(package, threshold) & self.red_lines.admits(package)
 
     def accepts_issues_on_utility(self, offer: np.ndarray) -> np.ndarray:
         """(R, I) Which issue values reach the aspiration level on that issue alone."""

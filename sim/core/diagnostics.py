@@ -58,7 +58,7 @@ class StallDiagnostics:
         agents: Sequence[StateAgent], open_: np.ndarray, linkage: bool
     ) -> np.ndarray:
         """(R,) whether some agent's last offer reached another's acceptance level but crossed
-        that agent's red line."""
+        that agent's red line; acceptance is the agent's own test (``StateAgent.accepts*``)."""
         blocked = np.zeros(len(open_), dtype=bool)
         for proposer in agents:
             offer = proposer.last_offer
@@ -66,7 +66,7 @@ class StallDiagnostics:
                 if responder is proposer:
                     continue
                 if linkage:
-                    good_enough = responder.utility(offer) >= responder.aspiration - 1e-12
+                    good_enough = responder.accepts_on_utility(offer)
                     blocked |= good_enough & ~responder.red_lines.admits(offer)
                 else:
                     crossing = responder.accepts_issues_on_utility(offer)

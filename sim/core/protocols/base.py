@@ -2,7 +2,8 @@
 
 A protocol decides who proposes, who answers and when a session ends, for one round of every
 replication. It sees the model only through the :class:`~sim.core.session.Session` interface:
-offers and decisions come from the agents, agreements are written with ``session.close``.
+offers come from the agents, acceptance is the agents' decision (``StateAgent.accepts`` and
+``accepts_issues``), agreements are written with ``session.close``.
 """
 
 from __future__ import annotations
