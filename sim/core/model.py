@@ -23,7 +23,7 @@ from sim.core.events import Events
 from sim.core.implementation import Implementation
 from sim.core.outcomes import Tally, outcome_columns
 from sim.core.pressures import Pressures
-from sim.core.protocols.base import get_protocol
+from sim.core.protocols.base import get_protocol, resolve_protocol
 from sim.core.rng import BlockStreams, fresh_seed
 from sim.core.strategies.base import View
 from sim.core.trace import Trace
@@ -34,7 +34,7 @@ class NegotiationModel(Model):
     """A negotiation over a scenario, for replications ``[start, start + replications)``.
 
     Every agent array has a leading replication axis; a single interactive run is a batch of one.
-    ``protocol`` overrides the scenario's ``negotiation.protocol``;
+    ``protocol`` overrides the scenario's (:func:`~sim.core.protocols.base.resolve_protocol`);
     ``trace`` is how many of the first replications keep a round-by-round record of offers;
     ``pressure_effects=False`` keeps the pressure levels but not their effect.
     """
@@ -58,7 +58,7 @@ class NegotiationModel(Model):
         self.start = start
         self.issues = scenario.issue_names
         negotiation = scenario.negotiation
-        self.protocol = get_protocol(protocol or negotiation.protocol)()
+        self.protocol = get_protocol(resolve_protocol(scenario, protocol))()
         self.sessions = negotiation.sessions
         self.rounds = negotiation.rounds
         self.fall_back_on_status_quo = negotiation.disagreement == "status_quo"

@@ -1,4 +1,4 @@
-"""What a bargaining protocol is, and the registry that finds one by name.
+"""What a bargaining protocol is, the registry that finds one by name, and which one a run plays.
 
 A protocol decides who proposes, who answers and when a session ends, for one round of every
 replication. It sees the model only through the :class:`~sim.core.session.Session` interface:
@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from sim.core.registry import Registry
 from sim.core.session import Session
+from sim.scenario.spec import Scenario
 
 
 class BargainingProtocol:
@@ -31,3 +32,10 @@ class BargainingProtocol:
 PROTOCOLS: Registry[type[BargainingProtocol]] = Registry("protocol", "sim.core.protocols")
 register = PROTOCOLS.register
 get_protocol = PROTOCOLS.lookup
+
+
+def resolve_protocol(scenario: Scenario, override: str | None = None) -> str:
+    """The protocol a run of ``scenario`` plays: ``override`` (the run setting ``protocol.name``)
+    when given, else the scenario's ``negotiation.protocol``. The run setting
+    ``protocol=from_scenario`` is ``override=None``."""
+    return scenario.negotiation.protocol if override is None else override
