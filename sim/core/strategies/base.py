@@ -43,15 +43,19 @@ class View:
 
 
 class Strategy:
-    """Base class; subclasses set ``name``, ``params`` and ``traits`` and define ``aspiration``.
+    """Base class; subclasses set ``name``, ``params``, ``traits`` and ``concession_param`` and
+    define ``aspiration``.
 
     Traits are promises the shared strategy tests check for every registered strategy:
     ``may_raise_aspiration`` (False: aspiration never rises within a session).
+    ``concession_param`` names the parameter in ``params`` that sets how fast the strategy
+    concedes (larger: faster), the one a hawkish mood scales down; None if it has none.
     """
 
     name: ClassVar[str]
     params: ClassVar[dict[str, Param]] = {}
     traits: ClassVar[dict[str, object]] = {"may_raise_aspiration": False}
+    concession_param: ClassVar[str | None] = None
 
     def __init__(self, n: int, **values: np.ndarray):
         self.n = n
