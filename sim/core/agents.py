@@ -71,7 +71,7 @@ class StateAgent(Agent):
             self.floor = np.maximum(self.floor, self._status_quo_utility)
 
     def update_aspiration(self, view: View) -> np.ndarray:
-        """Ask the strategy, then let low trust in the opponent slow the concession.
+        """Ask the strategy, then let low trust in the other side slow the concession.
 
         Effective aspiration = 1 - (1 - strategy's aspiration) * trust * pressure scale, never
         below the floor (pressures scale concessions; see ``sim.core.pressures``).
@@ -82,7 +82,7 @@ class StateAgent(Agent):
         return self.aspiration
 
     def lowest_aspiration(self) -> np.ndarray:
-        """How far this agent can concede in this session, given its trust in the opponent."""
+        """How far this agent can concede in this session, given its trust in the other side."""
         reach = np.minimum(self.trust * self.concession_scale, 1.0)
         return np.maximum(1.0 - (1.0 - self.floor) * reach, self.floor)
 

@@ -74,10 +74,9 @@ def outcome_columns(
     ``status_quo`` is where the run left every issue; failing to agree in every session leaves
     an agent its reservation utility unless disagreement means the status quo.
     """
-    anything_agreed = tally.sessions_agreed > 0
     columns: dict[str, np.ndarray] = {
         "rep": reps,
-        "agreement": anything_agreed,
+        "agreement": tally.sessions_agreed > 0,
         "sessions_agreed": tally.sessions_agreed,
         "rounds_to_agreement": tally.rounds_to_agreement,
         "red_line_violations": tally.violations,
@@ -108,7 +107,24 @@ def outcome_columns(
         columns[f"agreed_{issue}"] = tally.ever_agreed[:, i]
         columns[f"value_{issue}"] = status_quo[:, i]
         columns[f"widest_gap_{issue}"] = stalls.widest_gap[:, i]
+    columns.update(
+        _utilities(agents, tally, initial_status_quo, status_quo, fall_back_on_status_quo)
+    )
+    return columns
+
+
+def _utilities(
+    agents: Sequence[StateAgent],
+    tally: Tally,
+    initial_status_quo: np.ndarray,
+    status_quo: np.ndarray,
+    fall_back_on_status_quo: bool,
+) -> dict[str, np.ndarray]:
+    """Each agent's final utility, discounted by the rounds to the first agreement, its gain
+    over the initial status quo, and its trust at the end."""
+    anything_agreed = tally.sessions_agreed > 0
     delay = np.where(anything_agreed, tally.rounds_to_agreement - 1, 0)
+    columns = {}
     for agent in agents:
         final = agent.utility(status_quo)
         if not fall_back_on_status_quo:
