@@ -87,6 +87,10 @@ def test_collaborators_see_the_model_only_through_the_session(path):
     assert session_uses(path) <= MEMBERS, session_uses(path) - MEMBERS
 
 
+def test_the_session_holds_exactly_what_collaborators_use():
+    assert set().union(*(session_uses(path) for path in COLLABORATORS)) == MEMBERS
+
+
 def test_the_usage_check_sees_what_a_collaborator_reads():
     used = session_uses(CORE / "trace.py")
     assert {"open", "start", "active_events", "belief", "pressure"} <= used
