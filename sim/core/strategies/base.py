@@ -23,7 +23,8 @@ class View:
 
     Offers are (R, I) arrays, utilities (R,) arrays. ``opp_concession`` is how much the opponent's
     newest offer gave up in the opponent's own utility (as this agent estimates it), or ``None``
-    when the opponent has made no new offer since this agent last looked.
+    when the opponent has made no new offer since this agent last looked. Bilateral by nature:
+    the view shows one opponent.
     """
 
     round: int
