@@ -17,6 +17,7 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 
 from sim.analysis.comparison import utility_space_figure
 from sim.analysis.pause import cooperation_figure, rounds_table
+from sim.core.protocols.base import resolve_protocol
 from sim.core.rng import fresh_seed
 from sim.engine.montecarlo import MonteCarloResult, simulate
 from sim.engine.settings import RunSettings, check_feasible
@@ -78,7 +79,7 @@ def metadata_record(scenario: Scenario, settings: RunSettings, seed: int, **extr
         "seed": seed,
         "replications": settings.replications,
         "shard": {"index": settings.shard, "count": settings.shards, "range": [start, stop]},
-        "protocol": settings.protocol or scenario.negotiation.protocol,
+        "protocol": resolve_protocol(scenario, settings.protocol),
         "command": sys.argv,
         "versions": _versions(),
         "git_commit": _git_commit(),
@@ -112,7 +113,7 @@ def run(
         seed = settings.seed if settings.seed is not None else fresh_seed()
         estimate = check_feasible(scenario, settings, seed, run_dir)
         folder = RunFolder(run_dir)
-        protocol = settings.protocol or scenario.negotiation.protocol
+        protocol = resolve_protocol(scenario, settings.protocol)
         folder.write_json(
             "run.json",
             metadata_record(scenario, settings, seed, overrides=overrides or [], estimate=estimate),

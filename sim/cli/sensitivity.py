@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from sim.core.protocols.base import resolve_protocol
 from sim.engine.montecarlo import simulate
 from sim.outputs import sensitivity_report as report
 from sim.outputs.folder import RunFolder, RunFolderExists
@@ -276,7 +277,7 @@ def run_sensitivity(config: SensitivityConfig, out: Path, started: float | None 
                 "replications": config.replications,
                 "total_replications": design.points * config.replications,
                 "seed": config.seed,
-                "protocol": config.protocol or config.scenario.negotiation.protocol,
+                "protocol": resolve_protocol(config.scenario, config.protocol),
                 "parameters": config.ranges,
                 "metrics": metrics,
                 "discovery": {

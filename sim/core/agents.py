@@ -8,7 +8,7 @@ from sim.core import offers
 from sim.core._mesa import Agent
 from sim.core.preferences import Preferences, issue_utility
 from sim.core.red_lines import RedLines
-from sim.core.strategies import Strategy, View
+from sim.core.strategies.base import Strategy, View
 
 
 class StateAgent(Agent):
@@ -71,10 +71,10 @@ class StateAgent(Agent):
             self.floor = np.maximum(self.floor, self._status_quo_utility)
 
     def update_aspiration(self, view: View) -> np.ndarray:
-        """Ask the strategy, then let low trust in the opponent slow the concession.
+        """Ask the strategy, then let low trust in the other side slow the concession.
 
         Effective aspiration = 1 - (1 - strategy's aspiration) * trust * pressure scale, never
-        below the floor (pressures scale concessions; see ``sim.core.dynamics``).
+        below the floor (pressures scale concessions; see ``sim.core.pressures``).
         """
         wanted = self.strategy.aspiration(view)
         conceded = (1.0 - wanted) * self.trust * self.concession_scale
@@ -82,7 +82,7 @@ class StateAgent(Agent):
         return self.aspiration
 
     def lowest_aspiration(self) -> np.ndarray:
-        """How far this agent can concede in this session, given its trust in the opponent."""
+        """How far this agent can concede in this session, given its trust in the other side."""
         reach = np.minimum(self.trust * self.concession_scale, 1.0)
         return np.maximum(1.0 - (1.0 - self.floor) * reach, self.floor)
 
@@ -113,9 +113,18 @@ class StateAgent(Agent):
         self.last_offer_round = round_
         return offer
 
-    def accepts(self, package: np.ndarray) -> np.ndarray:
-        """(R,) Accept a whole package that reaches the aspiration and crosses no red line."""
-        return (self.utility(package) >= self.aspiration - 1e-12) & self.red_lines.admits(package)
+    def accepts_on_utility(
+        self, package: np.ndarray, threshold: np.ndarray | None = None
+    ) -> np.ndarray:
+        """(R,) Which packages reach ``threshold``: the aspiration unless a protocol sets another
+        level (the monotonic concession protocol asks for the utility of the agent's own offer)."""
+        level = self.aspiration if threshold is None else threshold
+        return self.utility(package) >= level - 1e-12
+
+    def accepts(self, package: np.ndarray, threshold: np.ndarray | None = None) -> np.ndarray:
+        """(R,) Accept a whole package that reaches ``threshold`` (the aspiration by default)
+        and crosses no red line."""
+        return self.accepts_on_utility(package, threshold) & self.red_lines.admits(package)
 
     def accepts_issues_on_utility(self, offer: np.ndarray) -> np.ndarray:
         """(R, I) Which issue values reach the aspiration level on that issue alone."""

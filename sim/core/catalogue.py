@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from sim.core.preferences import SHAPES
-from sim.core.protocols import PROTOCOLS
-from sim.core.strategies import STRATEGIES
+from sim.core.protocols.base import PROTOCOLS
+from sim.core.strategies.base import STRATEGIES
 from sim.scenario import validation
 from sim.scenario.catalogue import Catalogue
 from sim.scenario.spec import Scenario

@@ -13,16 +13,13 @@ same events whether it runs alone or beside others that keep a session going lon
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.core.strategies import get_strategy
+from sim.core.agents import StateAgent
+from sim.core.session import Session
+from sim.core.strategies.base import get_strategy
 from sim.scenario.spec import SHIFTABLE, EventSpec
-
-if TYPE_CHECKING:
-    from sim.core.agents import StateAgent
-    from sim.core.model import NegotiationModel
 
 
 def _read(agent: StateAgent, field: str) -> np.ndarray:
@@ -53,24 +50,27 @@ def _range(agent: StateAgent, field: str) -> tuple[float, float]:
 
 
 class Events:
-    def __init__(self, model: NegotiationModel, specs: tuple[EventSpec, ...]):
+    """The scenario's events for a batch: ``left`` (R, E) rounds each still runs, ``fired``
+    (R, E) how often each started."""
+
+    def __init__(self, session: Session, specs: tuple[EventSpec, ...]):
         self.specs = specs
-        n = model.n
+        n = session.n
         self.left = np.zeros((n, len(specs)), dtype=int)
         self.fired = np.zeros((n, len(specs)), dtype=int)
-        agents = {agent.name: agent for agent in model.state_agents}
+        agents = {agent.name: agent for agent in session.state_agents}
         self._targets: dict[tuple[str, str], list[tuple[int, np.ndarray, np.ndarray]]] = {}
         for e, spec in enumerate(specs):
             for shift in spec.shifts:
-                entry = (e, model.draw(shift.add), model.draw(shift.multiply))
+                entry = (e, session.draw(shift.add), session.draw(shift.multiply))
                 self._targets.setdefault((shift.agent, shift.field), []).append(entry)
         self._agents = agents
         self._base = {key: np.array(_read(agents[key[0]], key[1])) for key in self._targets}
         self._shifted = dict.fromkeys(self._targets, False)
 
-    def start_session(self, model: NegotiationModel) -> None:
+    def start_session(self, session: Session) -> None:
         self._draws = {
-            e: model.streams.uniform(model.rounds)
+            e: session.streams.uniform(session.rounds)
             for e, spec in enumerate(self.specs)
             if spec.hazard is not None
         }
@@ -94,8 +94,8 @@ class Events:
             self._apply()
             self.end_round()
 
-    def begin_round(self, model: NegotiationModel) -> None:
-        self._start_events(model.session, model.round)
+    def begin_round(self, session: Session) -> None:
+        self._start_events(session.session, session.round)
         self._apply()
 
     def _apply(self) -> None:

@@ -1,34 +1,42 @@
 """The negotiation model: one ``step()`` is one bargaining round for every replication.
 
-A run is ``sessions`` sessions of up to ``rounds`` rounds. At the end of a session each agreed
-issue is implemented by its implementer with that agent's compliance probability; implemented
-values become the next session's status quo, and a broken commitment lowers the victim's trust,
-which slows its concessions in the sessions that follow (see ``StateAgent.update_aspiration``).
+A run is ``sessions`` sessions of up to ``rounds`` rounds. In each round events and pressures
+move, the protocol plays (:mod:`sim.core.protocols`), the cooperation index is scored and the
+misread observer, if any, updates its belief. At the end of a session agreements are implemented
+and trust updated (:mod:`sim.core.implementation`), stalls diagnosed
+(:mod:`sim.core.diagnostics`) and the tally kept (:mod:`sim.core.outcomes`); implemented values
+become the next session's status quo. Collaborators see the model through
+:class:`~sim.core.session.Session`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from sim.core import build
 from sim.core._mesa import Model, release_model
 from sim.core.agents import StateAgent
-from sim.core.dynamics import Misread, Pressures, cooperation_index, peripheral_weights
+from sim.core.beliefs import Misread
+from sim.core.cooperation import Cooperation
+from sim.core.diagnostics import StallDiagnostics
 from sim.core.events import Events
-from sim.core.preferences import Preferences, issue_utility
-from sim.core.protocols import PROTOCOLS
-from sim.core.red_lines import RedLines, count_violations
+from sim.core.implementation import Implementation
+from sim.core.outcomes import Tally, outcome_columns
+from sim.core.pressures import Pressures
+from sim.core.protocols.base import get_protocol, resolve_protocol
 from sim.core.rng import BlockStreams, fresh_seed
-from sim.core.strategies import View, get_strategy
+from sim.core.strategies.base import View
 from sim.core.trace import Trace
-from sim.scenario.distributions import Distribution, PerReplication
-from sim.scenario.spec import ALL_PARTIES, Scenario, Value
+from sim.scenario.spec import Scenario, Value
 
 
 class NegotiationModel(Model):
-    """Bilateral negotiation over a scenario, for replications ``[start, start + replications)``.
+    """A negotiation over a scenario, for replications ``[start, start + replications)``.
 
     Every agent array has a leading replication axis; a single interactive run is a batch of one.
-    ``trace`` is how many of the first replications keep a round-by-round record of offers.
+    ``protocol`` overrides the scenario's (:func:`~sim.core.protocols.base.resolve_protocol`);
+    ``trace`` is how many of the first replications keep a round-by-round record of offers;
+    ``pressure_effects=False`` keeps the pressure levels but not their effect.
     """
 
     def __init__(
@@ -50,122 +58,88 @@ class NegotiationModel(Model):
         self.start = start
         self.issues = scenario.issue_names
         negotiation = scenario.negotiation
-        self.protocol = PROTOCOLS[protocol or negotiation.protocol]()
+        self.protocol = get_protocol(resolve_protocol(scenario, protocol))()
         self.sessions = negotiation.sessions
         self.rounds = negotiation.rounds
         self.fall_back_on_status_quo = negotiation.disagreement == "status_quo"
         self.session = 0
         self.round = 0
 
-        n, n_issues = replications, len(self.issues)
         # Parameters are drawn in a fixed order: status quo, agents, trust, then events.
-        self.status_quo = np.stack(
-            [self.draw(issue.status_quo) for issue in scenario.issues], axis=1
-        )
+        self.status_quo = build.status_quo(scenario, self.draw)
         self.initial_status_quo = self.status_quo.copy()
-        self.state_agents = [self._make_agent(spec) for spec in scenario.agents]
+        self.state_agents = [
+            build.state_agent(self, spec, scenario, self.draw) for spec in scenario.agents
+        ]
         release_model(self)
-        trust = scenario.trust
-        self.trust_penalty, self.trust_recovery = (
-            self.draw(trust.penalty),
-            self.draw(trust.recovery),
-        )
+        self.implementation = Implementation(scenario, self.draw)
         self.events = Events(self, scenario.events)
         self.pressures = Pressures(self, scenario.pressures, effects=pressure_effects)
-        # Cooperation index of each agent, now and for every round of the run (see sim.core.dynamics).
-        self.cooperation = {agent.name: np.full(n, np.nan) for agent in self.state_agents}
-        self.cooperation_path = {
-            agent.name: np.full((n, self.sessions * self.rounds), np.nan, dtype=np.float32)
-            for agent in self.state_agents
-        }
-        self.walked_out = np.zeros(n, dtype=bool)
-        self._peripheral: dict[tuple[str, int], np.ndarray] = {}
-        first = scenario.agent_names.index(negotiation.first_proposer)
-        self.agents_in_order = (self.state_agents[first], self.state_agents[1 - first])
-        self.implementer = np.array(
-            [
-                -1
-                if issue.implementer == ALL_PARTIES
-                else scenario.agent_names.index(issue.implementer)
-                for issue in scenario.issues
-            ]
-        )
         self.misread = Misread(self, scenario.misread) if scenario.misread else None
+        self.agents_in_order = build.proposing_order(scenario, self.state_agents)
 
+        n, n_issues = replications, len(self.issues)
+        # The session's state: open and agreed issues, at which value and in which round.
         self.open = np.zeros((n, n_issues), dtype=bool)
         self.agreed = np.zeros((n, n_issues), dtype=bool)
         self.agreed_value = np.full((n, n_issues), np.nan)
         self.agreed_round = np.full((n, n_issues), -1)
         self.conflict = np.zeros(n, dtype=bool)
-        self.ever_agreed = np.zeros((n, n_issues), dtype=bool)
-        self.sessions_agreed = np.zeros(n, dtype=int)
-        self.rounds_to_agreement = np.full(n, np.nan)
-        self.violations = np.zeros(n, dtype=int)
-        self.broken = np.zeros(n, dtype=int)
-        self.stalled = np.zeros(n, dtype=int)
-        self.red_line_blocks = np.zeros(n, dtype=int)
-        self.exhausted = np.zeros(n, dtype=int)
-        self.conflicts = np.zeros(n, dtype=int)
-        self.widest_gap = np.zeros((n, n_issues), dtype=int)
+        self.walked_out = np.zeros(n, dtype=bool)
+
+        self._cooperation = Cooperation(self)
+        self.tally = Tally(n, n_issues)
+        self.stalls = StallDiagnostics(n, n_issues)
         self.trace = Trace(self, min(trace, n))
-        # The first session's bargaining problem and outcome, for comparison with theory.
-        self.first_floor = np.full((n, 2), np.nan)
-        self.first_agreement = np.full((n, n_issues), np.nan)
 
     def draw(self, value: Value) -> np.ndarray:
         """(R,) values of a scenario number: constant, or drawn per replication."""
-        if isinstance(value, Distribution):
-            return self.streams.draw(value.sample).astype(float)
-        if isinstance(value, PerReplication):
-            return value.take(self.start, self.n)
-        return np.full(self.n, float(value))
+        return build.draw(value, self.streams, self.start, self.n)
 
-    def _make_agent(self, spec) -> StateAgent:
-        n = self.n
+    # --- what collaborators read (sim.core.session.Session) --------------------------------------
 
-        def vector(values: dict[str, Value]) -> np.ndarray:
-            return np.stack([self.draw(values[issue]) for issue in self.issues], axis=1)
+    @property
+    def cooperation(self) -> dict[str, np.ndarray]:
+        return self._cooperation.now
 
-        ideal = vector(spec.ideal)
-        weight = vector(spec.salience)
-        total = weight.sum(axis=1, keepdims=True)
-        # A replication that drew all-zero saliences weighs its issues equally.
-        salience = np.divide(
-            weight, total, out=np.full_like(weight, 1 / weight.shape[1]), where=total > 0
-        )
-        risk = self.draw(spec.risk)
-        reservation, discount, compliance = (
-            self.draw(spec.reservation),
-            self.draw(spec.discount),
-            self.draw(spec.compliance),
-        )
-        strategy_params = {key: self.draw(value) for key, value in spec.strategy_params.items()}
-        initial_trust = self.draw(self.scenario.trust.initial)
+    @property
+    def cooperation_path(self) -> dict[str, np.ndarray]:
+        """Each agent's cooperation index in every round of the run, (R, sessions * rounds)."""
+        return self._cooperation.path
 
-        return StateAgent(
-            self,
-            name=spec.name,
-            preferences=Preferences(ideal=ideal, salience=salience, shape=spec.utility, risk=risk),
-            red_lines=RedLines.from_spec(spec, self.issues),
-            strategy=get_strategy(spec.strategy)(n, **strategy_params),
-            reservation=reservation,
-            discount=discount,
-            compliance=compliance,
-            initial_trust=initial_trust,
-        )
+    @property
+    def pressure(self) -> dict[str, np.ndarray]:
+        return self.pressures.level
 
-    # --- what protocols use ---------------------------------------------------------------
+    @property
+    def belief(self) -> np.ndarray | None:
+        """The misread observer's belief that the target's softening is genuine (or None)."""
+        return None if self.misread is None else self.misread.belief
 
-    def proposer_order(self, round_: int) -> tuple[StateAgent, StateAgent]:
-        first, second = self.agents_in_order
-        return (first, second) if round_ % 2 == 0 else (second, first)
+    @property
+    def first_agreement(self) -> np.ndarray:
+        """(R, I) the first session's agreement (NaN where none), for comparison with theory."""
+        return self.tally.first_agreement
 
-    def opponent(self, agent: StateAgent) -> StateAgent:
-        a, b = self.state_agents
-        return b if agent is a else a
+    def others(self, agent: StateAgent) -> list[StateAgent]:
+        return [other for other in self.state_agents if other is not agent]
+
+    def proposer_order(self, round_: int) -> tuple[StateAgent, ...]:
+        turn = round_ % len(self.agents_in_order)
+        return (*self.agents_in_order[turn:], *self.agents_in_order[:turn])
+
+    def standing_position(self, agent: StateAgent) -> np.ndarray:
+        latest = self.status_quo if agent.last_offer is None else agent.last_offer
+        position = np.where(self.agreed, self.agreed_value, latest)
+        return np.where(self.walked_out[:, None], self.status_quo, position)
+
+    def active_events(self, rep: int) -> str:
+        return self.events.active_names(rep)
 
     def view_for(self, agent: StateAgent) -> View:
-        other = self.opponent(agent)
+        """What ``agent``'s strategy may see. Bilateral by nature: a :class:`View` shows one
+        opponent."""
+        (other,) = self.others(agent)
         concession = None
         if other.last_offer_round == self.round - 1 and other.previous_offer is not None:
             concession = other.utility(other.previous_offer) - other.utility(other.last_offer)
@@ -180,6 +154,8 @@ class NegotiationModel(Model):
             own_utility=agent.utility,
             opp_utility=other.utility,
         )
+
+    # --- what collaborators change ---------------------------------------------------------------
 
     def update_aspirations(self) -> None:
         views = [self.view_for(agent) for agent in self.state_agents]
@@ -204,7 +180,23 @@ class NegotiationModel(Model):
         self.conflict |= rows
         self.open[rows] = False
 
-    # --- the round loop ---------------------------------------------------------------------
+    def walk_out(self, agent: StateAgent, rows: np.ndarray) -> None:
+        """``agent`` walks out where ``rows`` holds: the session ends in conflict, and the agent
+        suspends what it had implemented on the peripheral issues it implements (they return to
+        where they stood before the talks), so its standing cooperation is scored again."""
+        self.end_in_conflict(rows)
+        self.walked_out |= rows
+        self.trace.walkout(agent, rows)
+        if rows.any():
+            index = next(i for i, other in enumerate(self.state_agents) if other is agent)
+            core = np.broadcast_to(agent.red_lines.core, (len(self.issues),))
+            suspended = np.flatnonzero(self.implementation.issues_of(index) & ~core)
+            self.status_quo[np.ix_(rows, suspended)] = self.initial_status_quo[
+                np.ix_(rows, suspended)
+            ]
+            self._cooperation.update(self, rows)
+
+    # --- the round loop --------------------------------------------------------------------------
 
     def step(self) -> None:
         if self.round == 0:
@@ -215,7 +207,7 @@ class NegotiationModel(Model):
             self.misread.before_round(self)
         was_open = self.open.any(axis=1)
         self.protocol.play_round(self)
-        self._update_cooperation(was_open)
+        self._cooperation.update(self, was_open)
         if self.misread is not None:
             self.misread.after_round(self)
         self.events.end_round()
@@ -237,190 +229,56 @@ class NegotiationModel(Model):
         self.walked_out[:] = False
         for agent in self.state_agents:
             agent.start_session(self.status_quo, self.fall_back_on_status_quo)
-        if self.session == 0:
-            self.first_floor = np.column_stack([agent.floor for agent in self.state_agents])
         self.events.start_session(self)
         self.pressures.start_session(self)
 
-    @property
-    def belief(self) -> np.ndarray | None:
-        """The misread observer's belief that the target's softening is genuine (or None)."""
-        return None if self.misread is None else self.misread.belief
-
-    @property
-    def pressure(self) -> dict[str, np.ndarray]:
-        return self.pressures.level
-
-    def _update_cooperation(self, was_open: np.ndarray) -> None:
-        """Each agent's standing position (agreed values, else its latest offer, else the status
-        quo) scored by the cooperation index, for this round of the run. Replications whose
-        session was already settled keep their score, as in the rounds a batch skips."""
-        column = self.session * self.rounds + self.round
-        for agent in self.state_agents:
-            latest = self.status_quo if agent.last_offer is None else agent.last_offer
-            position = np.where(self.agreed, self.agreed_value, latest)
-            position = np.where(self.walked_out[:, None], self.status_quo, position)
-            other = self.opponent(agent)
-            key = (agent.name, id(other.preferences))
-            if key not in self._peripheral:  # preferences change only through events
-                self._peripheral = {k: v for k, v in self._peripheral.items() if k[0] != agent.name}
-                self._peripheral[key] = peripheral_weights(agent, other)
-            score = cooperation_index(agent, other, position, self._peripheral[key])
-            self.cooperation[agent.name] = np.where(was_open, score, self.cooperation[agent.name])
-            self.cooperation_path[agent.name][:, column] = self.cooperation[agent.name]
-
     def _end_session(self) -> None:
+        # The clocks run over the rounds a settled batch skipped, as if they were played.
         self.events.skip_rounds(self.session, self.round, self.rounds)
         self.pressures.skip_rounds(self.session, self.round, self.rounds)
-        first_skipped = self.session * self.rounds + self.round
-        last = (self.session + 1) * self.rounds
-        for agent in self.state_agents:  # skipped rounds keep the settled positions
-            self.cooperation_path[agent.name][:, first_skipped:last] = self.cooperation[agent.name][
-                :, None
-            ]
+        played = self.session * self.rounds + self.round
+        self._cooperation.hold(played, (self.session + 1) * self.rounds)
         if self.misread is not None:
             self.misread.observe(self, rounds=self.rounds - self.round)
-        self._diagnose_stalls()
-        agreed = self.agreed
-        sq = self.status_quo
-        value = np.where(agreed, self.agreed_value, sq)
-        complies = [
-            self.streams.uniform(len(self.issues)) < agent.compliance[:, None]
-            for agent in self.state_agents
-        ]
-        fails = [~c for c in complies]
-        everyone = np.logical_and.reduce(complies)
-        done = np.where(
-            self.implementer == -1, everyone, np.choose(np.maximum(self.implementer, 0), complies)
-        )
-        # An agreement that leaves an issue where it was needs nobody to act.
-        needs_action = np.abs(value - sq) > 1e-9
-        implemented = done | ~needs_action
-        kept = agreed & implemented
-        outcome = np.where(kept, value, sq)
 
-        for victim_index, victim in enumerate(self.state_agents):
-            breaker_index = 1 - victim_index
-            by_breaker = np.where(
-                self.implementer == -1, fails[breaker_index], self.implementer == breaker_index
-            )
-            broken = agreed & ~implemented & by_breaker
-            prefs = victim.preferences
-            gain = prefs.salience * np.maximum(
-                issue_utility(value, prefs.ideal, prefs.shape)
-                - issue_utility(sq, prefs.ideal, prefs.shape),
-                0.0,
-            )
-            promised = np.where(agreed, gain, 0.0).sum(axis=1)
-            lost = np.where(broken, gain, 0.0).sum(axis=1)
-            share = np.divide(lost, promised, out=np.zeros_like(lost), where=promised > 0)
-            trust = victim.trust * (1.0 - self.trust_penalty * share)
-            recovered = trust + self.trust_recovery * (1.0 - trust)
-            victim.trust = np.where(lost > 0, trust, recovered)
-
-        any_agreed = agreed.any(axis=1)
-        if self.session == 0:
-            self.first_agreement = np.where(any_agreed[:, None], value, np.nan)
-        first_round = np.where(agreed, self.agreed_round, self.rounds).min(axis=1)
-        elapsed = self.session * self.rounds + first_round + 1
-        self.rounds_to_agreement = np.where(
-            any_agreed & np.isnan(self.rounds_to_agreement), elapsed, self.rounds_to_agreement
+        self.stalls.end_session(self.state_agents, self.open, self.conflict, self.protocol.linkage)
+        value = np.where(self.agreed, self.agreed_value, self.status_quo)
+        implemented = self.implementation.end_session(
+            self.streams, self.state_agents, self.agreed, value, self.status_quo
         )
-        self.sessions_agreed += any_agreed
-        self.ever_agreed |= agreed
-        self.violations += count_violations(
-            self.agreed_value, agreed, [agent.red_lines for agent in self.state_agents]
+        self.tally.end_session(
+            self.session,
+            self.rounds,
+            self.agreed,
+            self.agreed_round,
+            value,
+            implemented,
+            self.state_agents,
         )
-        self.broken += (agreed & ~implemented).sum(axis=1)
-        self.trace.end_session(agreed, self.agreed_value, implemented)
-        self.status_quo = outcome
+        self.trace.end_session(
+            self.agreed, self.agreed_value, implemented, self.agreed_round, self.conflict
+        )
+        self.status_quo = np.where(self.agreed & implemented, value, self.status_quo)
         self.session += 1
         self.round = 0
         if self.session >= self.sessions:
             self.running = False
 
-    def _diagnose_stalls(self) -> None:
-        """Why sessions left open stalled.
-
-        ``red_line_blocks``: an offer on the table was good enough for the other side but crossed
-        its red line (judged issue by issue when there is no linkage). ``exhausted``: both sides
-        had conceded as far as they could (their floor, or less far when trust or pressure holds
-        them back) and the offers still did not meet. ``widest_gap``: the issue furthest apart
-        (salience-weighted). Sessions that ended in conflict count as stalled and as conflicts
-        only: their offers went on changing after the conflict in a batch that kept playing.
-        """
-        reached_deadline = self.open.any(axis=1)
-        self.stalled += reached_deadline | self.conflict
-        self.conflicts += self.conflict
-        stalled = reached_deadline
-        a, b = self.state_agents
-        at_limit = [agent.aspiration <= agent.lowest_aspiration() + 1e-9 for agent in (a, b)]
-        self.exhausted += stalled & at_limit[0] & at_limit[1]
-        if a.last_offer is None or b.last_offer is None:
-            return
-        blocked = np.zeros_like(stalled)
-        for proposer, responder in ((a, b), (b, a)):
-            offer = proposer.last_offer
-            if self.protocol.linkage:
-                good_enough = responder.utility(offer) >= responder.aspiration - 1e-12
-                blocked |= good_enough & ~responder.red_lines.admits(offer)
-            else:
-                crossing = responder.accepts_issues_on_utility(
-                    offer
-                ) & ~responder.red_lines.admits_issues(offer)
-                blocked |= (crossing & self.open).any(axis=1)
-        self.red_line_blocks += stalled & blocked
-        weight = a.preferences.salience + b.preferences.salience
-        gap = np.where(self.open, np.abs(a.last_offer - b.last_offer) * weight, -1.0)
-        widest = np.argmax(gap, axis=1)
-        self.widest_gap[np.flatnonzero(stalled), widest[stalled]] += 1
-
-    # --- results ----------------------------------------------------------------------------
+    # --- results ---------------------------------------------------------------------------------
 
     def outcomes(self) -> dict[str, np.ndarray]:
         """One row per replication: the columns of the per-replication table."""
-        columns: dict[str, np.ndarray] = {
-            "rep": np.arange(self.start, self.start + self.n),
-            "agreement": self.sessions_agreed > 0,
-            "sessions_agreed": self.sessions_agreed,
-            "rounds_to_agreement": self.rounds_to_agreement,
-            "red_line_violations": self.violations,
-            "broken_commitments": self.broken,
-            "stalled_sessions": self.stalled,
-            "red_line_blocks": self.red_line_blocks,
-            "exhausted_sessions": self.exhausted,
-            "conflicts": self.conflicts,
-        }
-        initial = self.initial_status_quo
-        for agent in self.state_agents:
-            core = np.broadcast_to(agent.red_lines.core, (len(self.issues),))
-            moved = np.abs(self.status_quo - initial)[:, core]
-            columns[f"core_movement_{agent.name}"] = (
-                moved.max(axis=1) if moved.shape[1] else np.zeros(self.n)
-            )
-            columns[f"cooperation_{agent.name}"] = self.cooperation_path[agent.name].mean(
-                axis=1, dtype=float
-            )
-        for name, level in self.pressure.items():
-            columns[f"pressure_{name}"] = level
-        if self.misread is not None:
-            columns["misread"] = self.misread.crossed
-            columns["walkouts"] = self.misread.walkouts
-            columns["belief"] = self.misread.belief
-        for e, event in enumerate(self.scenario.events):
-            columns[f"event_{event.name}"] = self.events.fired[:, e]
-        for i, issue in enumerate(self.issues):
-            columns[f"agreed_{issue}"] = self.ever_agreed[:, i]
-            columns[f"value_{issue}"] = self.status_quo[:, i]
-            columns[f"widest_gap_{issue}"] = self.widest_gap[:, i]
-        anything_agreed = self.sessions_agreed > 0
-        delay = np.where(anything_agreed, self.rounds_to_agreement - 1, 0)
-        for agent in self.state_agents:
-            final = agent.utility(self.status_quo)
-            if not self.fall_back_on_status_quo:  # failing to agree leaves the reservation utility
-                final = np.where(anything_agreed, final, agent.reservation)
-            columns[f"utility_{agent.name}"] = final
-            columns[f"discounted_{agent.name}"] = final * agent.discount**delay
-            columns[f"gain_{agent.name}"] = final - agent.utility(self.initial_status_quo)
-            columns[f"trust_{agent.name}"] = agent.trust
-        return columns
+        return outcome_columns(
+            reps=np.arange(self.start, self.start + self.n),
+            tally=self.tally,
+            stalls=self.stalls,
+            agents=self.state_agents,
+            issues=self.issues,
+            initial_status_quo=self.initial_status_quo,
+            status_quo=self.status_quo,
+            cooperation_path=self.cooperation_path,
+            pressure=self.pressure,
+            misread=self.misread,
+            events=self.events,
+            fall_back_on_status_quo=self.fall_back_on_status_quo,
+        )

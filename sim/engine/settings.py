@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.core.protocols import PROTOCOLS
+from sim.core.protocols.base import PROTOCOLS
 from sim.core.rng import BLOCK_SIZE
 from sim.engine.montecarlo import run_batch, shard_range
 from sim.scenario.checker import Checker

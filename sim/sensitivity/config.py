@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sim.core.catalogue import load_scenario
-from sim.core.protocols import PROTOCOLS
+from sim.core.protocols.base import PROTOCOLS
 from sim.core.rng import fresh_seed
 from sim.engine.montecarlo import headline_columns, simulate
 from sim.scenario.checker import Checker

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import solara
 
-from sim.core.strategies import STRATEGIES
+from sim.core.strategies.base import STRATEGIES
 from sim.scenario.errors import ScenarioError
 from sim.scenario.reading import read_scenario_file
 from sim.viz import assets

@@ -8,7 +8,8 @@ The knobs edit a copy of the raw scenario mapping, which then goes through
   the level holds that pressure constant in every session; where it has none, an event for the
   whole run lowers its reservation by ``PRESSURE_RESERVATION_SHIFT`` times the level;
 * hawkishness of the other side (the US): the same with its pressure, or else an event that
-  multiplies its strategy's concession parameter by ``1 - HAWK_SLOWDOWN * level``;
+  multiplies its strategy's concession parameter (``Strategy.concession_param``) by
+  ``1 - HAWK_SLOWDOWN * level`` (or, for a strategy without one, raises its reservation);
 * red-line give: every red line of the pressured side moves that far toward the other side;
 * strategies: an agent's strategy is replaced (default parameters), and event shifts of
   parameters the new strategy lacks are dropped.
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.core.catalogue import validate
-from sim.core.strategies import STRATEGIES, get_strategy
+from sim.core.strategies.base import STRATEGIES, get_strategy
 from sim.scenario.library import known_scenarios
 from sim.scenario.spec import SHIFTABLE, Scenario
 
@@ -33,8 +34,6 @@ PREFERRED_SCENARIOS = ("tactical_pause", "us_china_2024")
 PRESSURE_RESERVATION_SHIFT = 0.2
 # Full hawkishness (1) multiplies the concession parameter by 1 - HAWK_SLOWDOWN.
 HAWK_SLOWDOWN = 0.8
-# The parameter that sets how fast each strategy concedes (larger: faster).
-CONCESSION_PARAM = {"time_dependent": "e", "tit_for_tat": "factor", "zeuthen": "step"}
 RED_LINE_GIVE_MAX = 0.5
 PRESSURE_EVENT = "dashboard_pressure"
 HAWK_EVENT = "dashboard_hawkishness"
@@ -239,7 +238,8 @@ def _pressure(raw: dict, who: str, level: float, notes: list[str]) -> None:
 def _hawkishness(raw: dict, who: str, level: float, notes: list[str]) -> None:
     if _hold_pressures(raw, who, level, notes) or level <= 0:
         return
-    param = CONCESSION_PARAM.get(_strategy_name(raw["agents"][who].get("strategy")))
+    strategy = STRATEGIES.get(_strategy_name(raw["agents"][who].get("strategy")))
+    param = None if strategy is None else strategy.concession_param
     if param is None:
         shift = {"agent": who, "field": "reservation", "add": PRESSURE_RESERVATION_SHIFT * level}
         notes.append(f"hawkishness {level:g} raises {who}'s reservation by {shift['add']:.2f}")

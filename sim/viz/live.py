@@ -127,7 +127,7 @@ def monte_carlo_band(scenario: Scenario, seed: int, replications: int = BAND_REP
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN steps
             low[key], high[key] = np.nanquantile(np.stack(columns), BAND_QUANTILES, axis=1)
-    agreement = float(np.mean(model.sessions_agreed > 0))
+    agreement = float(np.mean(model.tally.sessions_agreed > 0))
     return Band(np.array(steps), low, high, replications, agreement)
 
 

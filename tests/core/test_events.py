@@ -18,7 +18,7 @@ from scipy import stats
 from sim.core.catalogue import validate
 from sim.core.model import NegotiationModel
 from sim.core.red_lines import TOLERANCE
-from sim.core.strategies import STRATEGIES, get_strategy
+from sim.core.strategies.base import STRATEGIES, get_strategy
 from sim.scenario.errors import ScenarioError
 from sim.scenario.spec import SHIFTABLE
 

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from sim.core.catalogue import validate
 from sim.core.model import NegotiationModel
 from sim.core.preferences import Preferences
-from sim.core.protocols import PROTOCOLS
+from sim.core.protocols.base import PROTOCOLS
 from sim.core.red_lines import TOLERANCE
-from sim.core.strategies import STRATEGIES, View, get_strategy
+from sim.core.strategies.base import STRATEGIES, View, get_strategy
 from sim.core.strategies.zeuthen import willingness_to_risk
 
 STRATEGY_NAMES = sorted(STRATEGIES)
@@ -131,6 +131,38 @@ class TestEveryStrategy:
         assert isinstance(cls.traits.get("may_raise_aspiration"), bool)
         for spec in cls.params.values():
             assert spec.low <= spec.default <= spec.high
+        assert cls.concession_param is None or cls.concession_param in cls.params
+
+    def test_a_larger_concession_parameter_concedes_at_least_as_far(self, name):
+        """Raising the declared concession parameter never leaves the aspiration higher, and
+        lowers it somewhere, in a session where the opponent concedes and the risks are even."""
+        cls = get_strategy(name)
+        if cls.concession_param is None:
+            pytest.skip(f"{name} declares no concession parameter")
+        spec = cls.params[cls.concession_param]
+        raised = min(spec.default * 2, spec.high)
+        assert raised > spec.default
+        paths = []
+        for value in (spec.default, raised):
+            strategy = cls(1, **{cls.concession_param: value})
+            strategy.start_session()
+            path = []
+            for k in range(4):
+                seen = {}
+                if k > 0:  # both offers on the table, the opponent's newest gave up .05
+                    seen = {
+                        "own_last_offer": np.array([[0.75]]),
+                        "opp_last_offer": np.array([[0.25]]),
+                        "opp_concession": np.array([0.05]),
+                    }
+                own, opp = one_issue(1.0, 1), one_issue(0.0, 1)
+                seen_now = view(
+                    k, 4, [0.0], own_utility=own.utility, opp_utility=opp.utility, **seen
+                )
+                path.append(strategy.aspiration(seen_now).copy())
+            paths.append(np.concatenate(path))
+        base, faster = paths
+        assert np.all(faster <= base) and np.any(faster < base), (base, faster)
 
     @pytest.mark.parametrize("protocol", PROTOCOL_NAMES)
     @settings(max_examples=25, deadline=None)

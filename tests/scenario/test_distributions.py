@@ -318,8 +318,8 @@ def drawn_parameters(model: NegotiationModel) -> dict[str, np.ndarray]:
     """Every per-replication parameter the model drew, by name, replication axis first."""
     found = {
         "status_quo": model.status_quo,
-        "trust_penalty": model.trust_penalty,
-        "trust_recovery": model.trust_recovery,
+        "trust_penalty": model.implementation.trust_penalty,
+        "trust_recovery": model.implementation.trust_recovery,
     }
     for agent in model.state_agents:
         prefs = agent.preferences

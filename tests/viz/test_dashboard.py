@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 import numpy as np
 import pytest
 
+from sim.core.strategies.base import STRATEGIES
 from sim.scenario.errors import ScenarioError
 from sim.scenario.reading import read_scenario_file
 from sim.viz import assets
@@ -95,6 +96,30 @@ def test_a_new_strategy_drops_event_shifts_it_has_no_parameter_for(us_china_raw)
     assert [s.field for s in events["hacking_warning"].shifts] == ["reservation"]
     (hawk,) = events[HAWK_EVENT].shifts
     assert (hawk.field, hawk.multiply) == ("factor", pytest.approx(0.2))
+
+
+@pytest.mark.parametrize("strategy", list(STRATEGIES))
+def test_hawkishness_slows_the_parameter_the_strategy_declares(us_china_raw, strategy, monkeypatch):
+    """The knob scales ``Strategy.concession_param``; a strategy without one gets a higher
+    reservation instead."""
+    cls = STRATEGIES[strategy]
+    events = {
+        e.name: e
+        for e in build(us_china_raw, strategies={"us": strategy}, hawkishness=0.5).scenario.events
+    }
+    (hawk,) = events[HAWK_EVENT].shifts
+    assert (hawk.agent, hawk.field, hawk.multiply) == (
+        "us",
+        cls.concession_param,
+        pytest.approx(0.6),
+    )
+    monkeypatch.setattr(cls, "concession_param", None)
+    events = {
+        e.name: e
+        for e in build(us_china_raw, strategies={"us": strategy}, hawkishness=0.5).scenario.events
+    }
+    (hawk,) = events[HAWK_EVENT].shifts
+    assert (hawk.field, hawk.add, hawk.multiply) == ("reservation", pytest.approx(0.1), 1.0)
 
 
 def test_bad_settings_get_the_usual_scenario_error(us_china_raw):

@@ -1,16 +1,6 @@
-"""Concession strategies, found by registered name.
+"""Concession strategies, found by registered name (:mod:`sim.core.strategies.base`).
 
-Importing this package imports every module in it, so a new strategy is one new module with a
-``@register``-decorated class (and the shared tests in tests/test_strategies.py pick it up).
+A new strategy is one new module here with a ``@register``-decorated class; the registry imports
+every module of this package the first time it is consulted, and the shared tests in
+tests/core/test_strategies.py pick the strategy up. This ``__init__`` imports nothing.
 """
-
-import importlib
-import pkgutil
-
-from sim.core.strategies.base import STRATEGIES, Param, Strategy, View, get_strategy, register
-
-for _module in pkgutil.iter_modules(__path__):
-    if _module.name != "base":
-        importlib.import_module(f"{__name__}.{_module.name}")
-
-__all__ = ["STRATEGIES", "Param", "Strategy", "View", "get_strategy", "register"]

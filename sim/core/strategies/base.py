@@ -13,8 +13,8 @@ from typing import ClassVar
 
 import numpy as np
 
+from sim.core.registry import Registry
 from sim.scenario.catalogue import Param
-from sim.scenario.errors import suggest
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,8 @@ class View:
 
     Offers are (R, I) arrays, utilities (R,) arrays. ``opp_concession`` is how much the opponent's
     newest offer gave up in the opponent's own utility (as this agent estimates it), or ``None``
-    when the opponent has made no new offer since this agent last looked.
+    when the opponent has made no new offer since this agent last looked. Bilateral by nature:
+    the view shows one opponent.
     """
 
     round: int
@@ -43,15 +44,19 @@ class View:
 
 
 class Strategy:
-    """Base class; subclasses set ``name``, ``params`` and ``traits`` and define ``aspiration``.
+    """Base class; subclasses set ``name``, ``params``, ``traits`` and ``concession_param`` and
+    define ``aspiration``.
 
     Traits are promises the shared strategy tests check for every registered strategy:
     ``may_raise_aspiration`` (False: aspiration never rises within a session).
+    ``concession_param`` names the parameter in ``params`` that sets how fast the strategy
+    concedes (larger: faster), the one a hawkish mood scales down; None if it has none.
     """
 
     name: ClassVar[str]
     params: ClassVar[dict[str, Param]] = {}
     traits: ClassVar[dict[str, object]] = {"may_raise_aspiration": False}
+    concession_param: ClassVar[str | None] = None
 
     def __init__(self, n: int, **values: np.ndarray):
         self.n = n
@@ -66,18 +71,6 @@ class Strategy:
         raise NotImplementedError
 
 
-STRATEGIES: dict[str, type[Strategy]] = {}
-
-
-def register(cls: type[Strategy]) -> type[Strategy]:
-    if cls.name in STRATEGIES:
-        raise ValueError(f"strategy name '{cls.name}' is registered twice")
-    STRATEGIES[cls.name] = cls
-    return cls
-
-
-def get_strategy(name: str) -> type[Strategy]:
-    try:
-        return STRATEGIES[name]
-    except KeyError:
-        raise KeyError(f"unknown strategy '{name}'{suggest(name, STRATEGIES)}") from None
+STRATEGIES: Registry[type[Strategy]] = Registry("strategy", "sim.core.strategies")
+register = STRATEGIES.register
+get_strategy = STRATEGIES.lookup

@@ -14,6 +14,7 @@ from sim.core.strategies.base import Param, Strategy, View, register
 @register
 class TitForTat(Strategy):
     name = "tit_for_tat"
+    concession_param = "factor"
     params = {
         "opening": Param(0.05, 0.0, 1.0, "concession made before the opponent has moved"),
         "factor": Param(1.0, 0.0, 10.0, "share of the opponent's concession returned"),

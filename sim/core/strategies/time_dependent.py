@@ -17,6 +17,7 @@ from sim.core.strategies.base import Param, Strategy, View, register
 @register
 class TimeDependent(Strategy):
     name = "time_dependent"
+    concession_param = "e"
     params = {
         "e": Param(
             1.0,

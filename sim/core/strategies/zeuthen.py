@@ -24,6 +24,7 @@ def willingness_to_risk(own_offer_u, other_offer_u, disagreement_u) -> np.ndarra
 @register
 class Zeuthen(Strategy):
     name = "zeuthen"
+    concession_param = "step"
     params = {"step": Param(0.02, 1e-4, 1.0, "aspiration given up in one concession")}
 
     def start_session(self) -> None:

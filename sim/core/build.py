@@ -1,0 +1,79 @@
+"""From a scenario to the numbers a run starts from: parameter draws, state agents and who
+proposes first.
+
+Parameters are drawn in a fixed order (the model's constructor keeps it: status quo, agents,
+trust, then events), each scenario number from the batch's block streams, so a replication's
+numbers do not depend on the batch it runs in (see :mod:`sim.core.rng`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from sim.core.agents import StateAgent
+from sim.core.preferences import Preferences
+from sim.core.red_lines import RedLines
+from sim.core.rng import BlockStreams
+from sim.core.strategies.base import get_strategy
+from sim.scenario.distributions import Distribution, PerReplication
+from sim.scenario.spec import AgentSpec, Scenario, Value
+
+Draw = Callable[[Value], np.ndarray]
+
+
+def draw(value: Value, streams: BlockStreams, start: int, n: int) -> np.ndarray:
+    """(R,) values of a scenario number for replications ``[start, start + n)``: constant,
+    drawn per replication, or given per replication (a sensitivity sample)."""
+    if isinstance(value, Distribution):
+        return streams.draw(value.sample).astype(float)
+    if isinstance(value, PerReplication):
+        return value.take(start, n)
+    return np.full(n, float(value))
+
+
+def status_quo(scenario: Scenario, draw: Draw) -> np.ndarray:
+    """(R, I) the status quo before the talks."""
+    return np.stack([draw(issue.status_quo) for issue in scenario.issues], axis=1)
+
+
+def state_agent(model, spec: AgentSpec, scenario: Scenario, draw: Draw) -> StateAgent:
+    """One agent, its parameters drawn in a fixed order: ideals, saliences, risk, reservation,
+    discount, compliance, strategy parameters, initial trust."""
+    issues = scenario.issue_names
+
+    def vector(values: dict[str, Value]) -> np.ndarray:
+        return np.stack([draw(values[issue]) for issue in issues], axis=1)
+
+    ideal = vector(spec.ideal)
+    weight = vector(spec.salience)
+    total = weight.sum(axis=1, keepdims=True)
+    # A replication that drew all-zero saliences weighs its issues equally.
+    salience = np.divide(
+        weight, total, out=np.full_like(weight, 1 / weight.shape[1]), where=total > 0
+    )
+    risk = draw(spec.risk)
+    reservation = draw(spec.reservation)
+    discount = draw(spec.discount)
+    compliance = draw(spec.compliance)
+    strategy_params = {key: draw(value) for key, value in spec.strategy_params.items()}
+    initial_trust = draw(scenario.trust.initial)
+    n = len(risk)  # the batch's replications
+    return StateAgent(
+        model,
+        name=spec.name,
+        preferences=Preferences(ideal=ideal, salience=salience, shape=spec.utility, risk=risk),
+        red_lines=RedLines.from_spec(spec, issues),
+        strategy=get_strategy(spec.strategy)(n, **strategy_params),
+        reservation=reservation,
+        discount=discount,
+        compliance=compliance,
+        initial_trust=initial_trust,
+    )
+
+
+def proposing_order(scenario: Scenario, agents: Sequence[StateAgent]) -> tuple[StateAgent, ...]:
+    """The agents from the scenario's first proposer on, in scenario order, wrapping around."""
+    first = scenario.agent_names.index(scenario.negotiation.first_proposer)
+    return (*agents[first:], *agents[:first])

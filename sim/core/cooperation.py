@@ -1,0 +1,71 @@
+"""The cooperation index: how much a state's standing position gives the other side on the
+issues that are not its core interests (the visible half of a tactical pause).
+
+Bilateral by nature: the index scores an agent's position by its one opponent's utility.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.core.agents import StateAgent
+from sim.core.preferences import issue_utility
+from sim.core.session import Session
+
+
+def peripheral_weights(agent: StateAgent, other: StateAgent) -> np.ndarray:
+    """The other side's saliences on the issues where ``agent`` has no red line, normalised."""
+    core = agent.red_lines.core
+    weights = np.where(core, 0.0, other.preferences.salience)
+    total = weights.sum(axis=-1, keepdims=True)
+    return np.divide(weights, total, out=np.full_like(weights, np.nan), where=total > 0)
+
+
+def cooperation_index(
+    agent: StateAgent, other: StateAgent, position: np.ndarray, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """How much ``agent``'s position gives ``other`` on the agent's peripheral issues, in [0, 1]:
+    the other side's utility restricted to those issues (its core interests are left out).
+    ``weights``: :func:`peripheral_weights`, if already known."""
+    prefs = other.preferences
+    if weights is None:
+        weights = peripheral_weights(agent, other)
+    return np.sum(weights * issue_utility(position, prefs.ideal, prefs.shape), axis=-1)
+
+
+class Cooperation:
+    """Each agent's cooperation index now (``now``, (R,)) and in every round of the run
+    (``path``, (R, sessions * rounds), float32 to keep a long run's paths small)."""
+
+    def __init__(self, session: Session):
+        agents = session.state_agents
+        steps = session.sessions * session.rounds
+        self.now = {agent.name: np.full(session.n, np.nan) for agent in agents}
+        self.path = {
+            agent.name: np.full((session.n, steps), np.nan, dtype=np.float32) for agent in agents
+        }
+        self._weights: dict[tuple[str, int], np.ndarray] = {}
+
+    def _peripheral(self, agent: StateAgent, other: StateAgent) -> np.ndarray:
+        key = (agent.name, id(other.preferences))
+        if key not in self._weights:  # preferences change only through events
+            self._weights = {k: v for k, v in self._weights.items() if k[0] != agent.name}
+            self._weights[key] = peripheral_weights(agent, other)
+        return self._weights[key]
+
+    def update(self, session: Session, rows: np.ndarray) -> None:
+        """Score each agent's standing position for this round of the run, in ``rows`` (R,);
+        the other replications (their session already settled) keep their score, as in the
+        rounds a batch skips."""
+        column = session.session * session.rounds + session.round
+        for agent in session.state_agents:
+            (other,) = session.others(agent)
+            position = session.standing_position(agent)
+            score = cooperation_index(agent, other, position, self._peripheral(agent, other))
+            self.now[agent.name] = np.where(rows, score, self.now[agent.name])
+            self.path[agent.name][:, column] = self.now[agent.name]
+
+    def hold(self, first: int, stop: int) -> None:
+        """Rounds ``first .. stop - 1`` of the run were skipped: they keep the settled scores."""
+        for name, level in self.now.items():
+            self.path[name][:, first:stop] = level[:, None]

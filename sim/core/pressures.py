@@ -1,0 +1,66 @@
+"""Pressures: state variables such as economic pressure or electoral hawkishness that change how
+fast an agent concedes and where its reservation lies, round by round (the tactical pause).
+
+See :mod:`sim.scenario.dynamics` for the scenario section. The AR(1) shocks are drawn per session
+for every round, and skipped rounds still advance the levels, so results do not depend on how
+replications are batched.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.core.session import Session
+from sim.scenario.dynamics import PressureSpec
+
+
+class Pressures:
+    """Levels in [0, 1] per replication; ``effects=False`` keeps the levels but not their
+    effect (the counterfactual run: same random draws, no pressure on anyone)."""
+
+    def __init__(self, session: Session, specs: tuple[PressureSpec, ...], effects: bool = True):
+        self.specs = specs
+        self.effects = effects
+        self.level = {
+            spec.name: np.full(session.n, spec.ar1_start if spec.stochastic else spec.by_session[0])
+            for spec in specs
+        }
+        self._agents = {agent.name: agent for agent in session.state_agents}
+        self._shocks: dict[str, np.ndarray] = {}
+
+    def start_session(self, session: Session) -> None:
+        self._shocks = {
+            spec.name: session.streams.normal(session.rounds)
+            for spec in self.specs
+            if spec.stochastic
+        }
+
+    def _advance(self, session: int, round_: int) -> None:
+        for spec in self.specs:
+            if not spec.stochastic:
+                self.level[spec.name][:] = spec.by_session[min(session, len(spec.by_session) - 1)]
+            elif session > 0 or round_ > 0:
+                shock = self._shocks[spec.name][:, round_]
+                level = spec.ar1_mean + spec.ar1_phi * (self.level[spec.name] - spec.ar1_mean)
+                self.level[spec.name] = np.clip(level + spec.ar1_sigma * shock, 0.0, 1.0)
+
+    def begin_round(self, session: Session) -> None:
+        if not self.specs:
+            return
+        self._advance(session.session, session.round)
+        if not self.effects:
+            return
+        for agent in self._agents.values():
+            scale = np.ones(session.n)
+            shift = np.zeros(session.n)
+            for spec in self.specs:
+                if spec.agent == agent.name:
+                    scale = scale * (1.0 + spec.concession * self.level[spec.name])
+                    shift = shift + spec.reservation * self.level[spec.name]
+            agent.concession_scale = np.maximum(scale, 0.0)
+            agent.reservation_shift = shift
+            agent.refresh_floor()
+
+    def skip_rounds(self, session: int, first: int, rounds: int) -> None:
+        for round_ in range(first, rounds):
+            self._advance(session, round_)

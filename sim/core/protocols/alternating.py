@@ -1,0 +1,47 @@
+"""Alternating offers, with issue linkage (whole packages) or without (issue by issue)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.core.agents import StateAgent
+from sim.core.protocols.base import BargainingProtocol, register
+from sim.core.session import Session
+
+
+@register
+class AlternatingOffers(BargainingProtocol):
+    """Rubinstein (1982) alternating offers over whole packages (issue linkage).
+
+    Bilateral by nature: in round k the proposer is the first proposer if k is even, the other
+    agent if odd, and that other agent answers. The responder accepts an offer that reaches its
+    own aspiration for that round.
+    """
+
+    name = "alternating_offers"
+    linkage = True
+
+    def play_round(self, session: Session) -> None:
+        k = session.round
+        proposer, responder = session.proposer_order(k)
+        session.update_aspirations()
+        offer = proposer.propose(responder.preferences, self.linkage, k)
+        session.record_offer(proposer, offer)
+        accepted = self.accepted(responder, offer) & session.open
+        session.record_response(responder, accepted)
+        session.close(accepted, offer)
+
+    def accepted(self, responder: StateAgent, offer: np.ndarray) -> np.ndarray:
+        """(R, I) the issues the responder accepts: all of them or none."""
+        return np.broadcast_to(responder.accepts(offer)[:, None], offer.shape)
+
+
+@register
+class IssueByIssue(AlternatingOffers):
+    """Alternating offers with no linkage: every issue is settled on its own."""
+
+    name = "issue_by_issue"
+    linkage = False
+
+    def accepted(self, responder: StateAgent, offer: np.ndarray) -> np.ndarray:
+        return responder.accepts_issues(offer)
