@@ -43,7 +43,10 @@ class Misread:
 
     @property
     def belief(self) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-self.log_odds))
+        """The logistic of the log-odds. Very negative log-odds overflow exp to inf, which
+        gives the right belief, 0, so the overflow is not worth a warning."""
+        with np.errstate(over="ignore"):
+            return 1.0 / (1.0 + np.exp(-self.log_odds))
 
     def before_round(self, session: Session) -> None:
         self._open = session.open.any(axis=1)
