@@ -18,11 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.analysis.comparison import theory_columns
 from sim.core.model import NegotiationModel
 from sim.core.rng import BLOCK_SIZE
 from sim.engine.stats import Z95, TableMoments
 from sim.scenario.spec import Scenario
+from sim.theory.comparison import theory_columns
 
 SAMPLE_ROWS = 5000
 
