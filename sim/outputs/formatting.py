@@ -39,6 +39,4 @@ def estimate(est: dict | None, digits: int = 3, *, scale: float = 1, unit: str =
     """The estimate with its interval, ``'0.412 (95% CI 0.400–0.424)'``; ``'n/a'`` without one."""
     if not est or est.get("estimate") is None:
         return "n/a"
-    return f"{scale * est['estimate']:.{digits}f}{unit}" + ci(
-        est, digits, scale=scale, unit=unit
-    )
+    return f"{scale * est['estimate']:.{digits}f}{unit}" + ci(est, digits, scale=scale, unit=unit)

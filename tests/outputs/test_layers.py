@@ -11,9 +11,17 @@ import pytest
 
 
 @pytest.mark.parametrize(
-    "module", ["sim.engine.montecarlo", "sim.theory.comparison", "sim.analysis.pause"]
+    "module",
+    [
+        "sim.engine.montecarlo",
+        "sim.theory.comparison",
+        "sim.analysis.pause",
+        "sim.sensitivity.evaluation",
+    ],
 )
 def test_numbers_do_not_import_matplotlib(module):
-    code = f"import sys, {module}; print(sorted(m for m in sys.modules if m.startswith('matplotlib')))"
+    code = (
+        f"import sys, {module}; print(sorted(m for m in sys.modules if m.startswith('matplotlib')))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
