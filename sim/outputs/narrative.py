@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sim.outputs.formatting import percent
 from sim.scenario.spec import Scenario
 
 # Changes in an offer smaller than this are not worth a sentence.
@@ -82,9 +83,7 @@ def _offer_text(
     if row.get("walkout"):
         text += f" — {labels[m.target]} walks out"
     if "belief" in row and pd.notna(row["belief"]) and m and row["agent"] == m.target:
-        text += (
-            f" ({labels[m.observer]} now gives {100 * row['belief']:.0f}% to a genuine softening)"
-        )
+        text += f" ({labels[m.observer]} now gives {percent(row['belief'])} to a genuine softening)"
     return text
 
 
