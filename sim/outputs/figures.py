@@ -15,11 +15,11 @@ Adding a figure:
            ...
            return save_figure(fig, path)
 
-2. Add a test in ``tests/outputs/test_figures.py``: the tiny run there draws every registered
-   figure and checks each file; say what yours must show (title, labels).
+2. In ``tests/outputs/test_figures.py``, add its file name to the registry test and one test
+   that draws it for the tiny runs there and checks what it must show (title, labels, legend).
 
-No list to update: :func:`run_figures` imports every module of ``sim.outputs`` the first time it
-is asked, so every ``@register`` has run, whatever was imported before.
+No list of figures to keep in the code: :func:`run_figures` imports every module of
+``sim.outputs`` before answering, so every ``@register`` has run, whatever was imported before.
 
 Uses matplotlib's non-interactive backend; every figure is saved through :func:`save_figure`.
 """
