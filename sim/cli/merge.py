@@ -46,10 +46,49 @@ def _read_shard(folder: Path) -> dict:
 
 
 def merge(shard_folders: list[Path], out: Path) -> dict:
+    """Merge finished shards into the fresh run folder ``out``; returns its summary."""
     started = perf_counter()
     shards = sorted(
         (_read_shard(Path(f)) for f in shard_folders), key=lambda r: r["shard"]["index"]
     )
+    _check_shards(shards)
+    first = shards[0]
+    config = first["config"]
+    scenario = validate(config["scenario"], first["scenario_file"])
+    config["mc"] = {**config["mc"], "shard": 0, "shards": 1}
+    settings = RunSettings.from_config(config)
+    folder = RunFolder(out)
+    folder.write_json(
+        "run.json",
+        metadata_record(
+            scenario, settings, first["seed"], merged_from=[str(r["folder"]) for r in shards]
+        ),
+    )
+    folder.write_text("config.yaml", yaml.safe_dump(config, sort_keys=False))
+    moments, total = _merge_tables(shards, folder)
+    result = MonteCarloResult(
+        total,
+        first["seed"],
+        moments,
+        pd.read_parquet(first["folder"] / "trajectories.parquet"),
+        pd.read_parquet(first["folder"] / "sessions.parquet"),
+        rounds=_merge_rounds(shards),
+        sample=_first_rows(shards),
+    )
+    return finish_run(
+        folder,
+        scenario,
+        result,
+        first["protocol"],
+        settings.figures,
+        started,
+        {"target_se": None, "target_reached": None, "merged_shards": first["shard"]["count"]},
+    )
+
+
+def _check_shards(shards: list[dict]) -> None:
+    """Shards of one run: the same scenario, seed, replications, protocol and config (but for
+    ``mc.shard``), each of the ``n`` indices once."""
     first = shards[0]
     count = first["shard"]["count"]
     for record in shards:
@@ -73,18 +112,11 @@ def merge(shard_folders: list[Path], out: Path) -> dict:
             "shards",
             f"need each of the {count} shards once; missing {missing or 'none'}, given {indices}",
         )
-    config = first["config"]
-    scenario = validate(config["scenario"], first["scenario_file"])
-    config["mc"] = {**config["mc"], "shard": 0, "shards": 1}
-    settings = RunSettings.from_config(config)
-    folder = RunFolder(out)
-    folder.write_json(
-        "run.json",
-        metadata_record(
-            scenario, settings, first["seed"], merged_from=[str(r["folder"]) for r in shards]
-        ),
-    )
-    folder.write_text("config.yaml", yaml.safe_dump(config, sort_keys=False))
+
+
+def _merge_tables(shards: list[dict], folder: RunFolder) -> tuple[TableMoments, int]:
+    """Stream the shards' tables in order into one replications.parquet and the moments,
+    block by block as a single run feeds them."""
     moments = TableMoments()
     stream = ParquetStream(folder.file("replications.parquet"))
     total = 0
@@ -100,7 +132,11 @@ def merge(shard_folders: list[Path], out: Path) -> dict:
         stream.abort()
         raise
     stream.close()
-    head = first["folder"]
+    return moments, total
+
+
+def _merge_rounds(shards: list[dict]) -> dict[str, np.ndarray]:
+    """The per-round sums of every shard's rounds.parquet, added exactly."""
     rounds: dict[str, list[np.ndarray]] = {}
     for record in shards:
         table = pd.read_parquet(record["folder"] / "rounds.parquet")
@@ -109,7 +145,12 @@ def merge(shard_folders: list[Path], out: Path) -> dict:
             rounds.setdefault(name, []).append(
                 group[["sum", "sum_sq", "n"]].to_numpy(dtype=float).T
             )
-    parts, need = [], SAMPLE_ROWS  # the figures' sample: the first rows, as a single run keeps
+    return {name: exact_total(blocks) for name, blocks in rounds.items()}
+
+
+def _first_rows(shards: list[dict]) -> pd.DataFrame:
+    """The figures' sample: the first rows of the merged table, as a single run keeps them."""
+    parts, need = [], SAMPLE_ROWS
     for record in shards:
         if need <= 0:
             break
@@ -119,24 +160,7 @@ def merge(shard_folders: list[Path], out: Path) -> dict:
         part = next(batches).to_pandas()
         parts.append(part)
         need -= len(part)
-    result = MonteCarloResult(
-        total,
-        first["seed"],
-        moments,
-        pd.read_parquet(head / "trajectories.parquet"),
-        pd.read_parquet(head / "sessions.parquet"),
-        rounds={name: exact_total(blocks) for name, blocks in rounds.items()},
-        sample=pd.concat(parts, ignore_index=True),
-    )
-    return finish_run(
-        folder,
-        scenario,
-        result,
-        first["protocol"],
-        settings.figures,
-        started,
-        {"target_se": None, "target_reached": None, "merged_shards": count},
-    )
+    return pd.concat(parts, ignore_index=True)
 
 
 def main(argv: list[str] | None = None) -> None:

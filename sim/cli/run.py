@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import platform
-import subprocess
 import sys
 from contextlib import contextmanager
-from importlib import metadata
 from pathlib import Path
 from time import perf_counter
 
@@ -15,21 +13,22 @@ import yaml
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from sim.analysis.comparison import utility_space_figure
-from sim.analysis.pause import cooperation_figure, rounds_table
+from sim.analysis.pause import rounds_table
 from sim.core.protocols.base import resolve_protocol
 from sim.core.rng import fresh_seed
 from sim.engine.montecarlo import MonteCarloResult, simulate
 from sim.engine.settings import RunSettings, check_feasible
-from sim.outputs import figures
-from sim.outputs.animation import animate
+from sim.outputs.figures import FinishedRun, draw_run_figures
 from sim.outputs.folder import ParquetStream, RunFolder
+from sim.outputs.formatting import ci
 from sim.outputs.narrative import narrative
+from sim.outputs.provenance import git_commit, versions
 from sim.outputs.report import write_report
 from sim.outputs.summary import summarise
 from sim.scenario.spec import Scenario
 
 PACKAGES = (
+    "python",
     "negsim",
     "numpy",
     "scipy",
@@ -46,31 +45,6 @@ class RunInterrupted(RuntimeError):
     """Ctrl-C during a run: the folder keeps its INCOMPLETE marker and gets no summary.json."""
 
 
-def _versions() -> dict[str, str]:
-    found = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            found[name] = "not installed"
-    return found
-
-
-def _git_commit() -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=Path(__file__).parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except OSError:
-        return None
-    return out.stdout.strip() or None
-
-
 def metadata_record(scenario: Scenario, settings: RunSettings, seed: int, **extra) -> dict:
     start, stop = settings.replication_range
     return {
@@ -81,8 +55,8 @@ def metadata_record(scenario: Scenario, settings: RunSettings, seed: int, **extr
         "shard": {"index": settings.shard, "count": settings.shards, "range": [start, stop]},
         "protocol": resolve_protocol(scenario, settings.protocol),
         "command": sys.argv,
-        "versions": _versions(),
-        "git_commit": _git_commit(),
+        "versions": versions(PACKAGES),
+        "git_commit": git_commit(),
         "platform": platform.platform(),
         **extra,
     }
@@ -171,22 +145,12 @@ def finish_run(
     folder.write_parquet("sessions.parquet", result.sessions)
     rounds = rounds_table(scenario, result.rounds or {})
     folder.write_parquet("rounds.parquet", rounds)
-    summary = summarise(scenario, result, protocol)
+    summary = summarise(scenario, result, protocol, rounds)
     summary.update(extra or {})
     summary["wall_time_s"] = {"simulation": simulated}
     if draw_figures:
-        (folder.path / "figures").mkdir(exist_ok=True)
-        figures.offers_figure(
-            scenario, result.offers, result.sessions, folder.file("figures/offers.png")
-        )
-        figures.outcome_figure(scenario, summary, folder.file("figures/outcomes.png"))
-        utility_space_figure(
-            scenario, summary, result.sample, folder.file("figures/utility_space.png")
-        )
-        if summary["tactical_pause"]:
-            cooperation_figure(scenario, rounds, summary, folder.file("figures/cooperation.png"))
-        if animation:
-            animate(scenario, result.offers, folder.file("figures/animation.gif"))
+        finished = FinishedRun(scenario, result, summary, rounds, animation)
+        draw_run_figures(finished, folder.file("figures"))
     folder.write_text("report.md", write_report(scenario, summary, result.sessions, simulated))
     folder.write_text("narrative.md", narrative(scenario, result.offers, result.sessions))
     summary["wall_time_s"]["total"] = perf_counter() - started
@@ -202,24 +166,18 @@ def _relative(path: Path) -> str:
 
 
 def console_summary(scenario: Scenario, summary: dict, run_dir: Path) -> str:
-    def ci(est: dict, fmt: str, scale: float = 1.0) -> str:
-        if not est["ci95"]:
-            return ""
-        lo, hi = (scale * x for x in est["ci95"])
-        return f"  (95% CI {lo:{fmt}}–{hi:{fmt}})"
-
     agree = summary["agreement_rate"]
     rta = summary["rounds_to_agreement"]
     lines = [
         f"negsim: {scenario.name}: {summary['replications']:,} replications, seed {summary['seed']}, "
         f"protocol {summary['protocol']}",
-        f"  agreement rate        {100 * agree['estimate']:.1f}%{ci(agree, '.1f', 100)}",
+        f"  agreement rate        {100 * agree['estimate']:.1f}%{ci(agree, 1, scale=100, gap='  ')}",
     ]
     if rta["estimate"] is not None:
-        lines.append(f"  rounds to agreement   {rta['estimate']:.2f}{ci(rta, '.2f')}")
+        lines.append(f"  rounds to agreement   {rta['estimate']:.2f}{ci(rta, gap='  ')}")
     for agent in scenario.agents:
         est = summary["agents"][agent.name]["utility"]
-        lines.append(f"  utility {agent.name:<13} {est['estimate']:.3f}{ci(est, '.3f')}")
+        lines.append(f"  utility {agent.name:<13} {est['estimate']:.3f}{ci(est, 3, gap='  ')}")
     wall = summary["wall_time_s"]
     lines += [
         f"  red-line violations   {summary['red_line_violations']['total']}",

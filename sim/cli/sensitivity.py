@@ -1,21 +1,18 @@
-"""Global sensitivity analysis over parameter ranges declared in a config file (SALib), with
-scenario discovery (PRIM) over the same runs: the ``negsim-sensitivity`` command.
+"""The ``negsim-sensitivity`` command: global sensitivity analysis (SALib's Sobol' or Morris) over
+parameter ranges declared in a config file, with scenario discovery (PRIM) over the same runs.
 
-The sample of parameter points is simulated in one vectorised run: every swept field becomes a
-:class:`~sim.scenario.distributions.PerReplication` array in which point p fills replications
-``[p * R, (p + 1) * R)``, so replication k gets the same random numbers as replication k of any
-other run with the same seed. Each metric is averaged per point and analysed by :mod:`sim.sensitivity.gsa`,
-the same code that is checked on the Ishigami function.
+The numbers come from :mod:`sim.sensitivity.evaluation` (the whole sample in one vectorised run)
+and :mod:`sim.sensitivity.gsa` (the same code that is checked on the Ishigami function); the words
+and figures from :mod:`sim.outputs.sensitivity_report`. This module writes them into a fresh
+results folder, ``summary.json`` last.
 """
 
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 from collections.abc import Sequence
 from datetime import datetime
-from importlib import metadata
 from pathlib import Path
 from time import perf_counter
 
@@ -24,169 +21,23 @@ import pandas as pd
 import yaml
 
 from sim.core.protocols.base import resolve_protocol
-from sim.engine.montecarlo import simulate
 from sim.outputs import sensitivity_report as report
 from sim.outputs.folder import RunFolder, RunFolderExists
-from sim.scenario.distributions import PerReplication
+from sim.outputs.provenance import versions
 from sim.scenario.errors import ScenarioError
-from sim.scenario.parameters import with_value
 from sim.scenario.spec import Scenario
 from sim.sensitivity.config import SensitivityConfig, load_config
-from sim.sensitivity.discovery import describe, prim
+from sim.sensitivity.evaluation import ModelEvaluation, discover, metric_status, noise_share
 from sim.sensitivity.gsa import MORRIS_LEVELS, analyse
 
 PROG = "negsim-sensitivity"
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
-
-
-# ---------------------------------------------------------------------------------------------
-# The model as a vectorised function of the sample
-
-
-class ModelEvaluation:
-    """Callable on a sample (points, parameters): per-point metric means (points, metrics).
-
-    Keeps what the outputs need besides the means: the Monte Carlo variance of each mean, and the
-    per-replication outcomes scenario discovery looks at.
-    """
-
-    def __init__(self, config: SensitivityConfig, jobs: Path | None = None):
-        self.config = config
-        self.jobs = jobs  # where launcher jobs write their run folders
-        self.X: np.ndarray | None = None
-        self.means = self.noise = None
-        self.outcomes: dict[str, np.ndarray] = {}
-
-    def scenario_for(self, X: np.ndarray) -> Scenario:
-        """The scenario with every swept field given per replication: point p, R times."""
-        scenario = self.config.scenario
-        for j, path in enumerate(self.config.design.parameters):
-            values = np.repeat(X[:, j], self.config.replications)
-            scenario = with_value(scenario, path, PerReplication(values))
-        return scenario
-
-    def __call__(self, X: np.ndarray) -> np.ndarray:
-        config = self.config
-        points, reps, metrics = len(X), config.replications, config.metrics
-        total = points * reps
-        sums = np.zeros((3, points, len(metrics)))  # count, sum, sum of squares
-        breakdown = np.zeros(total, dtype=bool)
-        blocked = np.zeros(total, dtype=bool)
-
-        def collect(table: pd.DataFrame, offset: int = 0) -> None:
-            rep = table["rep"].to_numpy() + offset
-            point = rep // reps
-            for m, name in enumerate(metrics):
-                v = table[name].to_numpy(dtype=float)
-                ok = np.isfinite(v)
-                for s, w in enumerate((ok, np.where(ok, v, 0.0), np.where(ok, v * v, 0.0))):
-                    sums[s, :, m] += np.bincount(point, weights=w, minlength=points)
-            breakdown[rep] = ~table["agreement"].to_numpy(dtype=bool)
-            blocked[rep] = table["red_line_blocks"].to_numpy() > 0
-
-        if config.evaluate == "launcher":
-            for p, table in enumerate(self.launch(X)):
-                collect(table, offset=p * reps)
-        else:
-            self.simulate(X, total, collect)
-        count, total_sum, squares = sums
-        with np.errstate(invalid="ignore", divide="ignore"):
-            means = total_sum / count
-            within = (squares - count * means**2) / (count - 1)
-            self.noise = np.where(count > 1, np.maximum(within, 0.0) / count, np.nan)
-        self.X, self.means = X, means
-        self.outcomes = {"breakdown": breakdown, "red_line_block": blocked}
-        return means
-
-    def simulate(self, X: np.ndarray, total: int, collect) -> None:
-        """All points in one vectorised run in this process (point p: replications p*R...)."""
-        config = self.config
-        simulate(
-            self.scenario_for(X),
-            total,
-            config.seed,
-            protocol=config.protocol,
-            workers=config.workers,
-            on_batch=collect,
-            # The theory comparison costs most of the time; only compute it when a metric uses it.
-            compare_theory=any(
-                m.startswith(("distance_", "frontier_gap", "agreement_utility_"))
-                for m in config.metrics
-            ),
-        )
-
-    def launch(self, X: np.ndarray):
-        """Each point as a job of a Hydra multirun through the configured launcher (for models
-        too slow for one process); yields each job's per-replication table in point order.
-        Every job uses the same seed: common random numbers across points."""
-        config = self.config
-        if self.jobs is None:
-            raise RuntimeError("launcher evaluation needs a folder for its jobs")
-        points_file = self.jobs.parent / "sample.parquet"
-        pd.DataFrame(X, columns=list(config.design.parameters)).to_parquet(points_file)
-        name, *overrides = config.launcher
-        command = [
-            str(Path(sys.executable).with_name("negsim")),
-            "-m",
-            f"scenario={Path(config.scenario.source).resolve()}",
-            f"+sensitivity_points={points_file.resolve()}",
-            f"+sensitivity_point=range(0,{len(X)})",
-            f"mc.replications={config.replications}",
-            f"seed={config.seed}",
-            "output.figures=false",
-            "output.progress=false",
-            "output.trace_replications=0",
-            f"hydra.sweep.dir={self.jobs.resolve()}",
-            f"hydra/launcher={name}",
-            *overrides,
-            *([f"protocol={config.protocol}"] if config.protocol else []),
-        ]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-            raise ScenarioError(config.source, "evaluate", f"the launcher's jobs failed: {last}")
-        for p in range(len(X)):
-            yield pd.read_parquet(self.jobs / str(p) / "replications.parquet")
-
-
-def noise_share(means: np.ndarray, noise: np.ndarray) -> float | None:
-    """Share of the variance of the point means that is Monte Carlo noise (None if undefined)."""
-    spread = np.nanvar(means)
-    if not np.isfinite(spread) or spread <= 0:
-        return None
-    return float(min(1.0, np.nanmean(noise) / spread))
-
-
-# ---------------------------------------------------------------------------------------------
-# A run: simulate, analyse, discover, write
+PACKAGES = ("negsim", "numpy", "scipy", "pandas", "SALib")
 
 
 class Interrupted(RuntimeError):
     """Ctrl-C during a run: the folder keeps its INCOMPLETE marker and gets no summary.json."""
-
-
-# Outcomes scenario discovery looks for: definition, sentence subject, plural noun.
-OUTCOMES = {
-    "breakdown": (
-        "no agreement in any session (agreement is false)",
-        "Talks break down",
-        "breakdowns",
-    ),
-    "red_line_block": (
-        "a red line blocked an otherwise acceptable offer in some session (red_line_blocks > 0)",
-        "A red line blocks a deal",
-        "red-line blocks",
-    ),
-}
-
-
-def _status(means: np.ndarray) -> dict:
-    if not np.isfinite(means).all():
-        return {"status": "undefined"}
-    if np.ptp(means) == 0:
-        return {"status": "constant", "value": float(means[0])}
-    return {"status": "varied"}
 
 
 def _finite(value):
@@ -204,23 +55,6 @@ def _finite(value):
     return value
 
 
-def discover(config: SensitivityConfig, evaluation: ModelEvaluation) -> dict[str, dict]:
-    """PRIM boxes for each outcome over every replication, with its point's parameters."""
-    X = pd.DataFrame(
-        np.repeat(evaluation.X, config.replications, axis=0), columns=list(config.design.parameters)
-    )
-    found = {}
-    for name, (definition, event, cases) in OUTCOMES.items():
-        box = prim(X, evaluation.outcomes[name])
-        found[name] = {
-            "title": cases[0].upper() + cases[1:],
-            "definition": definition,
-            "sentence": describe(box, event, cases),
-            **box.to_dict(),
-        }
-    return found
-
-
 def run_sensitivity(config: SensitivityConfig, out: Path, started: float | None = None) -> dict:
     """Simulate the sample, analyse it and write every output into a fresh folder ``out``."""
     started = perf_counter() if started is None else started
@@ -232,63 +66,17 @@ def run_sensitivity(config: SensitivityConfig, out: Path, started: float | None 
         analysing = perf_counter()
         table = analyse(config.design, evaluation, config.metrics)
         analysed = perf_counter() - analysing
-        design = config.design
-        points = pd.DataFrame(evaluation.X, columns=list(design.parameters))
-        points.insert(0, "point", np.arange(len(points)))
-        metrics = {}
-        for m, metric in enumerate(config.metrics):
-            points[metric] = evaluation.means[:, m]
-            status = _status(evaluation.means[:, m])
-            data = report.wide(table, metric)
-            metrics[metric] = {
-                **status,
-                "noise_share": noise_share(evaluation.means[:, m], evaluation.noise[:, m]),
-                "sentence": report.metric_sentence(design.method, metric, data, status),
-                "indices": {
-                    name: {key: row[key] for key in data.columns} for name, row in data.iterrows()
-                },
-            }
-            if design.second_order:
-                pairs = table[(table["metric"] == metric) & table["parameter_2"].notna()]
-                metrics[metric]["S2"] = [
-                    {"parameters": [r.parameter, r.parameter_2], "S2": r.value, "S2_conf": r.conf}
-                    for r in pairs.itertuples()
-                ]
+        metrics = _metric_sections(config, evaluation, table)
         folder.write_parquet("indices.parquet", table)
-        folder.write_parquet("points.parquet", points)
+        folder.write_parquet("points.parquet", evaluation.points())
         discovery = discover(config, evaluation)
         figures = folder.path / "figures"
         figures.mkdir(exist_ok=True)
+        method = config.design.method
         for metric, info in metrics.items():
             if info["status"] == "varied":
-                report.index_figure(
-                    table, metric, design.method, figures / f"{design.method}_{metric}.png"
-                )
-        summary = _finite(
-            {
-                "scenario": config.scenario.name,
-                "scenario_file": config.scenario.source,
-                "config": config.source,
-                "method": design.method,
-                "samples": design.samples,
-                "second_order": design.second_order,
-                "levels": MORRIS_LEVELS if design.method == "morris" else None,
-                "points": design.points,
-                "replications": config.replications,
-                "total_replications": design.points * config.replications,
-                "seed": config.seed,
-                "protocol": resolve_protocol(config.scenario, config.protocol),
-                "parameters": config.ranges,
-                "metrics": metrics,
-                "discovery": {
-                    name: {k: info[k] for k in ("sentence", "found", "coverage", "density")}
-                    for name, info in discovery.items()
-                },
-                "command": sys.argv,
-                "versions": _versions(),
-                "wall_time_s": {"simulation_and_indices": analysed},
-            }
-        )
+                report.index_figure(table, metric, method, figures / f"{method}_{metric}.png")
+        summary = _finite(_summary(config, metrics, discovery, analysed))
         folder.write_json("discovery.json", _finite(discovery))
         folder.write_text(
             "discovery.md", report.discovery_markdown(summary | {"discovery": discovery})
@@ -302,14 +90,58 @@ def run_sensitivity(config: SensitivityConfig, out: Path, started: float | None 
         raise Interrupted(f"interrupted; {where}") from None
 
 
-def _versions() -> dict[str, str]:
-    found = {}
-    for name in ("negsim", "numpy", "scipy", "pandas", "SALib"):
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            found[name] = "not installed"
-    return found
+def _metric_sections(
+    config: SensitivityConfig, evaluation: ModelEvaluation, table: pd.DataFrame
+) -> dict[str, dict]:
+    """Per metric: whether it varied, its Monte Carlo noise, a sentence and its indices."""
+    design = config.design
+    metrics = {}
+    for m, metric in enumerate(config.metrics):
+        status = metric_status(evaluation.means[:, m])
+        data = report.wide(table, metric)
+        metrics[metric] = {
+            **status,
+            "noise_share": noise_share(evaluation.means[:, m], evaluation.noise[:, m]),
+            "sentence": report.metric_sentence(design.method, metric, data, status),
+            "indices": {
+                name: {key: row[key] for key in data.columns} for name, row in data.iterrows()
+            },
+        }
+        if design.second_order:
+            pairs = table[(table["metric"] == metric) & table["parameter_2"].notna()]
+            metrics[metric]["S2"] = [
+                {"parameters": [r.parameter, r.parameter_2], "S2": r.value, "S2_conf": r.conf}
+                for r in pairs.itertuples()
+            ]
+    return metrics
+
+
+def _summary(config: SensitivityConfig, metrics: dict, discovery: dict, analysed: float) -> dict:
+    """summary.json (before NaN becomes None and the total wall time is added)."""
+    design = config.design
+    return {
+        "scenario": config.scenario.name,
+        "scenario_file": config.scenario.source,
+        "config": config.source,
+        "method": design.method,
+        "samples": design.samples,
+        "second_order": design.second_order,
+        "levels": MORRIS_LEVELS if design.method == "morris" else None,
+        "points": design.points,
+        "replications": config.replications,
+        "total_replications": design.points * config.replications,
+        "seed": config.seed,
+        "protocol": resolve_protocol(config.scenario, config.protocol),
+        "parameters": config.ranges,
+        "metrics": metrics,
+        "discovery": {
+            name: {k: info[k] for k in ("sentence", "found", "coverage", "density")}
+            for name, info in discovery.items()
+        },
+        "command": sys.argv,
+        "versions": versions(PACKAGES),
+        "wall_time_s": {"simulation_and_indices": analysed},
+    }
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.analysis.comparison import theory_columns
 from sim.core.model import NegotiationModel
 from sim.core.rng import BLOCK_SIZE
 from sim.engine.stats import Z95, TableMoments
 from sim.scenario.spec import Scenario
+from sim.theory.comparison import theory_columns
 
 SAMPLE_ROWS = 5000
 
@@ -198,19 +198,12 @@ def simulate(
         table = pd.DataFrame(columns)
         if table["rep"].iloc[0] == start:
             offers, sessions = batch_offers, batch_sessions
-        keep = len(table)
-        for lo in range(0, len(table), BLOCK_SIZE):
-            moments.add(table.iloc[lo : lo + BLOCK_SIZE])
-            if target_se is not None and _below(moments, headline, target_se):
-                keep, reached = lo + min(BLOCK_SIZE, len(table) - lo), True
-                break
+        keep, reached = _add_blocks(moments, table, headline, target_se)
         table = table.iloc[:keep]
         kept_blocks = -(-keep // BLOCK_SIZE)
         for name, blocks in batch_rounds.items():
             rounds.setdefault(name, []).extend(blocks[:kept_blocks])
-        if sample is None or len(sample) < SAMPLE_ROWS:
-            more = table.iloc[: SAMPLE_ROWS - (0 if sample is None else len(sample))]
-            sample = more.copy() if sample is None else pd.concat([sample, more], ignore_index=True)
+        sample = _first_rows(sample, table)
         if on_batch is not None:
             on_batch(table)
         done += keep
@@ -224,6 +217,27 @@ def simulate(
     return MonteCarloResult(
         done - start, seed, moments, offers, sessions, reached, start, sample, totals
     )
+
+
+def _add_blocks(
+    moments: TableMoments, table: pd.DataFrame, headline: list[str], target_se: float | None
+) -> tuple[int, bool | None]:
+    """Feed ``table`` into ``moments`` one block at a time, so estimates do not depend on batch
+    size; with ``target_se``, stop after the block that makes every headline estimate precise
+    enough. Returns the rows kept and True when that target was reached (None otherwise)."""
+    for lo in range(0, len(table), BLOCK_SIZE):
+        moments.add(table.iloc[lo : lo + BLOCK_SIZE])
+        if target_se is not None and _below(moments, headline, target_se):
+            return lo + min(BLOCK_SIZE, len(table) - lo), True
+    return len(table), None
+
+
+def _first_rows(sample: pd.DataFrame | None, table: pd.DataFrame) -> pd.DataFrame:
+    """The first ``SAMPLE_ROWS`` rows of the run's table, for figures."""
+    if sample is not None and len(sample) >= SAMPLE_ROWS:
+        return sample
+    more = table.iloc[: SAMPLE_ROWS - (0 if sample is None else len(sample))]
+    return more.copy() if sample is None else pd.concat([sample, more], ignore_index=True)
 
 
 def _below(moments: TableMoments, columns: list[str], target: float) -> bool:

@@ -1,4 +1,5 @@
-"""An animation of one run for slides: offers per issue appearing round by round (GIF)."""
+"""An animation of one run for slides: offers per issue appearing round by round
+(``figures/animation.gif``, drawn when ``output.animation`` is on and there is a trace)."""
 
 from __future__ import annotations
 
@@ -9,21 +10,22 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
 from matplotlib.animation import FuncAnimation, PillowWriter  # noqa: E402
 
-from sim.outputs.figures import COLOURS  # noqa: E402
-from sim.scenario.spec import Scenario  # noqa: E402
+from sim.outputs.figures import COLOURS, FinishedRun, register  # noqa: E402
+
+FPS = 4
 
 
-def animate(
-    scenario: Scenario, offers: pd.DataFrame, path: Path, rep: int | None = None, fps: int = 4
-) -> Path | None:
-    """Write a GIF of replication ``rep``'s offers (red lines hatched); None without a trace."""
-    if offers.empty:
-        return None
-    rep = int(offers["rep"].min()) if rep is None else rep
-    mine = offers[offers["rep"] == rep]
+def _asked_for(run: FinishedRun) -> bool:
+    return run.animation and not run.result.offers.empty
+
+
+@register("animation.gif", applies=_asked_for)
+def animate(run: FinishedRun, path: Path) -> Path:
+    """Write a GIF of the first traced replication's offers (red lines hatched)."""
+    scenario, offers = run.scenario, run.result.offers
+    mine = offers[offers["rep"] == int(offers["rep"].min())]
     issues = scenario.issue_names
     total = scenario.negotiation.rounds * scenario.negotiation.sessions
     cols = min(3, len(issues))
@@ -64,7 +66,7 @@ def animate(
     fig.tight_layout()
     movie = FuncAnimation(fig, frame, frames=len(steps), blit=False)
     tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    movie.save(tmp, writer=PillowWriter(fps=fps), dpi=70)
+    movie.save(tmp, writer=PillowWriter(fps=FPS), dpi=70)
     plt.close(fig)
     tmp.replace(path)
     return path

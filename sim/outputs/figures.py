@@ -1,11 +1,39 @@
-"""Figures of a run: offers over rounds per issue (red lines as bands, agreements marked) and
-the outcome per issue with confidence intervals. Uses matplotlib's non-interactive backend."""
+"""Figures of a run, and the registry that draws every one that applies to a run.
+
+A run figure is a function ``draw(run, path) -> path`` of a :class:`FinishedRun`, registered
+under the name of the file it writes in the run's ``figures/`` folder; ``sim.cli.run`` calls
+:func:`draw_run_figures`, which draws each registered figure whose ``applies(run)`` holds.
+
+Adding a figure:
+
+1. In any module of ``sim.outputs`` (here, or beside the words of its feature, as
+   ``sim.outputs.pause`` and ``sim.outputs.theory`` do), write the function and decorate it::
+
+       @register("my_figure.png", applies=lambda run: bool(run.summary["tactical_pause"]))
+       def my_figure(run: FinishedRun, path: Path) -> Path:
+           fig, ax = plt.subplots()
+           ...
+           return save_figure(fig, path)
+
+2. In ``tests/outputs/test_figures.py``, add its file name to the registry test and one test
+   that draws it for the tiny runs there and checks what it must show (title, labels, legend).
+
+No list of figures to keep in the code: :func:`run_figures` imports every module of
+``sim.outputs`` before answering, so every ``@register`` has run, whatever was imported before.
+
+Uses matplotlib's non-interactive backend; every figure is saved through :func:`save_figure`.
+"""
 
 from __future__ import annotations
 
+import importlib
 import math
 import os
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -16,7 +44,66 @@ import pandas as pd  # noqa: E402
 from sim.scenario.distributions import typical  # noqa: E402
 from sim.scenario.spec import AgentSpec, Scenario  # noqa: E402
 
+if TYPE_CHECKING:
+    from sim.engine.montecarlo import MonteCarloResult
+
 COLOURS = ("#1f5fa8", "#c0392b")
+
+
+@dataclass(frozen=True)
+class FinishedRun:
+    """What a run figure may draw from: the scenario, the simulation's result, the summary
+    (as in summary.json), the per-round table (rounds.parquet) and whether an animation was
+    asked for."""
+
+    scenario: Scenario
+    result: MonteCarloResult
+    summary: dict
+    rounds: pd.DataFrame
+    animation: bool = False
+
+
+@dataclass(frozen=True)
+class RunFigure:
+    name: str  # the file it writes in figures/
+    draw: Callable[[FinishedRun, Path], Path]
+    applies: Callable[[FinishedRun], bool]
+
+
+RUN_FIGURES: dict[str, RunFigure] = {}
+
+
+def _always(run: FinishedRun) -> bool:
+    return True
+
+
+def register(name: str, applies: Callable[[FinishedRun], bool] = _always):
+    """Register ``draw(run, path)`` as the run figure written to ``figures/<name>``."""
+
+    def add(draw: Callable[[FinishedRun, Path], Path]):
+        if name in RUN_FIGURES:
+            raise ValueError(f"two run figures write figures/{name}")
+        RUN_FIGURES[name] = RunFigure(name, draw, applies)
+        return draw
+
+    return add
+
+
+def run_figures() -> dict[str, RunFigure]:
+    """Every registered run figure, by file name (every module of ``sim.outputs`` imported)."""
+    for module in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        importlib.import_module(f"{__package__}.{module.name}")
+    return RUN_FIGURES
+
+
+def draw_run_figures(run: FinishedRun, folder: Path) -> list[Path]:
+    """Draw every registered figure that applies to ``run`` into ``folder``."""
+    folder.mkdir(exist_ok=True)
+    return [
+        figure.draw(run, folder / name)
+        for name, figure in run_figures().items()
+        if figure.applies(run)
+    ]
 
 
 def save_figure(fig, path: Path) -> Path:
@@ -45,56 +132,22 @@ def red_line_bands(ax, agent: AgentSpec, issue: str, colour: str) -> None:
             )
 
 
-def offers_figure(
-    scenario: Scenario, offers: pd.DataFrame, sessions: pd.DataFrame, path: Path
-) -> Path:
+@register("offers.png")
+def offers_figure(run: FinishedRun, path: Path) -> Path:
+    """One panel per issue: the traced replications' offers (replication 0 in bold), red lines
+    hatched, ideals dotted, agreements starred."""
+    scenario, offers = run.scenario, run.result.offers
     issues = scenario.issue_names
     cols = min(4, len(issues))
     rows = math.ceil(len(issues) / cols)
     fig, axes = plt.subplots(
         rows, cols, figsize=(4.2 * cols, 3.0 * rows), squeeze=False, sharex=True
     )
-    rounds = scenario.negotiation.rounds
-    total = rounds * scenario.negotiation.sessions
     first_rep = offers["rep"].min() if not offers.empty else 0
     for ax, issue in zip(axes.flat, issues, strict=False):
-        spec = next(i for i in scenario.issues if i.name == issue)
-        for colour, agent in zip(COLOURS, scenario.agents, strict=True):
-            mine = offers[offers["agent"] == agent.name] if not offers.empty else offers
-            for rep, group in mine.groupby("rep"):
-                main = rep == first_rep
-                ax.plot(
-                    group["step"],
-                    group[f"offer_{issue}"],
-                    color=colour,
-                    alpha=0.9 if main else 0.12,
-                    lw=1.6 if main else 0.8,
-                    marker="." if main else None,
-                    label=f"{agent.label} offers" if main else None,
-                )
-            red_line_bands(ax, agent, issue, colour)
-            ax.axhline(typical(agent.ideal[issue]), color=colour, ls=":", lw=0.8)
-        if not sessions.empty:
-            mine = sessions[sessions["rep"] == first_rep]
-            for _, row in mine.iterrows():
-                if row[f"agreed_{issue}"]:
-                    kept = row[f"implemented_{issue}"]
-                    ax.plot(
-                        row["session"] * rounds + row["round"],
-                        row[f"value_{issue}"],
-                        marker="*",
-                        ms=13,
-                        color="#2e7d32" if kept else "white",
-                        mec="#2e7d32",
-                        ls="none",
-                        label="agreed (hollow: not implemented)",
-                    )
-        for s in range(1, scenario.negotiation.sessions):
-            ax.axvline(s * rounds - 0.5, color="grey", lw=0.6, ls="--")
-        ax.set_title(issue, fontsize=10)
-        ax.set_ylim(-0.03, 1.03)
-        ax.set_xlim(-0.5, total - 0.5)
-        ax.set_ylabel(f"0: {spec.low[:18]}\n1: {spec.high[:18]}", fontsize=6)
+        _offers_panel(ax, scenario, issue, offers, first_rep)
+        _agreements(ax, scenario, issue, run.result.sessions, first_rep)
+        _issue_axes(ax, scenario, issue)
     for ax in axes.flat[len(issues) :]:
         ax.axis("off")
     for ax in axes[-1]:
@@ -120,7 +173,60 @@ def offers_figure(
     return save_figure(fig, path)
 
 
-def outcome_figure(scenario: Scenario, summary: dict, path: Path) -> Path:
+def _offers_panel(ax, scenario: Scenario, issue: str, offers: pd.DataFrame, first_rep) -> None:
+    for colour, agent in zip(COLOURS, scenario.agents, strict=True):
+        mine = offers[offers["agent"] == agent.name] if not offers.empty else offers
+        for rep, group in mine.groupby("rep"):
+            main = rep == first_rep
+            ax.plot(
+                group["step"],
+                group[f"offer_{issue}"],
+                color=colour,
+                alpha=0.9 if main else 0.12,
+                lw=1.6 if main else 0.8,
+                marker="." if main else None,
+                label=f"{agent.label} offers" if main else None,
+            )
+        red_line_bands(ax, agent, issue, colour)
+        ax.axhline(typical(agent.ideal[issue]), color=colour, ls=":", lw=0.8)
+
+
+def _agreements(ax, scenario: Scenario, issue: str, sessions: pd.DataFrame, first_rep) -> None:
+    """Star each agreement on ``issue`` in the first traced replication (hollow: not kept)."""
+    if sessions.empty:
+        return
+    rounds = scenario.negotiation.rounds
+    for _, row in sessions[sessions["rep"] == first_rep].iterrows():
+        if row[f"agreed_{issue}"]:
+            kept = row[f"implemented_{issue}"]
+            ax.plot(
+                row["session"] * rounds + row["round"],
+                row[f"value_{issue}"],
+                marker="*",
+                ms=13,
+                color="#2e7d32" if kept else "white",
+                mec="#2e7d32",
+                ls="none",
+                label="agreed (hollow: not implemented)",
+            )
+
+
+def _issue_axes(ax, scenario: Scenario, issue: str) -> None:
+    """Session boundaries, limits, the issue's name and what its ends mean."""
+    rounds = scenario.negotiation.rounds
+    spec = next(i for i in scenario.issues if i.name == issue)
+    for s in range(1, scenario.negotiation.sessions):
+        ax.axvline(s * rounds - 0.5, color="grey", lw=0.6, ls="--")
+    ax.set_title(issue, fontsize=10)
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlim(-0.5, rounds * scenario.negotiation.sessions - 0.5)
+    ax.set_ylabel(f"0: {spec.low[:18]}\n1: {spec.high[:18]}", fontsize=6)
+
+
+@register("outcomes.png")
+def outcome_figure(run: FinishedRun, path: Path) -> Path:
+    """Final value and agreement rate per issue with 95% CIs, beside the ideals and status quo."""
+    scenario, summary = run.scenario, run.summary
     issues = scenario.issue_names
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 0.45 * len(issues) + 1.8))
     y = range(len(issues))

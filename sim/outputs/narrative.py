@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sim.outputs.formatting import percent
 from sim.scenario.spec import Scenario
 
 # Changes in an offer smaller than this are not worth a sentence.
@@ -26,70 +27,72 @@ def narrative(
         walked = offers[offers["walkout"].astype(bool)] if "walkout" in offers else offers.iloc[:0]
         rep = int(walked["rep"].min() if not walked.empty else offers["rep"].min())
     labels = {a.name: a.label for a in scenario.agents}
-    issues = scenario.issues
     mine = offers[offers["rep"] == rep].sort_values(["step", "agent"], kind="stable")
     outcome = sessions[sessions["rep"] == rep].set_index("session") if not sessions.empty else None
     lines = [f"# What happened in replication {rep}", ""]
-    previous: dict[str, pd.Series] = {}
     active_before = ""
     for session, rounds in mine.groupby("session"):
         lines += ["", f"## Session {session + 1}", ""]
-        previous.clear()
+        previous: dict[str, pd.Series] = {}
         for _, row in rounds.iterrows():
-            who = labels[row["agent"]]
             head = f"- Session {session + 1}, round {row['round'] + 1}: "
-            notes = []
-            if row.get("events") and row["events"] != active_before:
-                notes.append(f"events under way: {row['events'].replace(',', ', ')}")
+            notes = _notes(row, active_before)
             active_before = row.get("events") or ""
-            pressures = [c for c in row.index if c.startswith("pressure_")]
-            if pressures:
-                notes.append(
-                    ", ".join(
-                        f"{c.removeprefix('pressure_')} pressure {row[c]:.2f}" for c in pressures
-                    )
-                )
-            before = previous.get(row["agent"])
-            if before is None:
-                offer = "; ".join(f"{i.name} {row[f'offer_{i.name}']:.2f}" for i in issues)
-                text = f"{who} opens with {offer}"
-            else:
-                moves = [
-                    _describe_move(i, before[f"offer_{i.name}"], row[f"offer_{i.name}"])
-                    for i in issues
-                    if abs(row[f"offer_{i.name}"] - before[f"offer_{i.name}"]) >= NOTABLE
-                ]
-                text = f"{who} moves " + "; ".join(moves) if moves else f"{who} repeats its offer"
-            if row.get("probe"):
-                m = scenario.misread
-                text += f", and asks for {m.probe_issue} = {m.probe_value:.2f}: a test of a core interest"
-            if row["accepted"]:
-                text += " — accepted"
-            if row.get("walkout"):
-                text += f" — {labels[scenario.misread.target]} walks out"
-            if (
-                "belief" in row
-                and pd.notna(row["belief"])
-                and scenario.misread
-                and row["agent"] == scenario.misread.target
-            ):
-                text += f" ({labels[scenario.misread.observer]} now gives {100 * row['belief']:.0f}% to a genuine softening)"
+            text = _offer_text(scenario, row, previous.get(row["agent"]), labels)
             lines.append(head + text + ("" if not notes else f" [{'; '.join(notes)}]") + ".")
             previous[row["agent"]] = row
         if outcome is not None and session in outcome.index:
-            o = outcome.loc[session]
-            agreed = [i.name for i in issues if o[f"agreed_{i.name}"]]
-            broken = [
-                i.name for i in issues if o[f"agreed_{i.name}"] and not o[f"implemented_{i.name}"]
-            ]
-            if agreed:
-                lines.append(
-                    f"- Agreed on {', '.join(agreed)}."
-                    + (f" Not implemented: {', '.join(broken)}." if broken else "")
-                )
-            else:
-                lines.append(
-                    "- The session ended without an agreement"
-                    + (" (conflict)." if o["conflict"] else ".")
-                )
+            lines.append(_session_end(outcome.loc[session], scenario))
     return "\n".join(lines) + "\n"
+
+
+def _notes(row: pd.Series, active_before: str) -> list[str]:
+    """Events that began since the last offer, and the pressure levels."""
+    notes = []
+    if row.get("events") and row["events"] != active_before:
+        notes.append(f"events under way: {row['events'].replace(',', ', ')}")
+    pressures = [c for c in row.index if c.startswith("pressure_")]
+    if pressures:
+        notes.append(
+            ", ".join(f"{c.removeprefix('pressure_')} pressure {row[c]:.2f}" for c in pressures)
+        )
+    return notes
+
+
+def _offer_text(
+    scenario: Scenario, row: pd.Series, before: pd.Series | None, labels: dict[str, str]
+) -> str:
+    """What the offer was (or how it moved from the side's last one), and what came of it."""
+    who = labels[row["agent"]]
+    issues = scenario.issues
+    if before is None:
+        offer = "; ".join(f"{i.name} {row[f'offer_{i.name}']:.2f}" for i in issues)
+        text = f"{who} opens with {offer}"
+    else:
+        moves = [
+            _describe_move(i, before[f"offer_{i.name}"], row[f"offer_{i.name}"])
+            for i in issues
+            if abs(row[f"offer_{i.name}"] - before[f"offer_{i.name}"]) >= NOTABLE
+        ]
+        text = f"{who} moves " + "; ".join(moves) if moves else f"{who} repeats its offer"
+    m = scenario.misread
+    if row.get("probe"):
+        text += f", and asks for {m.probe_issue} = {m.probe_value:.2f}: a test of a core interest"
+    if row["accepted"]:
+        text += " — accepted"
+    if row.get("walkout"):
+        text += f" — {labels[m.target]} walks out"
+    if "belief" in row and pd.notna(row["belief"]) and m and row["agent"] == m.target:
+        text += f" ({labels[m.observer]} now gives {percent(row['belief'])} to a genuine softening)"
+    return text
+
+
+def _session_end(o: pd.Series, scenario: Scenario) -> str:
+    issues = scenario.issues
+    agreed = [i.name for i in issues if o[f"agreed_{i.name}"]]
+    broken = [i.name for i in issues if o[f"agreed_{i.name}"] and not o[f"implemented_{i.name}"]]
+    if agreed:
+        return f"- Agreed on {', '.join(agreed)}." + (
+            f" Not implemented: {', '.join(broken)}." if broken else ""
+        )
+    return "- The session ended without an agreement" + (" (conflict)." if o["conflict"] else ".")

@@ -4,23 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.analysis.comparison import theory_lines
+from sim.outputs.formatting import ci, percent
+from sim.outputs.pause import pause_lines
+from sim.outputs.theory import theory_lines
 from sim.scenario.distributions import typical
-from sim.analysis.pause import pause_lines
 from sim.scenario.spec import Scenario
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%"
-
-
-def _ci(est: dict, pct: bool = False, digits: int = 2) -> str:
-    ci = est.get("ci95")
-    if not ci:
-        return ""
-    if pct:
-        return f" (95% CI {_pct(ci[0])}–{_pct(ci[1])})"
-    return f" (95% CI {ci[0]:.{digits}f}–{ci[1]:.{digits}f})"
 
 
 def _closer_to(scenario: Scenario, issue: str, value: float) -> str:
@@ -45,12 +33,12 @@ def _issue_lines(scenario: Scenario, summary: dict) -> list[str]:
             change = f"stayed at the status quo, {where}"
         else:
             direction = "up" if moved > 0 else "down"
-            change = f"moved {direction} from {start:.2f} to {where}{_ci(s['final_value'])}"
+            change = f"moved {direction} from {start:.2f} to {where}{ci(s['final_value'])}"
         guarded = [a.label for a in scenario.agents if issue.name in a.red_lines]
         guard = f" It is guarded by a red line of {', '.join(guarded)}." if guarded else ""
         lines.append(
             f"- **{issue.name}** ({issue.description or issue.name}): {change}, "
-            f"{_closer_to(scenario, issue.name, value)}. Agreed in {_pct(rate)} of runs.{guard}"
+            f"{_closer_to(scenario, issue.name, value)}. Agreed in {percent(rate)} of runs.{guard}"
         )
     return lines
 
@@ -61,7 +49,7 @@ def _stall_lines(scenario: Scenario, summary: dict) -> list[str]:
     if stalls["stalled_sessions"] == 0:
         return ["Every session ended in an agreement."]
     lines = [
-        f"{stalls['stalled_sessions']} of {n_sessions} sessions ({_pct(stalls['stalled_sessions'] / n_sessions)}) "
+        f"{stalls['stalled_sessions']} of {n_sessions} sessions ({percent(stalls['stalled_sessions'] / n_sessions)}) "
         "ended without an agreement."
     ]
     share = {
@@ -70,19 +58,19 @@ def _stall_lines(scenario: Scenario, summary: dict) -> list[str]:
     }
     if stalls["blocked_by_red_line"]:
         lines.append(
-            f"In {_pct(share['blocked_by_red_line'])} of those, an offer on the table was good enough for the "
+            f"In {percent(share['blocked_by_red_line'])} of those, an offer on the table was good enough for the "
             "other side but crossed one of its red lines, so it could not be accepted."
         )
     if stalls["both_at_floor"]:
         lines.append(
-            f"In {_pct(share['both_at_floor'])}, both sides had conceded as far as they ever would (down to "
+            f"In {percent(share['both_at_floor'])}, both sides had conceded as far as they ever would (down to "
             "their reservation utility, or to what the status quo already gave them) and the offers still "
             "did not meet: there was no deal both preferred to walking away."
         )
     rest = 1.0 - share["both_at_floor"]
     if rest > 0.005:
         lines.append(
-            f"In {_pct(rest)}, the deadline came while at least one side still had room to concede "
+            f"In {percent(rest)}, the deadline came while at least one side still had room to concede "
             "(a firm strategy, or trust lowered by a broken promise, slowed it down)."
         )
     if stalls["ended_in_conflict"]:
@@ -166,10 +154,9 @@ def _event_lines(scenario: Scenario, summary: dict) -> list[str]:
 
 
 def write_report(scenario: Scenario, summary: dict, sessions: pd.DataFrame, wall_s: float) -> str:
-    agree = summary["agreement_rate"]
+    """report.md: headline, events, the tactical pause, who got what, why talks stalled, the
+    theory, one run session by session, and how to read it."""
     n = summary["replications"]
-    a, b = scenario.agents
-    rta = summary["rounds_to_agreement"]
     lines = [
         f"# {scenario.title or scenario.name}",
         "",
@@ -178,30 +165,8 @@ def write_report(scenario: Scenario, summary: dict, sessions: pd.DataFrame, wall
         f"{n:,} simulated run{'s' if n != 1 else ''} of {summary['sessions']} session(s) of up to "
         f"{summary['rounds_per_session']} rounds each, protocol `{summary['protocol']}`, seed {summary['seed']}.",
         "",
-        "## Headline",
-        "",
-        f"- {a.label} and {b.label} reached at least one agreement in {_pct(agree['estimate'])} of runs"
-        f"{_ci(agree, pct=True)}.",
+        *_headline_lines(scenario, summary),
     ]
-    if rta["estimate"] is not None:
-        lines.append(
-            f"- When they agreed, the first agreement came after {rta['estimate']:.1f} rounds on average{_ci(rta, digits=1)}."
-        )
-    for agent in scenario.agents:
-        s = summary["agents"][agent.name]
-        lines.append(
-            f"- {agent.label} ended with utility {s['utility']['estimate']:.3f}{_ci(s['utility'], digits=3)} "
-            f"(0 = worst, 1 = everything it wants), a change of {s['gain']['estimate']:+.3f} from the starting status quo."
-        )
-    violations = summary["red_line_violations"]["total"]
-    lines.append(
-        f"- Red lines crossed by any agreement: **{violations}**"
-        + (
-            " — every core interest held."
-            if violations == 0
-            else " — THIS IS A BUG, please report it."
-        )
-    )
     lines += _event_lines(scenario, summary)
     pause = pause_lines(scenario, summary)
     if pause:
@@ -230,3 +195,35 @@ def write_report(scenario: Scenario, summary: dict, sessions: pd.DataFrame, wall
         "",
     ]
     return "\n".join(lines)
+
+
+def _headline_lines(scenario: Scenario, summary: dict) -> list[str]:
+    agree = summary["agreement_rate"]
+    a, b = scenario.agents
+    rta = summary["rounds_to_agreement"]
+    lines = [
+        "## Headline",
+        "",
+        f"- {a.label} and {b.label} reached at least one agreement in {percent(agree['estimate'])} of runs"
+        f"{ci(agree, 0, scale=100, unit='%', unit_each=True)}.",
+    ]
+    if rta["estimate"] is not None:
+        lines.append(
+            f"- When they agreed, the first agreement came after {rta['estimate']:.1f} rounds on average{ci(rta, 1)}."
+        )
+    for agent in scenario.agents:
+        s = summary["agents"][agent.name]
+        lines.append(
+            f"- {agent.label} ended with utility {s['utility']['estimate']:.3f}{ci(s['utility'], 3)} "
+            f"(0 = worst, 1 = everything it wants), a change of {s['gain']['estimate']:+.3f} from the starting status quo."
+        )
+    violations = summary["red_line_violations"]["total"]
+    lines.append(
+        f"- Red lines crossed by any agreement: **{violations}**"
+        + (
+            " — every core interest held."
+            if violations == 0
+            else " — THIS IS A BUG, please report it."
+        )
+    )
+    return lines

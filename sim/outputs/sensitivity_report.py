@@ -20,6 +20,18 @@ from sim.outputs.figures import save_figure  # noqa: E402
 MAJOR, MINOR = 0.1, 0.02  # total-effect thresholds for "matters" and "minor"
 SCREENED = 0.1  # Morris: mu* below this share of the largest mu* can be fixed
 METHOD_TITLE = {"sobol": "Sobol'", "morris": "Morris"}
+HOW_TO_READ = {
+    "sobol": "S1 is the share of a metric's variance over the parameter ranges that a parameter "
+    "causes alone; ST the share it takes part in, interactions included. A parameter "
+    "with ST near 0 can be fixed anywhere in its range without changing the metric. "
+    "± is the half-width of a 95% bootstrap confidence interval.",
+    "morris": "mu* is the mean absolute elementary effect: the change in a metric when one "
+    "parameter moves one step of its grid, divided by that step as a share of the "
+    "parameter's range (so about the change over the whole range), in the metric's "
+    "units. sigma is the spread of those effects (large when the effect depends on where "
+    "the other parameters are), mu their signed mean. ± is the half-width of a 95% "
+    "bootstrap confidence interval.",
+}
 
 
 def wide(table: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -132,6 +144,8 @@ def _cell(value: float, conf: float | None = None) -> str:
 
 
 def sensitivity_markdown(summary: dict, table: pd.DataFrame) -> str:
+    """sensitivity.md: the design and ranges, then per metric a sentence, its indices and how
+    much of them is Monte Carlo noise, then how to read the indices."""
     method = summary["method"]
     design = (
         f"Saltelli's scheme with N = {summary['samples']}"
@@ -153,51 +167,38 @@ def sensitivity_markdown(summary: dict, table: pd.DataFrame) -> str:
     ]
     for metric, info in summary["metrics"].items():
         lines += [f"## {metric}", "", info["sentence"], ""]
-        if info["status"] != "varied":
-            continue
-        data = wide(table, metric)
-        if method == "sobol":
-            lines += ["| parameter | S1 (alone) | ST (with interactions) |", "| --- | --- | --- |"]
-            lines += [
-                f"| `{name}` | {_cell(row.S1, row.S1_conf)} | {_cell(row.ST, row.ST_conf)} |"
-                for name, row in data.iterrows()
-            ]
-        else:
-            lines += ["| parameter | mu* | sigma | mu |", "| --- | --- | --- | --- |"]
-            lines += [
-                f"| `{name}` | {_cell(row.mu_star, row.mu_star_conf)} | {_cell(row.sigma)} "
-                f"| {_cell(row.mu)} |"
-                for name, row in data.iterrows()
-            ]
-        noise = info["noise_share"]
-        if noise is not None:
-            share = "under 0.1%" if noise < 0.001 else f"about {noise:.1%}"
-            lines += [
-                "",
-                f"Monte Carlo noise (from {summary['replications']:,} replications per point) "
-                f"makes up {share} of the variance of the point means; indices smaller than "
-                "that cannot be told from noise.",
-            ]
-        lines.append("")
-    lines += ["## How to read this", ""]
-    if method == "sobol":
-        lines += [
-            "S1 is the share of a metric's variance over the parameter ranges that a parameter "
-            "causes alone; ST the share it takes part in, interactions included. A parameter "
-            "with ST near 0 can be fixed anywhere in its range without changing the metric. "
-            "± is the half-width of a 95% bootstrap confidence interval.",
-        ]
-    else:
-        lines += [
-            "mu* is the mean absolute elementary effect: the change in a metric when one "
-            "parameter moves one step of its grid, divided by that step as a share of the "
-            "parameter's range (so about the change over the whole range), in the metric's "
-            "units. sigma is the spread of those effects (large when the effect depends on where "
-            "the other parameters are), mu their signed mean. ± is the half-width of a 95% "
-            "bootstrap confidence interval.",
-        ]
+        if info["status"] == "varied":
+            lines += _index_lines(method, wide(table, metric), info, summary["replications"])
+    lines += ["## How to read this", "", HOW_TO_READ[method]]
     lines += ["", "Where the swept parameters make talks fail: see discovery.md.", ""]
     return "\n".join(lines)
+
+
+def _index_lines(method: str, data: pd.DataFrame, info: dict, replications: int) -> list[str]:
+    """One metric's table of indices, and how much of the spread is Monte Carlo noise."""
+    if method == "sobol":
+        lines = ["| parameter | S1 (alone) | ST (with interactions) |", "| --- | --- | --- |"]
+        lines += [
+            f"| `{name}` | {_cell(row.S1, row.S1_conf)} | {_cell(row.ST, row.ST_conf)} |"
+            for name, row in data.iterrows()
+        ]
+    else:
+        lines = ["| parameter | mu* | sigma | mu |", "| --- | --- | --- | --- |"]
+        lines += [
+            f"| `{name}` | {_cell(row.mu_star, row.mu_star_conf)} | {_cell(row.sigma)} "
+            f"| {_cell(row.mu)} |"
+            for name, row in data.iterrows()
+        ]
+    noise = info["noise_share"]
+    if noise is not None:
+        share = "under 0.1%" if noise < 0.001 else f"about {noise:.1%}"
+        lines += [
+            "",
+            f"Monte Carlo noise (from {replications:,} replications per point) "
+            f"makes up {share} of the variance of the point means; indices smaller than "
+            "that cannot be told from noise.",
+        ]
+    return [*lines, ""]
 
 
 def discovery_markdown(summary: dict) -> str:

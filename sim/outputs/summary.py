@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from sim.analysis.comparison import theory_summary
-from sim.scenario.distributions import typical
+import pandas as pd
+
+from sim.analysis.pause import pause_summary
 from sim.engine.montecarlo import MonteCarloResult
-from sim.analysis.pause import pause_summary, rounds_table
+from sim.scenario.distributions import typical
 from sim.scenario.spec import Scenario
+from sim.theory.comparison import theory_summary
 
 
-def summarise(scenario: Scenario, result: MonteCarloResult, protocol: str) -> dict:
+def summarise(
+    scenario: Scenario, result: MonteCarloResult, protocol: str, rounds: pd.DataFrame
+) -> dict:
+    """The summary of a finished run; ``rounds`` is its per-round table (rounds.parquet)."""
     m = result.moments
     stalled = m.total("stalled_sessions")
     return {
@@ -55,7 +60,7 @@ def summarise(scenario: Scenario, result: MonteCarloResult, protocol: str) -> di
         },
         "broken_commitments": m.estimate("broken_commitments"),
         "theory": theory_summary(scenario, m),
-        "tactical_pause": pause_summary(scenario, m, rounds_table(scenario, result.rounds or {})),
+        "tactical_pause": pause_summary(scenario, m, rounds),
         "stalls": {
             "stalled_sessions": int(stalled),
             "blocked_by_red_line": int(m.total("red_line_blocks")),

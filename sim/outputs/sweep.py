@@ -1,16 +1,15 @@
 """Sweeps: one tidy table and figures from the job folders of a Hydra multirun.
 
 ``negsim -m <path>=a,b,c ...`` runs a job per combination, each in its own folder; when the
-sweep ends, :class:`SweepCallback` (configured in conf/config.yaml) calls :func:`aggregate`, and
-``negsim-sweep <sweep folder>`` does the same again on any sweep folder.
+sweep ends, ``sim.cli.sweep.SweepCallback`` (configured in conf/config.yaml) calls
+:func:`aggregate` and prints :func:`report`, and ``negsim-sweep <sweep folder>`` does the same
+again on any sweep folder.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,6 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
-from hydra.experimental.callback import Callback  # noqa: E402
 
 from sim.outputs.figures import save_figure  # noqa: E402
 from sim.outputs.folder import SUMMARY, write_parquet  # noqa: E402
@@ -176,6 +174,7 @@ def aggregate(sweep_dir: Path) -> tuple[pd.DataFrame, list[Path]]:
 
 
 def report(sweep_dir: Path, table: pd.DataFrame, unfinished: list[Path]) -> str:
+    """The one line printed after aggregating: jobs in the table, and how to finish the rest."""
     jobs = table["job"].nunique() if not table.empty else 0
     line = f"negsim: sweep {sweep_dir}: {jobs} job(s) in {TABLE}"
     if unfinished:
@@ -186,30 +185,3 @@ def report(sweep_dir: Path, table: pd.DataFrame, unfinished: list[Path]) -> str:
             f"hydra.sweep.dir={sweep_dir}{seed} to complete them"
         )
     return line
-
-
-class SweepCallback(Callback):
-    """Aggregates a multirun when it ends; exit code 2 if a job did not finish."""
-
-    def on_multirun_end(self, config, **kwargs) -> None:
-        sweep_dir = Path(config.hydra.sweep.dir)
-        table, unfinished = aggregate(sweep_dir)
-        print(report(sweep_dir, table, unfinished))
-        if unfinished:
-            sys.exit(2)
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="negsim-sweep",
-        description="Aggregate a negsim multirun folder into sweep.parquet and figures.",
-    )
-    parser.add_argument("sweep_dir", type=Path)
-    args = parser.parse_args(argv)
-    if not args.sweep_dir.is_dir():
-        print(f"negsim-sweep: error: {args.sweep_dir}: no such folder", file=sys.stderr)
-        sys.exit(2)
-    table, unfinished = aggregate(args.sweep_dir)
-    print(report(args.sweep_dir, table, unfinished))
-    if table.empty:
-        sys.exit(2)

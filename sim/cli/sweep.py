@@ -1,0 +1,40 @@
+"""``negsim-sweep`` and the callback that ends every ``negsim -m``: aggregate a multirun folder
+into ``sweep.parquet`` and figures (:mod:`sim.outputs.sweep`), print one line, and exit with
+code 2 when a job did not finish (or, for the command, when there was nothing to aggregate)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from hydra.experimental.callback import Callback
+
+from sim.outputs.sweep import aggregate, report
+
+
+class SweepCallback(Callback):
+    """Aggregates a multirun when it ends; exit code 2 if a job did not finish."""
+
+    def on_multirun_end(self, config, **kwargs) -> None:
+        sweep_dir = Path(config.hydra.sweep.dir)
+        table, unfinished = aggregate(sweep_dir)
+        print(report(sweep_dir, table, unfinished))
+        if unfinished:
+            sys.exit(2)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="negsim-sweep",
+        description="Aggregate a negsim multirun folder into sweep.parquet and figures.",
+    )
+    parser.add_argument("sweep_dir", type=Path)
+    args = parser.parse_args(argv)
+    if not args.sweep_dir.is_dir():
+        print(f"negsim-sweep: error: {args.sweep_dir}: no such folder", file=sys.stderr)
+        sys.exit(2)
+    table, unfinished = aggregate(args.sweep_dir)
+    print(report(args.sweep_dir, table, unfinished))
+    if table.empty:
+        sys.exit(2)

@@ -1,0 +1,168 @@
+"""The tactical pause in words and a figure: "The tactical pause" section of report.md and
+``figures/cooperation.png``, from the ``tactical_pause`` section of summary.json and the per-round
+table that ``sim.analysis.pause`` computes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from sim.analysis.pause import targets  # noqa: E402
+from sim.outputs.figures import FinishedRun, register, save_figure  # noqa: E402
+from sim.outputs.formatting import estimate  # noqa: E402
+from sim.scenario.spec import Scenario  # noqa: E402
+
+
+def pause_lines(scenario: Scenario, summary: dict) -> list[str]:
+    """Plain words for report.md; none when the scenario has no pressures and no misreading."""
+    section = summary.get("tactical_pause")
+    if not section:
+        return []
+    labels = {a.name: a.label for a in scenario.agents}
+    return [
+        "## The tactical pause",
+        "",
+        *_pressure_lines(scenario, labels),
+        *_window_lines(section, labels),
+        *_core_lines(scenario, section, labels),
+        *_effect_lines(scenario, section, labels),
+        *_misread_lines(scenario, section, labels),
+        "",
+    ]
+
+
+def _pressure_lines(scenario: Scenario, labels: dict[str, str]) -> list[str]:
+    lines = []
+    for pressure in scenario.pressures:
+        how = (
+            "levels " + ", ".join(f"{v:g}" for v in pressure.by_session) + " by session"
+            if not pressure.stochastic
+            else f"a random AR(1) path around {pressure.ar1_mean:g}"
+        )
+        effect = "faster" if pressure.concession > 0 else "slower"
+        lines.append(
+            f"- Pressure **{pressure.name}** on {labels[pressure.agent]} ({how}) makes its concessions {effect}."
+        )
+    return lines
+
+
+def _window_lines(section: dict, labels: dict[str, str]) -> list[str]:
+    lines = []
+    for agent, window in (section.get("pause_window") or {}).items():
+        if window and window.get("found"):
+            lines.append(
+                f"- {labels[agent]}'s cooperation rose above what it would have been without pressure from "
+                f"session {window['start']['session']}, round {window['start']['round']} to session "
+                f"{window['end']['session']}, round {window['end']['round']} (at most +{window['peak_lift']:.2f} on the "
+                "cooperation index), and fell back afterwards: a pause, not a change of course."
+            )
+        elif window is not None:
+            lines.append(
+                f"- No round showed a clear pressure-driven rise in {labels[agent]}'s cooperation."
+            )
+    return lines
+
+
+def _core_lines(scenario: Scenario, section: dict, labels: dict[str, str]) -> list[str]:
+    lines = []
+    for agent in scenario.agents:
+        if agent.red_lines:
+            move = section["core_movement"][agent.name]
+            verdict = (
+                "they never moved"
+                if move["estimate"] == 0
+                else "they moved only inside its red lines"
+            )
+            lines.append(
+                f"- {labels[agent.name]}'s core interests ({', '.join(agent.red_lines)}) moved by "
+                f"{move['estimate']:.3f} on average: {verdict}."
+            )
+    return lines
+
+
+def _effect_lines(scenario: Scenario, section: dict, labels: dict[str, str]) -> list[str]:
+    """Paired differences from the run without pressures: cooperation, then final utilities."""
+    effects = section.get("effect_of_pressure") or {}
+    lines = []
+    for key in ("cooperation_" + t for t in targets(scenario)):
+        if key in effects:
+            e = effects[key]
+            lines.append(
+                f"- Average cooperation index with pressure {estimate(e['with'])}, without {estimate(e['without'])}; "
+                f"difference {estimate(e['difference'])} (paired runs with the same random numbers)."
+            )
+    for agent in scenario.agents:
+        key = f"utility_{agent.name}"
+        if key in effects:
+            lines.append(
+                f"- {labels[agent.name]}'s final utility: pressure changes it by {estimate(effects[key]['difference'])}."
+            )
+    return lines
+
+
+def _misread_lines(scenario: Scenario, section: dict, labels: dict[str, str]) -> list[str]:
+    if scenario.misread is None:
+        return []
+    m = scenario.misread
+    effects = section.get("effect_of_pressure") or {}
+    lines = [
+        f"- {labels[m.observer]} misread {labels[m.target]}'s softening as genuine and tested {m.probe_issue} in "
+        f"{_share(section['misread_share'])} of runs; each test made {labels[m.target]} walk out."
+    ]
+    if "misread" in effects:
+        lines.append(
+            f"- Without the pressure, the share of misreadings changes by {_share(effects['misread']['difference'])}."
+        )
+    return lines
+
+
+def _share(est: dict) -> str:
+    return estimate(est, 1, scale=100, unit="%")
+
+
+def _has_pause(run: FinishedRun) -> bool:
+    return bool(run.summary["tactical_pause"]) and not run.rounds.empty
+
+
+@register("cooperation.png", applies=_has_pause)
+def cooperation_figure(run: FinishedRun, path: Path) -> Path:
+    """The targets' cooperation index round by round with and without pressure (mean, 95% CI),
+    with the detected pause window shaded."""
+    scenario, table = run.scenario, run.rounds
+    fig, ax = plt.subplots(figsize=(9, 3.8))
+    colours = {"cooperation_": "#1f5fa8", "counterfactual_cooperation_": "#7f8c8d"}
+    labels = {a.name: a.label for a in scenario.agents}
+    T = scenario.negotiation.rounds
+    for agent in targets(scenario) or [a.name for a in scenario.agents]:
+        for prefix, colour in colours.items():
+            rows = table[table["metric"] == f"{prefix}{agent}"].sort_values("step")
+            if rows.empty:
+                continue
+            what = "without pressure" if prefix.startswith("counter") else "with pressure"
+            ax.plot(
+                rows["step"],
+                rows["mean"],
+                color=colour,
+                label=f"{labels[agent]} cooperation, {what}",
+            )
+            ax.fill_between(rows["step"], rows["ci_low"], rows["ci_high"], color=colour, alpha=0.2)
+        window = ((run.summary.get("tactical_pause") or {}).get("pause_window") or {}).get(agent)
+        if window and window.get("found"):
+            lo = (window["start"]["session"] - 1) * T + window["start"]["round"] - 1
+            hi = (window["end"]["session"] - 1) * T + window["end"]["round"] - 1
+            ax.axvspan(
+                lo - 0.5, hi + 0.5, color="#f1c40f", alpha=0.2, label="detected pause window"
+            )
+    for s in range(1, scenario.negotiation.sessions):
+        ax.axvline(s * T - 0.5, color="grey", lw=0.6, ls="--")
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("round of the run (dashed: new session)")
+    ax.set_ylabel("cooperation index")
+    ax.set_title(f"{scenario.name}: cooperation on peripheral issues (mean, 95% CI)", fontsize=10)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    return save_figure(fig, path)

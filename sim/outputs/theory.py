@@ -1,0 +1,134 @@
+"""The simulation beside the theory, in words and a figure: the "Theory beside the simulation"
+section of report.md and ``figures/utility_space.png``, both read from the ``theory`` section of
+summary.json (``sim.theory.comparison`` computes it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from sim.outputs.figures import FinishedRun, register, save_figure  # noqa: E402
+from sim.outputs.formatting import ci  # noqa: E402
+from sim.scenario.spec import Scenario  # noqa: E402
+
+TITLES = {
+    "nash": "Nash (1950) bargaining solution (maximises the product of both sides' gains)",
+    "kalai_smorodinsky": "Kalai–Smorodinsky (1975) solution (gains in proportion to what each could hope for)",
+    "utilitarian": "utilitarian optimum (the largest total utility)",
+}
+MARKERS = {
+    "nash": ("*", "#1f5fa8"),
+    "kalai_smorodinsky": ("D", "#2e7d32"),
+    "utilitarian": ("^", "#8e44ad"),
+}
+
+
+def theory_lines(scenario: Scenario, summary: dict) -> list[str]:
+    """Plain words for report.md."""
+    section = summary.get("theory") or {}
+    if "error" in section:
+        return ["## Theory beside the simulation", "", f"Not available: {section['error']}.", ""]
+    labels = {agent.name: agent.label for agent in scenario.agents}
+    d = section["disagreement"]
+    lines = [
+        "## Theory beside the simulation",
+        "",
+        f"Game theory predicts where rational bargainers over the same issues would settle, from "
+        f"the disagreement point ({d['meaning']}: "
+        + ", ".join(f"{labels[a]} {u:.3f}" for a, u in d["utility"].items())
+        + "). For the first session:",
+        "",
+    ]
+    for name, title in TITLES.items():
+        lines.append(_solution_line(section, name, title, labels))
+    gap = section["simulated"]["frontier_gap"]
+    if gap.get("estimate") is not None:
+        efficient = (
+            "efficient: no other package would have made one side better off without hurting the other"
+            if gap["estimate"] < 1e-3
+            else "not fully efficient: both sides could have gained more"
+        )
+        lines.append(
+            f"- Distance below the Pareto frontier: {gap['estimate']:.4f} on average, so the agreements were {efficient}."
+        )
+    rubinstein = section.get("rubinstein")
+    if rubinstein:
+        shares = ", ".join(f"{labels[a]} {x:.3f}" for a, x in rubinstein["share"].items())
+        lines.append(
+            f"- Rubinstein (1982): perfectly rational, impatient bargainers would split {shares} at once."
+        )
+    lines += [f"- Note: {note}." for note in section.get("notes", [])]
+    return [*lines, ""]
+
+
+def _solution_line(section: dict, name: str, title: str, labels: dict[str, str]) -> str:
+    """Where one solution lies, and how far the simulated agreements were from it."""
+    s = section.get(name)
+    if s is None:
+        return f"- The {title} does not exist here."
+    sim = section["simulated"][f"distance_from_{name}"]
+    utilities = ", ".join(f"{labels[a]} {u:.3f}" for a, u in s["utility"].items())
+    closeness = (
+        f" The simulated agreements lie {sim['estimate']:.3f} from it in utility on average"
+        + ci(sim, 3)
+        + "."
+        if sim.get("estimate") is not None
+        else ""
+    )
+    return f"- The {title} gives {utilities}.{closeness}"
+
+
+def _has_frontier(run: FinishedRun) -> bool:
+    return "frontier" in (run.summary.get("theory") or {})
+
+
+@register("utility_space.png", applies=_has_frontier)
+def utility_space_figure(run: FinishedRun, path: Path) -> Path:
+    """Frontier, disagreement point, solutions and the cloud of simulated agreements."""
+    scenario, section, sample = run.scenario, run.summary["theory"], run.result.sample
+    a, b = section["agents"]
+    labels = {agent.name: agent.label for agent in scenario.agents}
+    fig, ax = plt.subplots(figsize=(6, 5.2))
+    frontier = section["frontier"]["utility"]
+    ax.plot(frontier[a], frontier[b], color="black", lw=1.5, label="Pareto frontier")
+    if sample is not None and f"agreement_utility_{a}" in sample:
+        ax.scatter(
+            sample[f"agreement_utility_{a}"],
+            sample[f"agreement_utility_{b}"],
+            s=6,
+            alpha=0.25,
+            color="#7f8c8d",
+            label="simulated agreements (session 1)",
+        )
+    d = section["disagreement"]["utility"]
+    ax.scatter(
+        [d[a]],
+        [d[b]],
+        marker="s",
+        color="#c0392b",
+        s=50,
+        label=f"disagreement point ({section['disagreement']['kind']})",
+        zorder=3,
+    )
+    for name, (marker, colour) in MARKERS.items():
+        s = section.get(name)
+        if s:
+            ax.scatter(
+                [s["utility"][a]],
+                [s["utility"][b]],
+                marker=marker,
+                s=120,
+                color=colour,
+                label=name.replace("_", "–").title(),
+                zorder=4,
+            )
+    ax.set_xlabel(f"utility of {labels[a]}")
+    ax.set_ylabel(f"utility of {labels[b]}")
+    ax.set_title(f"{scenario.name}: utility space", fontsize=10)
+    ax.legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
+    return save_figure(fig, path)

@@ -1,0 +1,105 @@
+"""The simulation beside the theory, in numbers: how far the first session's agreements lie from
+the Nash, Kalai-Smorodinsky and utilitarian solutions of the same bargaining problem, and from the
+Pareto frontier.
+
+Every replication's first-session agreement is compared with the solutions of the scenario's
+bargaining problem: the feasible box of the red lines, the session floors as the disagreement
+point, and uncertain numbers at their medians (so for a scenario without uncertain numbers,
+each replication's own problem). The first session is the one whose status quo the theory starts
+from. One analysis per scenario keeps the columns independent of how a run is batched.
+
+The Monte Carlo engine adds :func:`theory_columns` to every batch's table, so this module sees a
+batch and the run's estimates only through the small protocols below; the words and the figure
+are in ``sim.outputs.theory``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from sim.scenario.errors import ScenarioError
+from sim.scenario.spec import Scenario
+from sim.theory.problem import feasible_box, with_medians
+from sim.theory.results import TheoryResult, analyse_scenario, distance_from, frontier_gap
+
+SOLUTIONS = ("nash", "kalai_smorodinsky", "utilitarian")
+_analyses: dict[int, tuple[Scenario, TheoryResult | None]] = {}
+
+
+class Bargainer(Protocol):
+    name: str
+
+    def utility(self, packages: np.ndarray) -> np.ndarray: ...
+
+
+class FinishedBatch(Protocol):
+    """What the comparison reads of a batch of replications that has run (a ``NegotiationModel``)."""
+
+    n: int
+    scenario: Scenario
+    state_agents: Sequence[Bargainer]
+    first_agreement: np.ndarray  # (n, issues), NaN where the first session found no agreement
+
+
+class Estimates(Protocol):
+    """A run's estimates by column name (``sim.engine.stats.TableMoments``)."""
+
+    def estimate(self, name: str) -> dict: ...
+
+
+def scenario_theory(scenario: Scenario) -> TheoryResult | None:
+    """The theory of ``scenario`` (medians for uncertain numbers), computed once per process;
+    None when it has none (e.g. red lines that leave no feasible package)."""
+    cached = _analyses.get(id(scenario))
+    if cached is not None and cached[0] is scenario:
+        return cached[1]
+    try:
+        result = analyse_scenario(with_medians(scenario)[0])
+    except (ScenarioError, ValueError, TypeError):
+        result = None
+    if len(_analyses) > 8:
+        _analyses.clear()
+    _analyses[id(scenario)] = (scenario, result)
+    return result
+
+
+def theory_columns(model: FinishedBatch) -> dict[str, np.ndarray]:
+    """Per-replication distances of the first session's agreement from each solution."""
+    a, b = model.state_agents
+    agreed = model.first_agreement
+    utility = np.column_stack([a.utility(np.nan_to_num(agreed)), b.utility(np.nan_to_num(agreed))])
+    utility[np.isnan(agreed).any(axis=1)] = np.nan
+    columns = {f"agreement_utility_{agent.name}": utility[:, i] for i, agent in enumerate((a, b))}
+    nan = np.full(model.n, np.nan)
+    result = scenario_theory(model.scenario)
+    if result is None:
+        return columns | {f"distance_{name}": nan for name in SOLUTIONS} | {"frontier_gap": nan}
+    distances = distance_from(result, agreed)
+    for name in SOLUTIONS:
+        columns[f"distance_{name}"] = distances[name].utility if name in distances else nan
+    columns["frontier_gap"] = frontier_gap(result, agreed)
+    return columns
+
+
+def theory_summary(scenario: Scenario, moments: Estimates) -> dict:
+    """The ``theory`` section of summary.json."""
+    _, medians = with_medians(scenario)
+    result = scenario_theory(scenario)
+    if result is None:
+        try:
+            feasible_box(scenario)
+        except ScenarioError as exc:
+            return {"error": exc.problem}
+        return {"error": "the scenario's bargaining problem could not be analysed"}
+    section = result.to_dict()
+    if medians:
+        section["notes"].append(
+            "uncertain numbers set to their medians for this section: " + ", ".join(medians)
+        )
+    section["simulated"] = {
+        f"distance_from_{name}": moments.estimate(f"distance_{name}") for name in SOLUTIONS
+    } | {"frontier_gap": moments.estimate("frontier_gap")}
+    return section

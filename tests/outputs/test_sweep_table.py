@@ -1,0 +1,136 @@
+"""The sweep table and figures, from job folders written by hand."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from sim.outputs.sweep import TABLE, aggregate, collect, report
+
+
+def estimate(value, ci=None):
+    return {"estimate": value, "ci95": ci, "se": None if value is None else 0.01, "n": 100}
+
+
+def job(sweep, number, overrides, agreement=0.5, finished=True):
+    folder = sweep / str(number)
+    folder.mkdir(parents=True)
+    (folder / "run.json").write_text(json.dumps({"overrides": overrides}))
+    if not finished:
+        (folder / "INCOMPLETE").write_text("")
+        return
+    summary = {
+        "replications": 100,
+        "seed": 3,
+        "agreement_rate": estimate(agreement, [agreement - 0.1, agreement + 0.1]),
+        "rounds_to_agreement": estimate(5.0),
+        "sessions_agreed": estimate(1.0),
+        "broken_commitments": estimate(None),
+        "agents": {name: {"utility": estimate(0.5), "gain": estimate(0.0)} for name in "ab"},
+        "issues": {"share": {"agreement_rate": estimate(1.0), "final_value": estimate(0.5)}},
+    }
+    (folder / "summary.json").write_text(json.dumps(summary))
+
+
+@pytest.fixture
+def sweep(tmp_path):
+    """A 2 x 2 grid over two reservations; job 4 did not finish."""
+    root = tmp_path / "sweep"
+    common = ["scenario=split_the_pie", "seed=3", "output.figures=false", "mc.workers=2"]
+    grid = [(a, b) for a in ("0.1", "0.3") for b in ("0.2", "0.4")]
+    for number, (a, b) in enumerate(grid):
+        overrides = [*common, f"scenario.agents.a.reservation={a}", f"+scenario.x={b}"]
+        job(root, number, overrides, agreement=float(a) + float(b))
+    job(root, 4, common, finished=False)
+    (root / "multirun.yaml").write_text("")
+    return root
+
+
+def test_one_row_per_job_and_metric_with_only_the_swept_parameters(sweep):
+    table, swept, unfinished = collect(sweep)
+    assert swept == ["scenario.agents.a.reservation", "scenario.x"]
+    assert [p.name for p in unfinished] == ["4"]
+    assert sorted(table["job"].unique()) == [0, 1, 2, 3]
+    assert list(table.columns) == [
+        "job",
+        *swept,
+        "metric",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "se",
+        "n",
+        "replications",
+        "seed",
+        "folder",
+    ]
+    metrics = list(table.loc[table["job"] == 0, "metric"])
+    assert metrics == [
+        "agreement_rate",
+        "rounds_to_agreement",
+        "sessions_agreed",
+        "broken_commitments",
+        "utility.a",
+        "gain.a",
+        "utility.b",
+        "gain.b",
+        "agreement_rate.share",
+        "final_value.share",
+    ]
+    row = table[(table["job"] == 3) & (table["metric"] == "agreement_rate")].iloc[0]
+    assert (row["scenario.agents.a.reservation"], row["scenario.x"]) == (0.3, 0.4)
+    assert row["estimate"] == pytest.approx(0.7)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((0.6, 0.8))
+    broken = table[table["metric"] == "broken_commitments"]
+    assert broken["estimate"].isna().all() and broken["ci_low"].isna().all()
+
+
+def test_override_values_keep_their_type(tmp_path):
+    for number, value in enumerate(("2", "2.0", "boulware")):
+        job(tmp_path, number, [f"scenario.agents.a.strategy.params.e={value}"])
+    table, swept, _ = collect(tmp_path)
+    values = list(table.drop_duplicates("job")[swept[0]])
+    assert values == [2, 2.0, "boulware"]
+    assert [type(v) for v in values] == [int, float, str]
+
+
+def test_aggregate_writes_the_table_a_line_figure_per_numeric_parameter_and_a_heatmap(sweep, drawn):
+    table, unfinished = aggregate(sweep)
+    assert [p.name for p in unfinished] == ["4"]
+    pd.testing.assert_frame_equal(pd.read_parquet(sweep / TABLE), table)
+    assert sorted(p.name for p in (sweep / "figures").iterdir()) == [
+        "heatmap.png",
+        "sweep_agents.a.reservation.png",
+        "sweep_x.png",
+    ]
+    line = drawn[0]
+    assert line._suptitle.get_text() == "sweep: estimate with 95% CI band"
+    assert [ax.get_title() for ax in line.axes] == [
+        "agreement_rate",
+        "rounds_to_agreement",
+        "utility.a",
+        "utility.b",
+    ]
+    assert line.axes[0].get_xlabel() == "agents.a.reservation"
+    assert [t.get_text() for t in line.axes[0].get_legend().get_texts()] == [
+        "scenario.x=0.2",
+        "scenario.x=0.4",
+    ]
+
+
+def test_nothing_finished_nothing_written(tmp_path):
+    job(tmp_path, 0, ["seed=1"], finished=False)
+    table, unfinished = aggregate(tmp_path)
+    assert table.empty and len(unfinished) == 1
+    assert not (tmp_path / TABLE).exists() and not (tmp_path / "figures").exists()
+
+
+def test_the_report_line_says_how_to_finish_a_sweep(sweep):
+    table, _, unfinished = collect(sweep)
+    assert report(sweep, table, unfinished) == (
+        f"negsim: sweep {sweep}: 4 job(s) in sweep.parquet; 1 job(s) did not finish (4): rerun "
+        f"the same command with hydra.sweep.dir={sweep} seed=3 to complete them"
+    )
+    assert report(sweep, table, []) == f"negsim: sweep {sweep}: 4 job(s) in sweep.parquet"
