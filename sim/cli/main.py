@@ -30,6 +30,7 @@ from sim.cli.guard import (
     save_traceback,
 )
 from sim.core.catalogue import validate
+from sim.core.protocols.base import PROTOCOLS
 from sim.core.rng import fresh_seed
 from sim.outputs.folder import SUMMARY, RunFolderExists, discard_unstarted
 from sim.scenario.errors import ScenarioError, suggest
@@ -58,6 +59,14 @@ def _register(name: str, path: Path) -> None:
         node = invalid(exc)
     ConfigStore.instance().store(group="scenario", name=name, node=node)
     _sources[name] = source
+
+
+def register_protocols() -> None:
+    """Every registered protocol is an option of the ``protocol`` group (``protocol=<name>``),
+    so a new protocol needs no config file; ``conf/protocol/from_scenario.yaml``, the default,
+    plays the scenario's own."""
+    for name in PROTOCOLS:
+        ConfigStore.instance().store(group="protocol", name=name, node={"name": name})
 
 
 def register_known_scenarios() -> None:
@@ -204,4 +213,5 @@ def main() -> None:
 
 # Launcher workers import this module to find the task function: register there too.
 register_resolvers()
+register_protocols()
 register_known_scenarios()
