@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format clean dashboard viz-deps
+.PHONY: demo test test-fast lint format clean dashboard viz-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ test: viz-deps
 	$(BIN)/ruff format --check sim tests benchmarks notebooks
 	$(BIN)/python notebooks/strip_outputs.py --check
 	$(BIN)/python -m pytest tests --nbmake notebooks
+
+# The fast part of the suite (no test marked slow, no notebooks, no browser): under a minute.
+test-fast: $(STAMP)
+	$(BIN)/ruff check sim tests benchmarks notebooks
+	$(BIN)/python -m pytest tests -m "not slow" -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks notebooks

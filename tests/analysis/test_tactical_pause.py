@@ -195,6 +195,7 @@ def test_bad_dynamics_are_named(raw, path, value, message):
     assert message in str(caught.value)
 
 
+@pytest.mark.slow
 def test_run_reports_the_pause(tmp_path):
     negsim = Path(sys.executable).with_name("negsim")
     done = subprocess.run(

@@ -17,6 +17,8 @@ from sim.core.catalogue import validate
 from sim.core.protocols.base import PROTOCOLS
 from sim.engine.settings import RunSettings
 
+pytestmark = pytest.mark.slow  # through the installed commands, in subprocesses
+
 NEGSIM = str(Path(sys.executable).with_name("negsim"))
 ROOT = Path(__file__).resolve().parents[2]
 

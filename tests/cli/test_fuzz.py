@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -23,6 +24,8 @@ from sim.engine.montecarlo import simulate
 from sim.engine.settings import RunSettings, check_work
 from sim.scenario.errors import ScenarioError
 from sim.scenario.reading import read_scenario_file
+
+pytestmark = pytest.mark.slow  # through the installed commands, in subprocesses
 
 ROOT = Path(__file__).resolve().parents[2]
 NEGSIM = str(Path(sys.executable).with_name("negsim"))

@@ -24,6 +24,7 @@ main()
 """
 
 
+@pytest.mark.slow
 def test_a_bug_in_a_run_is_one_line_and_the_traceback_is_in_the_run_log(tmp_path):
     done = subprocess.run(
         [sys.executable, "-c", CRASHING_RUN],

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # through the installed commands, in subprocesses
+
 ROOT = Path(__file__).resolve().parents[2]
 NEGSIM = str(Path(sys.executable).with_name("negsim"))
 THEORY = str(Path(sys.executable).with_name("negsim-theory"))

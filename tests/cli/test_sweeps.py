@@ -13,6 +13,8 @@ from hydra import compose, initialize_config_dir
 
 from sim.cli import main as cli
 
+pytestmark = pytest.mark.slow  # through the installed commands, in subprocesses
+
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[2]
 GRID = ("scenario.agents.us.reservation=0.2,0.3", "scenario.trust.initial=0.6,1.0")

@@ -480,6 +480,7 @@ def scenario_data(draw) -> dict:
     }
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(data=scenario_data(), seed=seeds)
 def test_random_scenarios_with_distributions_and_events_stay_in_bounds(data, seed):

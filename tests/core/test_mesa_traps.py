@@ -7,10 +7,13 @@ import subprocess
 import sys
 import weakref
 
+import pytest
+
 from sim.core._mesa import Agent
 from sim.core.model import NegotiationModel
 
 
+@pytest.mark.slow
 def test_import_leaves_multiprocessing_start_method_alone():
     code = (
         "import multiprocessing as mp; import sim.core.model; import mesa; "
@@ -20,6 +23,7 @@ def test_import_leaves_multiprocessing_start_method_alone():
     assert out.stdout.strip() == "None"  # plain `import mesa` alone would print "spawn"
 
 
+@pytest.mark.slow
 def test_import_keeps_a_chosen_start_method():
     code = (
         "import multiprocessing as mp; mp.set_start_method('forkserver'); import sim.core.model; "

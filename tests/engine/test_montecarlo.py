@@ -204,6 +204,7 @@ def test_intervals_match_their_textbook_formulas():
     )
 
 
+@pytest.mark.slow
 def test_95_percent_intervals_cover_the_true_value_about_95_percent_of_the_time():
     """300 independent runs (seeds) of 200 replications: each covers with probability ~0.95, so
     the share covered lies in [0.92, 0.98] but for a 1-in-100 chance (Binomial(300, 0.95))."""
@@ -263,6 +264,7 @@ def runs(tmp_path_factory) -> tuple[Path, dict[str, subprocess.CompletedProcess]
     return cwd, done
 
 
+@pytest.mark.slow
 def test_merged_shards_equal_the_single_run(runs):
     cwd, done = runs
     assert done["merged"].returncode == 0, done["merged"].stderr
@@ -370,6 +372,7 @@ def on_terminal(args: tuple[str, ...], cwd: Path, **env: str) -> tuple[int, str]
     return process.wait(timeout=300), b"".join(chunks).decode(errors="replace")
 
 
+@pytest.mark.slow
 def test_progress_bar_on_a_terminal_unless_ci(tmp_path):
     """The control for the test above: on a terminal the bar shows, unless CI is set."""
     args = (*QUIET, "mc.replications=3000", "seed=1")
@@ -385,12 +388,14 @@ def test_progress_bar_on_a_terminal_unless_ci(tmp_path):
 # --- refused and interrupted runs ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_sharded_run_needs_a_seed(tmp_path):
     done = negsim(*QUIET, "mc.shards=3", "mc.shard=1", cwd=tmp_path)
     assert "seed: a sharded run needs an explicit seed" in one_line_error(done)
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_a_shard_with_no_replications_is_not_a_crash(tmp_path):
     """100 replications are one block, so shards 0 and 1 of 3 hold none: refuse them clearly
     (exit 2, one line) or write an empty run, but never end in a traceback."""
@@ -403,6 +408,7 @@ def test_a_shard_with_no_replications_is_not_a_crash(tmp_path):
         one_line_error(done)
 
 
+@pytest.mark.slow
 def test_a_time_limit_that_cannot_be_met_is_refused_up_front(tmp_path):
     done = negsim("mc.replications=100000000", "mc.time_limit_s=1", cwd=tmp_path)
     message = one_line_error(done)
@@ -411,6 +417,7 @@ def test_a_time_limit_that_cannot_be_met_is_refused_up_front(tmp_path):
     assert list(tmp_path.iterdir()) == []  # no results folder at all
 
 
+@pytest.mark.slow
 def test_ctrl_c_leaves_the_run_marked_incomplete(tmp_path):
     run_dir = tmp_path / "X"
     with (tmp_path / "out.txt").open("w") as out, (tmp_path / "err.txt").open("w") as err:

@@ -19,6 +19,7 @@ import pytest
         "sim.sensitivity.evaluation",
     ],
 )
+@pytest.mark.slow
 def test_numbers_do_not_import_matplotlib(module):
     code = (
         f"import sys, {module}; print(sorted(m for m in sys.modules if m.startswith('matplotlib')))"

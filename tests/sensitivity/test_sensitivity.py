@@ -343,6 +343,7 @@ def test_shipped_configs_are_valid():
         assert config.design.parameters
 
 
+@pytest.mark.slow
 def test_launcher_evaluation_runs_each_point_as_a_job(tmp_path):
     """evaluate: launcher sends point p to job p of a Hydra multirun; each job equals that point
     run alone with the run's seed (common random numbers across points)."""

@@ -370,6 +370,7 @@ class Rescaled:
         return self.utility(self._inner.package(t))
 
 
+@pytest.mark.slow
 class TestProperties:
     @FAST
     @given(instances(), st.tuples(st.floats(0.1, 10), st.floats(0.1, 10)), st.floats(-2, 2))
@@ -507,6 +508,7 @@ def brute_force(scenario, d):
     return {"nash": nash, "ideal": ideal, "kalai_smorodinsky": ks, "utilitarian": total}
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None)
 @given(instances(max_issues=2, reservation=0.2))
 def test_solutions_are_exact_against_slsqp(scenario):
@@ -620,6 +622,7 @@ def uncertain_scenario():
     return validate(data, "uncertain.yaml")
 
 
+@pytest.mark.slow
 class TestUncertainNumbers:
     def test_analyse_scenario_names_the_uncertain_field(self):
         with pytest.raises(
@@ -769,6 +772,7 @@ def negsim_theory(*args: str, cwd: Path | None = None) -> subprocess.CompletedPr
     )
 
 
+@pytest.mark.slow
 def test_cli_prints_the_us_china_table(us_china):
     done = negsim_theory("us_china_2024")
     assert done.returncode == 0, done.stderr
@@ -786,6 +790,7 @@ def test_cli_prints_the_us_china_table(us_china):
     )
 
 
+@pytest.mark.slow
 def test_cli_prints_rubinstein_for_split_the_pie(tmp_path):
     done = negsim_theory("split_the_pie", "--disagreement", "status_quo")
     assert done.returncode == 0, done.stderr
@@ -795,6 +800,7 @@ def test_cli_prints_rubinstein_for_split_the_pie(tmp_path):
     assert by_path.returncode == 0 and "Rubinstein" in by_path.stdout
 
 
+@pytest.mark.slow
 def test_cli_shows_uncertain_numbers_at_their_medians(tmp_path):
     path = tmp_path / "uncertain.yaml"
     path.write_text(
@@ -821,6 +827,7 @@ def test_cli_shows_uncertain_numbers_at_their_medians(tmp_path):
         (None, ("split_the_pi",), "did you mean 'split_the_pie'"),
     ],
 )
+@pytest.mark.slow
 def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, content, args, expected):
     if content is not None:
         (tmp_path / args[0]).write_text(content)

@@ -341,6 +341,7 @@ def _wait_for_rounds(page, expected: int) -> None:
     )
 
 
+@pytest.mark.slow
 def test_the_page_renders_offline_and_steps(dashboard_url, tmp_path):
     from playwright.sync_api import sync_playwright
 
