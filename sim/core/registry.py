@@ -1,4 +1,5 @@
-"""Registries of named classes (concession strategies, bargaining protocols), filled by discovery.
+"""Registries of named entries (concession strategies, bargaining protocols, run figures), filled
+by discovery.
 
 A family of classes lives in one package, one module per family member or small group, each
 class marked with its registry's ``@register``. The first time a registry is consulted it imports
@@ -17,24 +18,30 @@ from typing import Generic, TypeVar
 
 from sim.scenario.errors import suggest
 
-T = TypeVar("T", bound=type)
+T = TypeVar("T")
 
 
 class Registry(Mapping[str, T], Generic[T]):
-    """Name -> class for the classes of ``package`` that carry a ``name`` and ``@register``."""
+    """Name -> entry for the entries that the modules of ``package`` register."""
 
     def __init__(self, kind: str, package: str):
         self.kind = kind
         self.package = package
         self._classes: dict[str, T] = {}
+        self._modules: dict[str, str] = {}
         self._discovered = False
 
     def register(self, cls: T) -> T:
         """Class decorator: file ``cls`` under ``cls.name``."""
-        if cls.name in self._classes:
-            raise ValueError(f"{self.kind} name '{cls.name}' is registered twice")
-        self._classes[cls.name] = cls
-        return cls
+        return self.add(cls.name, cls, cls.__module__)
+
+    def add(self, name: str, entry: T, module: str) -> T:
+        """File ``entry``, defined in ``module``, under ``name``."""
+        if name in self._classes:
+            raise ValueError(f"{self.kind} name '{name}' is registered twice")
+        self._classes[name] = entry
+        self._modules[name] = module
+        return entry
 
     def _discover(self) -> dict[str, T]:
         if not self._discovered:
@@ -55,8 +62,7 @@ class Registry(Mapping[str, T], Generic[T]):
         return self._discover()[name]
 
     def __iter__(self) -> Iterator[str]:
-        classes = self._discover()
-        return iter(sorted(classes, key=lambda name: classes[name].__module__))
+        return iter(sorted(self._discover(), key=self._modules.__getitem__))
 
     def __len__(self) -> int:
         return len(self._discover())

@@ -26,10 +26,8 @@ Uses matplotlib's non-interactive backend; every figure is saved through :func:`
 
 from __future__ import annotations
 
-import importlib
 import math
 import os
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +39,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from sim.core.registry import Registry  # noqa: E402
 from sim.scenario.distributions import typical  # noqa: E402
 from sim.scenario.spec import AgentSpec, Scenario  # noqa: E402
 
@@ -70,7 +69,7 @@ class RunFigure:
     applies: Callable[[FinishedRun], bool]
 
 
-RUN_FIGURES: dict[str, RunFigure] = {}
+RUN_FIGURES: Registry[RunFigure] = Registry("run figure", "sim.outputs")
 
 
 def _always(run: FinishedRun) -> bool:
@@ -81,18 +80,14 @@ def register(name: str, applies: Callable[[FinishedRun], bool] = _always):
     """Register ``draw(run, path)`` as the run figure written to ``figures/<name>``."""
 
     def add(draw: Callable[[FinishedRun, Path], Path]):
-        if name in RUN_FIGURES:
-            raise ValueError(f"two run figures write figures/{name}")
-        RUN_FIGURES[name] = RunFigure(name, draw, applies)
+        RUN_FIGURES.add(name, RunFigure(name, draw, applies), draw.__module__)
         return draw
 
     return add
 
 
-def run_figures() -> dict[str, RunFigure]:
+def run_figures() -> Registry[RunFigure]:
     """Every registered run figure, by file name (every module of ``sim.outputs`` imported)."""
-    for module in pkgutil.iter_modules([str(Path(__file__).parent)]):
-        importlib.import_module(f"{__package__}.{module.name}")
     return RUN_FIGURES
 
 

@@ -8,6 +8,7 @@ import dataclasses
 import pandas as pd
 import pytest
 
+from sim.core.registry import Registry
 from sim.outputs import figures
 from sim.outputs.figures import draw_run_figures, register, run_figures
 
@@ -35,19 +36,19 @@ def test_every_run_figure_is_registered():
 
 
 def test_register_refuses_two_figures_for_one_file(monkeypatch):
-    monkeypatch.setattr(figures, "RUN_FIGURES", {})
+    monkeypatch.setattr(figures, "RUN_FIGURES", Registry("run figure", "sim.outputs"))
 
     @register("mine.png")
     def mine(run, path):
         return path
 
     assert figures.RUN_FIGURES["mine.png"].draw is mine
-    with pytest.raises(ValueError, match="two run figures write figures/mine.png"):
+    with pytest.raises(ValueError, match="run figure name 'mine.png' is registered twice"):
         register("mine.png")(mine)
 
 
 def test_a_registered_figure_is_drawn_where_it_applies(monkeypatch, pie_run, tmp_path):
-    monkeypatch.setattr(figures, "RUN_FIGURES", {})
+    monkeypatch.setattr(figures, "RUN_FIGURES", Registry("run figure", "sim.outputs"))
     register("always.png")(lambda run, path: path)
     register("never.png", applies=lambda run: False)(lambda run, path: pytest.fail("drawn"))
     folder = tmp_path / "figures"
