@@ -94,31 +94,35 @@ class RunSettings:
             seed=None if seed is None else c.integer(seed, "seed", 0),
             protocol=protocol,
         )
-        if settings.shard >= settings.shards:
-            c.fail("mc.shard", f"must be below mc.shards={settings.shards} (got {settings.shard})")
-        if settings.shards > 1 and settings.seed is None:
+        settings._check_combinations(c)
+        return settings
+
+    def _check_combinations(self, c: Checker) -> None:
+        """Settings that are fine alone but not together."""
+        if self.shard >= self.shards:
+            c.fail("mc.shard", f"must be below mc.shards={self.shards} (got {self.shard})")
+        if self.shards > 1 and self.seed is None:
             c.fail(
                 "seed",
                 "a sharded run needs an explicit seed, the same for every shard (e.g. seed=1)",
             )
-        blocks = -(-settings.replications // BLOCK_SIZE)
-        if settings.shards > blocks:
+        blocks = -(-self.replications // BLOCK_SIZE)
+        if self.shards > blocks:
             c.fail(
                 "mc.shards",
-                f"{settings.shards} shards for {blocks} block(s) of {BLOCK_SIZE} replications would "
+                f"{self.shards} shards for {blocks} block(s) of {BLOCK_SIZE} replications would "
                 f"leave shards empty; use at most {blocks}",
             )
-        if settings.shards > 1 and settings.target_se is not None:
+        if self.shards > 1 and self.target_se is not None:
             c.fail(
                 "mc.target_se",
                 "cannot be combined with mc.shards (each shard would stop on its own)",
             )
-        if settings.replications > MAX_REPLICATIONS:
+        if self.replications > MAX_REPLICATIONS:
             c.fail(
                 "mc.replications",
-                f"{settings.replications:,} is more than negsim runs at once ({MAX_REPLICATIONS:,})",
+                f"{self.replications:,} is more than negsim runs at once ({MAX_REPLICATIONS:,})",
             )
-        return settings
 
     @property
     def replication_range(self) -> tuple[int, int]:

@@ -93,23 +93,29 @@ def _peel_low(x: np.ndarray, alpha: float) -> tuple[float, np.ndarray] | None:
     return (x[~keep].max() + cut) / 2, keep
 
 
-def prim(
-    X: pd.DataFrame,
-    y: np.ndarray,
-    *,
-    alpha: float = ALPHA,
-    min_support: float = MIN_SUPPORT,
-    min_coverage: float = MIN_COVERAGE,
-    min_lift: float = MIN_LIFT,
-    tolerance: float = TOLERANCE,
-) -> Box:
-    """The PRIM box for cases ``y`` (bool, one per row of ``X``, whose columns are numeric)."""
-    y = np.asarray(y, dtype=bool)
-    if len(y) != len(X):
-        raise ValueError(f"X has {len(X)} rows but y has {len(y)} values")
+def _best_peel(box_x, box_y, alpha: float, smallest: float):
+    """The peel that leaves the densest box: (density, column, sign, cut, keep) or None. Each
+    column is peeled at its low end, then at the low end of its negative (its high end)."""
+    best = None
+    for j in range(box_x.shape[1]):
+        for sign in (1.0, -1.0):
+            peeled = _peel_low(sign * box_x[:, j], alpha)
+            if peeled is None:
+                continue
+            cut, keep = peeled
+            kept = keep.sum()
+            if kept < smallest:
+                continue
+            density = box_y[keep].sum() / kept
+            if best is None or density > best[0]:
+                best = (density, j, sign, sign * cut, keep)
+    return best
+
+
+def _peeling(X: pd.DataFrame, y: np.ndarray, alpha: float, min_support: float) -> list[Step]:
+    """Friedman & Fisher's (1999) top-down peeling: the trajectory of ever smaller boxes."""
     names = [str(name) for name in X.columns]
     n, cases = len(y), int(y.sum())
-    base = cases / n if n else 0.0
     low = np.full(len(names), -np.inf)
     high = np.full(len(names), np.inf)
     box_x, box_y = X.to_numpy(dtype=float), y
@@ -125,19 +131,7 @@ def prim(
 
     trajectory = [step()]
     while 0 < cases < n:
-        best = None
-        for j in range(len(names)):
-            for sign in (1.0, -1.0):  # the low end of x, then the low end of -x (x's high end)
-                peeled = _peel_low(sign * box_x[:, j], alpha)
-                if peeled is None:
-                    continue
-                cut, keep = peeled
-                kept = keep.sum()
-                if kept < min_support * n:
-                    continue
-                density = box_y[keep].sum() / kept
-                if best is None or density > best[0]:
-                    best = (density, j, sign, sign * cut, keep)
+        best = _best_peel(box_x, box_y, alpha, min_support * n)
         if best is None:
             break
         _, j, sign, cut, keep = best
@@ -147,6 +141,26 @@ def prim(
             high[j] = cut
         box_x, box_y = box_x[keep], box_y[keep]
         trajectory.append(step())
+    return trajectory
+
+
+def prim(
+    X: pd.DataFrame,
+    y: np.ndarray,
+    *,
+    alpha: float = ALPHA,
+    min_support: float = MIN_SUPPORT,
+    min_coverage: float = MIN_COVERAGE,
+    min_lift: float = MIN_LIFT,
+    tolerance: float = TOLERANCE,
+) -> Box:
+    """The PRIM box for cases ``y`` (bool, one per row of ``X``, whose columns are numeric)."""
+    y = np.asarray(y, dtype=bool)
+    if len(y) != len(X):
+        raise ValueError(f"X has {len(X)} rows but y has {len(y)} values")
+    n, cases = len(y), int(y.sum())
+    base = cases / n if n else 0.0
+    trajectory = _peeling(X, y, alpha, min_support)
     eligible = [s for s in trajectory if s.coverage >= min_coverage] or trajectory[:1]
     best = max(s.density for s in eligible)
     chosen = next(s for s in eligible if s.density >= best - tolerance)
