@@ -32,7 +32,7 @@ from sim.cli.guard import (
 from sim.core.catalogue import validate
 from sim.core.protocols.base import PROTOCOLS
 from sim.core.rng import fresh_seed
-from sim.outputs.folder import SUMMARY, RunFolderExists, discard_unstarted
+from sim.outputs.folder import SUMMARY, RunFolderExists, discard_unstarted, shown
 from sim.scenario.errors import ScenarioError, suggest
 from sim.scenario.library import known_scenarios
 from sim.scenario.reading import invalid, read_scenario_file
@@ -44,15 +44,8 @@ FILES_VARIABLE = "NEGSIM_SCENARIO_FILES"
 _sources: dict[str, str] = {}
 
 
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
 def _register(name: str, path: Path) -> None:
-    source = _display(path)
+    source = shown(path)
     try:
         node = read_scenario_file(path, source)
     except ScenarioError as exc:
@@ -151,9 +144,7 @@ def _hydra_main(cfg: DictConfig) -> None:
     run_dir = Path(hydra_cfg.runtime.output_dir)
     in_sweep = hydra_cfg.mode == RunMode.MULTIRUN
     if in_sweep and (run_dir / SUMMARY).is_file():
-        print(
-            f"negsim: job {hydra_cfg.job.num} is already complete in {_display(run_dir)}; skipping"
-        )
+        print(f"negsim: job {hydra_cfg.job.num} is already complete in {shown(run_dir)}; skipping")
         return
     choice = hydra_cfg.runtime.choices.get("scenario")
     source = _sources.get(choice, f"scenario '{choice}'")
@@ -168,7 +159,13 @@ def _hydra_main(cfg: DictConfig) -> None:
                 scenario, config["sensitivity_points"], config["sensitivity_point"]
             )
         summary = run(
-            scenario, settings, run_dir, config=config, overrides=list(hydra_cfg.overrides.task)
+            scenario,
+            settings,
+            run_dir,
+            config=config,
+            overrides=list(hydra_cfg.overrides.task),
+            keep=(f"{hydra_cfg.job.name}.log",),
+            discard_unfinished=in_sweep,  # a sweep resumed after a crash runs its job again
         )
     except (ScenarioError, RunFolderExists) as exc:
         print(f"negsim: error: {exc}", file=sys.stderr)
@@ -184,7 +181,7 @@ def _hydra_main(cfg: DictConfig) -> None:
         sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # a bug: one line, the traceback in the run's log
         log = save_traceback("negsim", exc, run_dir / f"{hydra_cfg.job.name}.log")
-        line = bug_line("negsim", exc, Path(_display(log)))
+        line = bug_line("negsim", exc, Path(shown(log)))
         print(line, file=sys.stderr)
         if in_sweep:  # the other jobs go on, as for bad input
             (run_dir / "FAILED").write_text(f"{line}\n")

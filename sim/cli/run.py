@@ -19,7 +19,7 @@ from sim.core.rng import fresh_seed
 from sim.engine.montecarlo import MonteCarloResult, simulate
 from sim.engine.settings import RunSettings, check_feasible
 from sim.outputs.figures import FinishedRun, draw_run_figures
-from sim.outputs.folder import ParquetStream, RunFolder
+from sim.outputs.folder import ParquetStream, RunFolder, shown
 from sim.outputs.formatting import ci
 from sim.outputs.narrative import narrative
 from sim.outputs.provenance import git_commit, versions
@@ -79,14 +79,20 @@ def run(
     run_dir: Path,
     config: dict | None = None,
     overrides: list[str] | None = None,
+    keep: tuple[str, ...] = (),
+    discard_unfinished: bool = False,
 ) -> dict:
-    """Simulate and write every output; returns the summary (also in ``summary.json``)."""
+    """Simulate and write every output; returns the summary (also in ``summary.json``).
+    ``keep`` and ``discard_unfinished`` say what may be in ``run_dir`` already (see
+    :class:`~sim.outputs.folder.RunFolder`)."""
     started = perf_counter()
     folder: RunFolder | None = None
     try:
         seed = settings.seed if settings.seed is not None else fresh_seed()
         estimate = check_feasible(scenario, settings, seed, run_dir)
-        folder = RunFolder(run_dir)
+        folder = RunFolder(run_dir, keep, discard_unfinished)
+        if folder.discarded:
+            print(f"negsim: discarded the unfinished run in {shown(run_dir)}; running it again")
         protocol = resolve_protocol(scenario, settings.protocol)
         folder.write_json(
             "run.json",
@@ -124,7 +130,7 @@ def run(
         where = (
             "before anything was written"
             if folder is None
-            else f"{_relative(folder.path)} is marked INCOMPLETE"
+            else f"{shown(folder.path)} is marked INCOMPLETE"
         )
         raise RunInterrupted(f"interrupted; {where}") from None
 
@@ -158,13 +164,6 @@ def finish_run(
     return summary
 
 
-def _relative(path: Path) -> str:
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
 def console_summary(scenario: Scenario, summary: dict, run_dir: Path) -> str:
     agree = summary["agreement_rate"]
     rta = summary["rounds_to_agreement"]
@@ -182,6 +181,6 @@ def console_summary(scenario: Scenario, summary: dict, run_dir: Path) -> str:
     lines += [
         f"  red-line violations   {summary['red_line_violations']['total']}",
         f"  wall time             {wall['simulation']:.2f} s simulation, {wall['total']:.2f} s in all",
-        f"  results               {_relative(run_dir)}/  (report.md, summary.json, figures/)",
+        f"  results               {shown(run_dir)}/  (report.md, summary.json, figures/)",
     ]
     return "\n".join(lines)

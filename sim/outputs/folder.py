@@ -1,7 +1,9 @@
 """A run's folder: files written atomically, an INCOMPLETE marker until the run finishes.
 
 ``summary.json`` is written last, so its presence means the run finished; a folder that holds
-one is never written into again.
+one is never written into again. A run starts only in a new or empty folder (the command's own
+log may be there already): a folder holding an unfinished run (its INCOMPLETE marker) is refused,
+unless the caller asks to discard it (a sweep job run again on resume), and then says so.
 """
 
 from __future__ import annotations
@@ -24,6 +26,14 @@ SUMMARY = "summary.json"
 
 class RunFolderExists(RuntimeError):
     pass
+
+
+def shown(path: Path) -> str:
+    """``path`` as people see it in messages: relative to the working directory when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -73,11 +83,33 @@ def write_parquet(path: Path, table: pd.DataFrame) -> Path:
 
 
 class RunFolder:
-    def __init__(self, path: Path):
+    """``keep``: names that may already be in the folder (the command's log, a FAILED marker an
+    earlier attempt in a sweep left); ``discard_unfinished``: remove an unfinished run's files
+    instead of refusing the folder (``discarded`` then lists them)."""
+
+    def __init__(self, path: Path, keep: tuple[str, ...] = (), discard_unfinished: bool = False):
         self.path = Path(path)
-        if (self.path / SUMMARY).exists():
+        self.discarded: list[str] = []
+        found = sorted(p.name for p in self.path.iterdir()) if self.path.is_dir() else []
+        if SUMMARY in found:
             raise RunFolderExists(
-                f"{self.path} already holds a finished run; choose another folder"
+                f"{shown(self.path)} already holds a finished run; choose another folder"
+            )
+        leftovers = [name for name in found if name not in (*keep, "FAILED")]
+        if INCOMPLETE in found and discard_unfinished:
+            for name in leftovers:
+                _remove(self.path / name)
+            self.discarded = leftovers
+        elif INCOMPLETE in found:
+            raise RunFolderExists(
+                f"{shown(self.path)} holds an unfinished run (marked INCOMPLETE); delete it or choose "
+                "another folder"
+            )
+        elif leftovers:
+            raise RunFolderExists(
+                f"{shown(self.path)} is not empty ({', '.join(leftovers[:3])}"
+                f"{', ...' if len(leftovers) > 3 else ''}); a run starts only in a new or empty "
+                "folder"
             )
         self.path.mkdir(parents=True, exist_ok=True)
         (self.path / "FAILED").unlink(missing_ok=True)  # left by an earlier attempt in a sweep
@@ -106,6 +138,15 @@ class RunFolder:
         finished exactly when it holds ``summary.json``."""
         (self.path / INCOMPLETE).unlink(missing_ok=True)
         self.write_json(SUMMARY, summary)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        for child in path.iterdir():
+            _remove(child)
+        path.rmdir()
+    else:
+        path.unlink()
 
 
 def discard_unstarted(path: Path, log_name: str | None = None) -> None:

@@ -4,8 +4,10 @@ Each case is a class of input that once crashed, hung or leaked a traceback (iss
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -100,3 +102,64 @@ def test_a_command_line_mistake_is_one_line_and_exit_2(tmp_path, args, message):
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("negsim: error: command line: ")
     assert message in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def _start_and_kill(folder: Path, args: list[str], marker: Path) -> None:
+    """Start negsim, wait until ``marker`` exists (the run has begun writing), SIGKILL it."""
+    process = subprocess.Popen(
+        [NEGSIM, *args], cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert process.poll() is None, "the run ended before it could be killed"
+            assert time.monotonic() < deadline, "the run never started"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_a_killed_run_is_not_silently_reused_by_a_rerun(tmp_path):
+    args = ["scenario=split_the_pie", "mc.replications=3000000", "seed=1", "hydra.run.dir=X"]
+    _start_and_kill(tmp_path, args, tmp_path / "X" / "config.yaml")
+    before = sorted(p.name for p in (tmp_path / "X").iterdir())
+    assert "INCOMPLETE" in before and "summary.json" not in before
+    done = subprocess.run(
+        [NEGSIM, *args[:2], "seed=1", "hydra.run.dir=X"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        "negsim: error: X holds an unfinished run (marked INCOMPLETE); delete it or choose "
+        "another folder\n"
+    )
+    assert sorted(p.name for p in (tmp_path / "X").iterdir()) == before
+
+
+def test_a_resumed_sweep_runs_a_killed_job_again_and_says_so(tmp_path):
+    args = ["-m", "scenario=split_the_pie", "seed=2", "output.figures=false", "hydra.sweep.dir=S"]
+    sizes = "mc.replications=500,3000000"
+    _start_and_kill(tmp_path, [*args, sizes], tmp_path / "S" / "1" / "config.yaml")
+    assert (tmp_path / "S" / "0" / "summary.json").is_file()
+    assert (tmp_path / "S" / "1" / "INCOMPLETE").is_file()
+    done = subprocess.run(
+        [NEGSIM, *args, "mc.replications=500,2000"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "job 0 is already complete" in done.stdout
+    assert "negsim: discarded the unfinished run in S/1; running it again" in done.stdout
+    names = sorted(p.name for p in (tmp_path / "S" / "1").iterdir())
+    assert "summary.json" in names and "INCOMPLETE" not in names
+    assert not [name for name in names if name.endswith(".tmp")]

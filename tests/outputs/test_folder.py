@@ -43,12 +43,51 @@ def test_a_finished_folder_is_never_written_into_again(tmp_path):
     assert not (tmp_path / "run" / INCOMPLETE).exists()
 
 
-def test_an_unfinished_folder_is_reused_and_a_failed_marker_cleared(tmp_path):
+def test_a_failed_marker_is_cleared_and_the_log_kept(tmp_path):
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "FAILED").write_text("bad input")
-    run = RunFolder(tmp_path / "run")
+    (tmp_path / "run" / "negsim.log").write_text("earlier attempt\n")
+    run = RunFolder(tmp_path / "run", keep=("negsim.log",))
     assert not (run.path / "FAILED").exists()
     assert (run.path / INCOMPLETE).exists()
+    assert (run.path / "negsim.log").read_text() == "earlier attempt\n"
+
+
+def unfinished(path):
+    path.mkdir()
+    (path / INCOMPLETE).write_text("")
+    (path / "run.json").write_text("{}")
+    (path / ".replications.parquet.123.tmp").write_bytes(b"half")
+    (path / "figures").mkdir()
+    (path / "negsim.log").write_text("killed\n")
+
+
+def test_an_unfinished_run_is_never_reused_silently(tmp_path):
+    unfinished(tmp_path / "run")
+    with pytest.raises(RunFolderExists, match="holds an unfinished run \\(marked INCOMPLETE\\)"):
+        RunFolder(tmp_path / "run", keep=("negsim.log",))
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [
+        ".replications.parquet.123.tmp",
+        INCOMPLETE,
+        "figures",
+        "negsim.log",
+        "run.json",
+    ]
+
+
+def test_an_unfinished_run_can_be_discarded_and_says_what_went(tmp_path):
+    unfinished(tmp_path / "run")
+    run = RunFolder(tmp_path / "run", keep=("negsim.log",), discard_unfinished=True)
+    assert run.discarded == [".replications.parquet.123.tmp", INCOMPLETE, "figures", "run.json"]
+    assert sorted(p.name for p in run.path.iterdir()) == [INCOMPLETE, "negsim.log"]
+
+
+def test_a_run_starts_only_in_a_new_or_empty_folder(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(RunFolderExists, match=r"is not empty \(notes.txt\)"):
+        RunFolder(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+    assert RunFolder(tmp_path / "new").discarded == []
 
 
 def test_writes_replace_files_whole_with_the_usual_permissions(tmp_path):
