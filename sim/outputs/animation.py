@@ -12,13 +12,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.animation import FuncAnimation, PillowWriter  # noqa: E402
 
-from sim.outputs.figures import COLOURS, FinishedRun, register  # noqa: E402
+from sim.outputs.figures import COLOURS, FinishedRun, register, traced  # noqa: E402
 
 FPS = 4
 
 
 def _asked_for(run: FinishedRun) -> bool:
-    return run.animation and not run.result.offers.empty
+    return run.animation and traced(run)
 
 
 @register("animation.gif", applies=_asked_for)

@@ -127,7 +127,13 @@ def red_line_bands(ax, agent: AgentSpec, issue: str, colour: str) -> None:
             )
 
 
-@register("offers.png")
+def traced(run: FinishedRun) -> bool:
+    """Only the first replications of a run are traced: none with ``trace_replications=0`` or in
+    a shard that starts later."""
+    return not run.result.offers.empty
+
+
+@register("offers.png", applies=traced)
 def offers_figure(run: FinishedRun, path: Path) -> Path:
     """One panel per issue: the traced replications' offers (replication 0 in bold), red lines
     hatched, ideals dotted, agreements starred."""

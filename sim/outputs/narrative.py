@@ -22,7 +22,10 @@ def narrative(
     """Session by session, round by round: who offered what, what changed, who accepted, events,
     pressure and the observer's belief where the scenario has them."""
     if offers.empty:
-        return "No trace was kept (output.trace_replications=0).\n"
+        return (
+            "No replication of this run was traced: traces are kept for the first replications"
+            " of a run (output.trace_replications), and this run kept none or is a later shard.\n"
+        )
     if rep is None:  # a replication where the signal was misread tells the story best
         walked = offers[offers["walkout"].astype(bool)] if "walkout" in offers else offers.iloc[:0]
         rep = int(walked["rep"].min() if not walked.empty else offers["rep"].min())

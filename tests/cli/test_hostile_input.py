@@ -163,3 +163,24 @@ def test_a_resumed_sweep_runs_a_killed_job_again_and_says_so(tmp_path):
     names = sorted(p.name for p in (tmp_path / "S" / "1").iterdir())
     assert "summary.json" in names and "INCOMPLETE" not in names
     assert not [name for name in names if name.endswith(".tmp")]
+
+
+@pytest.mark.parametrize(
+    "args", [("mc.shards=2", "mc.shard=1", "seed=4"), ("output.trace_replications=0",)]
+)
+def test_a_run_without_a_trace_draws_its_figures(tmp_path, args):
+    """Regression: a later shard, or no traced replication, crashed drawing offers.png."""
+    done = subprocess.run(
+        [NEGSIM, "scenario=split_the_pie", "mc.replications=3000", *args, "hydra.run.dir=X"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert sorted(p.name for p in (tmp_path / "X" / "figures").iterdir()) == [
+        "outcomes.png",
+        "utility_space.png",
+    ]
+    assert "No replication of this run was traced" in (tmp_path / "X" / "narrative.md").read_text()

@@ -71,6 +71,10 @@ def test_which_figures_apply(pie_run, pause_run):
     assert not applies["animation.gif"](pause_run)
     assert applies["animation.gif"](dataclasses.replace(pause_run, animation=True))
     untraced = dataclasses.replace(pause_run.result, offers=pd.DataFrame(), sessions=pd.DataFrame())
+    assert applies["offers.png"](pause_run)
+    assert not applies["offers.png"](
+        dataclasses.replace(pause_run, result=untraced)
+    )  # a later shard
     assert not applies["animation.gif"](
         dataclasses.replace(pause_run, result=untraced, animation=True)
     )
