@@ -7,42 +7,81 @@ a single run).
 
 from __future__ import annotations
 
-import argparse
 import json
+import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from time import perf_counter
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from sim.cli.guard import EXIT_BAD_INPUT, ArgumentParser, guarded
 from sim.cli.run import finish_run, metadata_record
 from sim.core.catalogue import validate
 from sim.core.rng import BLOCK_SIZE
 from sim.engine.montecarlo import SAMPLE_ROWS, MonteCarloResult, exact_total
 from sim.engine.settings import RunSettings
 from sim.engine.stats import TableMoments
-from sim.outputs.folder import SUMMARY, ParquetStream, RunFolder, RunFolderExists
-from sim.scenario.errors import ScenarioError
+from sim.outputs.folder import SUMMARY, ParquetStream, RunFolder, RunFolderExists, shown
+from sim.scenario.errors import ScenarioError, one_line
+from sim.scenario.reading import load_yaml, read_text
 
 SAME = ("scenario", "seed", "replications", "protocol")
 
 
+TABLES = ("replications.parquet", "rounds.parquet", "trajectories.parquet", "sessions.parquet")
+
+
 def _read_shard(folder: Path) -> dict:
     if not (folder / SUMMARY).is_file():
-        raise ScenarioError(str(folder), "", "not a finished run (no summary.json)")
+        raise ScenarioError(shown(folder), "", "not a finished run (no summary.json)")
     try:
-        record = json.loads((folder / "run.json").read_text())
-        record["config"] = yaml.safe_load((folder / "config.yaml").read_text())
+        record = json.loads(read_text(folder / "run.json", shown(folder / "run.json")))
+        config = folder / "config.yaml"
+        record["config"] = load_yaml(read_text(config, shown(config)), shown(config))
+        low, high = record["shard"]["range"]
         record["shard"]["index"], record["shard"]["count"]  # noqa: B018  (must be there)
-    except (OSError, ValueError, yaml.YAMLError, KeyError, TypeError) as exc:
+        record["rows"] = int(high) - int(low)
+        for key in (*SAME, "scenario_file"):
+            record[key]  # noqa: B018
+    except ScenarioError:
+        raise
+    except (ValueError, KeyError, TypeError) as exc:
         raise ScenarioError(
-            str(folder), "run.json", f"not readable as a negsim run ({exc})"
+            shown(folder), "run.json", f"not readable as a negsim run ({type(exc).__name__})"
         ) from None
     record["folder"] = folder
+    _check_tables(record)
     return record
+
+
+def _unreadable(path: Path, exc: Exception) -> ScenarioError:
+    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return ScenarioError(
+        shown(path), "", f"not a readable Parquet table (truncated or corrupt? {reason})"
+    )
+
+
+def _check_tables(record: dict) -> None:
+    """Every table of a shard readable, and as many replications as its range says, before
+    anything is written."""
+    for name in TABLES:
+        path = record["folder"] / name
+        try:
+            rows = pq.ParquetFile(path).metadata.num_rows
+        except (OSError, pa.ArrowException) as exc:
+            raise _unreadable(path, exc) from None
+        if name == "replications.parquet" and rows != record["rows"]:
+            raise ScenarioError(
+                shown(path),
+                "",
+                f"holds {rows:,} replications, but run.json gives the shard {record['rows']:,}",
+            )
 
 
 def merge(shard_folders: list[Path], out: Path) -> dict:
@@ -57,7 +96,27 @@ def merge(shard_folders: list[Path], out: Path) -> dict:
     scenario = validate(config["scenario"], first["scenario_file"])
     config["mc"] = {**config["mc"], "shard": 0, "shards": 1}
     settings = RunSettings.from_config(config)
+    created = not Path(out).exists()
     folder = RunFolder(out)
+    try:
+        return _write_merged(shards, folder, scenario, settings, config, started)
+    except BaseException:  # nothing half-written: remove what this merge made
+        _remove_contents(folder.path, created)
+        raise
+
+
+def _remove_contents(path: Path, created: bool) -> None:
+    for child in path.iterdir():
+        if child.is_dir():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+    if created:
+        path.rmdir()
+
+
+def _write_merged(shards, folder: RunFolder, scenario, settings, config, started) -> dict:
+    first = shards[0]
     folder.write_json(
         "run.json",
         metadata_record(
@@ -122,9 +181,7 @@ def _merge_tables(shards: list[dict], folder: RunFolder) -> tuple[TableMoments, 
     total = 0
     try:
         for record in shards:
-            table = pq.ParquetFile(record["folder"] / "replications.parquet")
-            for batch in table.iter_batches(batch_size=BLOCK_SIZE):
-                frame = batch.to_pandas()
+            for frame in _frames(record["folder"] / "replications.parquet"):
                 moments.add(frame)
                 stream.write(frame)
                 total += len(frame)
@@ -133,6 +190,15 @@ def _merge_tables(shards: list[dict], folder: RunFolder) -> tuple[TableMoments, 
         raise
     stream.close()
     return moments, total
+
+
+def _frames(path: Path) -> Iterator[pd.DataFrame]:
+    """A shard's table block by block; a block that cannot be read names the file."""
+    try:
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=BLOCK_SIZE):
+            yield batch.to_pandas()
+    except (OSError, pa.ArrowException) as exc:
+        raise _unreadable(path, exc) from None
 
 
 def _merge_rounds(shards: list[dict]) -> dict[str, np.ndarray]:
@@ -163,8 +229,9 @@ def _first_rows(shards: list[dict]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+@guarded("negsim-merge")
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="negsim-merge",
         description="Merge the run folders of a sharded negsim run (mc.shard=i mc.shards=n) into one.",
     )
@@ -180,9 +247,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         summary = merge(args.shards, args.out)
-    except (ScenarioError, RunFolderExists, OSError) as exc:
-        print(f"negsim-merge: error: {exc}", file=sys.stderr)
-        sys.exit(2)
+    except (ScenarioError, RunFolderExists, OSError, pa.ArrowException) as exc:
+        print(f"negsim-merge: error: {one_line(str(exc))}", file=sys.stderr)
+        sys.exit(EXIT_BAD_INPUT)
     print(
         f"negsim-merge: {summary['replications']:,} replications from {len(args.shards)} shards -> {args.out}/"
     )

@@ -184,3 +184,85 @@ def test_a_run_without_a_trace_draws_its_figures(tmp_path, args):
         "utility_space.png",
     ]
     assert "No replication of this run was traced" in (tmp_path / "X" / "narrative.md").read_text()
+
+
+MERGE = str(Path(sys.executable).with_name("negsim-merge"))
+
+
+@pytest.fixture(scope="module")
+def shards(tmp_path_factory) -> Path:
+    """Two finished shards of one run, to be damaged by copies."""
+    folder = tmp_path_factory.mktemp("shards")
+    for i in (0, 1):
+        done = subprocess.run(
+            [NEGSIM, "scenario=split_the_pie", "mc.replications=2500", "mc.shards=2",
+             f"mc.shard={i}", "seed=3", "output.figures=false", f"hydra.run.dir=s{i}"],
+            cwd=folder, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    return folder
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _garble(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[-12:-8] = b"\xff\xff\xff\x7f"  # the footer's length: points outside the file
+    path.write_bytes(bytes(data))
+
+
+def _corrupt_page(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 3
+    data[middle : middle + 64] = bytes(range(64))  # inside the data pages, the footer intact
+    path.write_bytes(bytes(data))
+
+
+DAMAGE = {
+    "corrupt_page": (lambda s: _corrupt_page(s / "replications.parquet"), "not a readable Parquet"),
+    "truncated_table": (lambda s: _truncate(s / "replications.parquet"), "not a readable Parquet"),
+    "corrupt_footer": (lambda s: _garble(s / "rounds.parquet"), "not a readable Parquet table"),
+    "missing_table": (lambda s: (s / "sessions.parquet").unlink(), "not a readable Parquet"),
+    "foreign_json": (lambda s: (s / "run.json").write_text("[1, 2]"), "not readable as a negsim"),
+    "config_bomb": (
+        lambda s: (s / "config.yaml").write_text(_bomb()),
+        "holds more than 100,000 values",
+    ),
+    "rows_missing": (
+        lambda s: __import__("shutil").copy(s.parent / "s0" / "replications.parquet", s),
+        "holds 1,024 replications, but run.json gives the shard 1,476",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DAMAGE))
+def test_merge_refuses_a_damaged_shard_in_one_line_and_writes_nothing(tmp_path, shards, case):
+    import shutil
+
+    for name in ("s0", "s1"):
+        shutil.copytree(shards / name, tmp_path / name)
+    damage, message = DAMAGE[case]
+    damage(tmp_path / "s1")
+    done = subprocess.run(
+        [MERGE, "--out", "merged", "s0", "s1"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("negsim-merge: error: s1")
+    assert message in done.stderr
+    assert not (tmp_path / "merged").exists()
+
+
+def test_merge_argument_mistakes_are_one_line(tmp_path):
+    done = subprocess.run([MERGE, "s0"], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert done.stderr == (
+        "negsim-merge: error: the following arguments are required: --out "
+        "(see negsim-merge --help)\n"
+    )
