@@ -9,7 +9,6 @@ results folder, ``summary.json`` last.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -20,7 +19,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from sim.cli.guard import EXIT_BAD_INPUT, EXIT_INTERRUPTED, ArgumentParser, guarded
 from sim.core.protocols.base import resolve_protocol
+from sim.engine.settings import RunSettings, check_work
 from sim.outputs import sensitivity_report as report
 from sim.outputs.folder import RunFolder, RunFolderExists
 from sim.outputs.provenance import versions
@@ -31,8 +32,6 @@ from sim.sensitivity.evaluation import ModelEvaluation, discover, metric_status,
 from sim.sensitivity.gsa import MORRIS_LEVELS, analyse
 
 PROG = "negsim-sensitivity"
-EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130
 PACKAGES = ("negsim", "numpy", "scipy", "pandas", "SALib")
 
 
@@ -55,9 +54,28 @@ def _finite(value):
     return value
 
 
+# Replications of a whole sample in one run: each costs a few bytes of per-replication state.
+MAX_TOTAL_REPLICATIONS = 10**8
+
+
+def check_size(config: SensitivityConfig) -> None:
+    """Refuse, before anything is written, a sample too large to run or to hold in memory."""
+    points, reps = config.design.points, config.replications
+    total = points * reps
+    if total > MAX_TOTAL_REPLICATIONS:
+        raise ScenarioError(
+            config.source,
+            "replications",
+            f"{points:,} points x {reps:,} replications = {total:,}, more than "
+            f"{PROG} runs at once ({MAX_TOTAL_REPLICATIONS:,}); lower samples or replications",
+        )
+    check_work(config.scenario, RunSettings(replications=total, workers=config.workers))
+
+
 def run_sensitivity(config: SensitivityConfig, out: Path, started: float | None = None) -> dict:
     """Simulate the sample, analyse it and write every output into a fresh folder ``out``."""
     started = perf_counter() if started is None else started
+    check_size(config)
     folder = None
     try:
         folder = RunFolder(out)
@@ -158,8 +176,8 @@ def default_folder(scenario: Scenario) -> Path:
     return candidate
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def _parser() -> ArgumentParser:
+    parser = ArgumentParser(
         prog=PROG,
         description="Global sensitivity analysis (Sobol' or Morris) and scenario discovery "
         "(PRIM) over parameter ranges declared in a config file.",
@@ -174,6 +192,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+@guarded(PROG)
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     started = perf_counter()

@@ -4,13 +4,14 @@ code 2 when a job did not finish (or, for the command, when there was nothing to
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 from hydra.experimental.callback import Callback
 
+from sim.cli.guard import EXIT_BAD_INPUT, ArgumentParser, guarded
 from sim.outputs.sweep import aggregate, report
+from sim.scenario.errors import ScenarioError
 
 
 class SweepCallback(Callback):
@@ -18,14 +19,19 @@ class SweepCallback(Callback):
 
     def on_multirun_end(self, config, **kwargs) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
-        table, unfinished = aggregate(sweep_dir)
+        try:
+            table, unfinished = aggregate(sweep_dir)
+        except ScenarioError as exc:
+            print(f"negsim: error: {exc}", file=sys.stderr)
+            sys.exit(EXIT_BAD_INPUT)
         print(report(sweep_dir, table, unfinished))
         if unfinished:
-            sys.exit(2)
+            sys.exit(EXIT_BAD_INPUT)
 
 
+@guarded("negsim-sweep")
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="negsim-sweep",
         description="Aggregate a negsim multirun folder into sweep.parquet and figures.",
     )
@@ -33,8 +39,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if not args.sweep_dir.is_dir():
         print(f"negsim-sweep: error: {args.sweep_dir}: no such folder", file=sys.stderr)
-        sys.exit(2)
-    table, unfinished = aggregate(args.sweep_dir)
+        sys.exit(EXIT_BAD_INPUT)
+    try:
+        table, unfinished = aggregate(args.sweep_dir)
+    except ScenarioError as exc:
+        print(f"negsim-sweep: error: {exc}", file=sys.stderr)
+        sys.exit(EXIT_BAD_INPUT)
     print(report(args.sweep_dir, table, unfinished))
     if table.empty:
-        sys.exit(2)
+        sys.exit(EXIT_BAD_INPUT)

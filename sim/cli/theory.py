@@ -6,10 +6,10 @@ the utilitarian solution, Rubinstein 1982).
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 
+from sim.cli.guard import EXIT_BAD_INPUT, ArgumentParser, guarded
 from sim.core.catalogue import load_scenario
 from sim.scenario.errors import ScenarioError
 from sim.scenario.library import scenario_path
@@ -18,12 +18,11 @@ from sim.theory.problem import DISAGREEMENT_MEANING, DISAGREEMENT_POINTS, with_m
 from sim.theory.results import TheoryResult, analyse_scenario
 from sim.theory.rubinstein import RubinsteinSolution
 
-EXIT_BAD_INPUT = 2
 PROG = "negsim-theory"
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def _parser() -> ArgumentParser:
+    parser = ArgumentParser(
         prog=PROG,
         description="Print the Nash, Kalai-Smorodinsky, utilitarian and (one issue) Rubinstein "
         "solutions of a scenario, without simulating.",
@@ -164,6 +163,7 @@ def render(scenario: Scenario, result: TheoryResult, at_median: Sequence[str] = 
     )
 
 
+@guarded(PROG)
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     try:

@@ -20,7 +20,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from sim.outputs.figures import save_figure  # noqa: E402
-from sim.outputs.folder import SUMMARY, write_parquet  # noqa: E402
+from sim.outputs.folder import SUMMARY, shown, write_parquet  # noqa: E402
+from sim.scenario.errors import ScenarioError  # noqa: E402
+from sim.scenario.reading import read_text  # noqa: E402
 
 TABLE = "sweep.parquet"
 HEADLINE = ("agreement_rate", "rounds_to_agreement")
@@ -56,6 +58,27 @@ def _metrics(summary: dict) -> dict[str, dict]:
     return found
 
 
+def _read_job(job: Path) -> tuple[dict, dict]:
+    """A finished job's swept values and summary; a ScenarioError naming the job's folder when
+    its files are not a negsim run's (corrupt, truncated or foreign)."""
+    try:
+        run = json.loads(read_text(job / "run.json", shown(job / "run.json")))
+        summary = json.loads(read_text(job / SUMMARY, shown(job / SUMMARY)))
+        params = {}
+        for override in run.get("overrides", []):
+            key, _, value = override.partition("=")
+            if not key.startswith(NOT_PARAMETERS):
+                params[key.lstrip("+~")] = _value(value)
+        _metrics(summary), summary["replications"], summary["seed"]  # noqa: B018
+    except ScenarioError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ScenarioError(
+            shown(job), "", f"not readable as a negsim run ({type(exc).__name__})"
+        ) from None
+    return params, summary
+
+
 def collect(sweep_dir: Path) -> tuple[pd.DataFrame, list[str], list[Path]]:
     """The sweep table, the swept parameters, and the job folders without a finished run."""
     jobs = sorted(  # job folders; a job stopped by bad input holds a FAILED file instead
@@ -67,14 +90,7 @@ def collect(sweep_dir: Path) -> tuple[pd.DataFrame, list[str], list[Path]]:
         if not (job / SUMMARY).is_file():
             unfinished.append(job)
             continue
-        run = json.loads((job / "run.json").read_text())
-        summary = json.loads((job / SUMMARY).read_text())
-        params = {}
-        for override in run.get("overrides", []):
-            key, _, value = override.partition("=")
-            if not key.startswith(NOT_PARAMETERS):
-                params[key.lstrip("+~")] = _value(value)
-        records.append((int(job.name), job, params, summary))
+        records.append((int(job.name), job, *_read_job(job)))
     keys = sorted({key for _, _, params, _ in records for key in params})
     swept = [k for k in keys if len({repr(params.get(k)) for _, _, params, _ in records}) > 1]
     rows = []

@@ -266,3 +266,79 @@ def test_merge_argument_mistakes_are_one_line(tmp_path):
         "negsim-merge: error: the following arguments are required: --out "
         "(see negsim-merge --help)\n"
     )
+
+
+SWEEP = str(Path(sys.executable).with_name("negsim-sweep"))
+SENSITIVITY = str(Path(sys.executable).with_name("negsim-sensitivity"))
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (
+            lambda job: (job / "summary.json").write_text('{"replications": 5'),
+            "1: <top level>: not readable as a negsim run",
+        ),
+        (
+            lambda job: (job / "run.json").write_bytes(b"\xff\xfe"),
+            "run.json: <top level>: not UTF-8 text",
+        ),
+        (lambda job: (job / "summary.json").write_text("[]"), "not readable as a negsim run"),
+    ],
+    ids=["truncated_summary", "binary_run_json", "foreign_summary"],
+)
+def test_sweep_refuses_a_damaged_job_in_one_line_and_writes_nothing(tmp_path, damage, message):
+    done = subprocess.run(
+        [NEGSIM, "-m", "scenario=split_the_pie", "seed=1", "mc.replications=50,60",
+         "output.figures=false", "hydra.sweep.dir=S"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    (tmp_path / "S" / "sweep.parquet").unlink()
+    damage(tmp_path / "S" / "1")
+    done = subprocess.run(
+        [SWEEP, "S"], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("negsim-sweep: error: S/1")
+    assert message in done.stderr
+    assert not (tmp_path / "S" / "sweep.parquet").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "scenario: split_the_pie\nmethod: sobol\nmethod: morris\n",
+            "method: line 3: defined twice",
+        ),
+        (
+            "scenario: split_the_pie\nmethod: sobol\nsamples: 4096\nreplications: 100000\n"
+            "metrics: [agreement]\nparameters:\n  agents.a.reservation: [0.0, 0.5]\n",
+            "more than negsim-sensitivity runs at once",
+        ),
+    ],
+    ids=["duplicate_key", "too_large"],
+)
+def test_sensitivity_refuses_bad_configs_in_one_line_and_writes_nothing(tmp_path, text, message):
+    (tmp_path / "config.yaml").write_text(text)
+    done = subprocess.run(
+        [SENSITIVITY, "config.yaml", "--out", "out"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr[-2000:]
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("negsim-sensitivity: error: config.yaml")
+    assert message in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml"]
+
+
+@pytest.mark.parametrize("command", [THEORY, SWEEP, SENSITIVITY, MERGE])
+def test_every_command_answers_a_wrong_flag_in_one_line(tmp_path, command):
+    done = subprocess.run(
+        [command, "--no-such-flag"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    name = Path(command).name
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith(f"{name}: error: ")
+    assert f"(see {name} --help)" in done.stderr
