@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from sim.analysis.comparison import theory_lines
-from sim.scenario.distributions import typical
 from sim.analysis.pause import pause_lines
+from sim.scenario.distributions import typical
 from sim.scenario.spec import Scenario
 
 

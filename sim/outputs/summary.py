@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from sim.analysis.comparison import theory_summary
-from sim.scenario.distributions import typical
-from sim.engine.montecarlo import MonteCarloResult
 from sim.analysis.pause import pause_summary, rounds_table
+from sim.engine.montecarlo import MonteCarloResult
+from sim.scenario.distributions import typical
 from sim.scenario.spec import Scenario
 
 
