@@ -136,7 +136,7 @@ def elsewhere(tmp_path) -> Path:
 @pytest.mark.slow
 def test_the_package_comes_from_the_wheel(installed, elsewhere):
     done = _run(
-        installed / "python", "-c", "import sim, sim.cli.run; print(sim.__file__)", cwd=elsewhere
+        installed / "python", "-c", "import sim, sim.api.runs; print(sim.__file__)", cwd=elsewhere
     )
     assert done.returncode == 0, done.stderr
     assert Path(done.stdout.strip()).is_relative_to(installed.parent)
@@ -189,3 +189,10 @@ def test_every_other_command_starts_from_the_wheel(installed, elsewhere):
     )
     assert done.returncode == 0, done.stderr
     assert all(Path(line).is_relative_to(installed.parent) for line in done.stdout.split())
+    done = _run(
+        installed / "python",
+        "-c",
+        "import sim; print(sim.simulate('tactical_pause', 30, seed=2).summary['replications'])",
+        cwd=elsewhere,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "30", done.stderr
