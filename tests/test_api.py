@@ -173,7 +173,7 @@ def _examples(page: Path) -> list[str]:
     return re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
 
 
-@pytest.mark.parametrize("page", ["docs/api.md"])
+@pytest.mark.parametrize("page", ["docs/api.md", "README.md"])
 def test_the_documented_examples_run(page, tmp_path, monkeypatch):
     blocks = _examples(ROOT / page)
     assert blocks, f"{page} has no python examples"
