@@ -11,6 +11,7 @@ of ``sim`` stays out), and runs the console scripts there.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -44,9 +45,11 @@ def _ignore(folder: str, names: list[str]) -> set[str]:
 
 
 def _run(*command, cwd: Path | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
+    """Without PYTHONPATH, which could bring a source tree into the installed environment."""
     return subprocess.run(
         [str(c) for c in command],
         cwd=cwd,
+        env={key: value for key, value in os.environ.items() if key != "PYTHONPATH"},
         capture_output=True,
         text=True,
         timeout=timeout,
