@@ -1,13 +1,14 @@
 # Two commands a new user needs: `make demo` and `make test`. Both build .venv on first use
 # and re-install only when pyproject.toml changes (the stamp file tracks it).
 # `make dashboard` starts the instructor dashboard (the `negsim-dashboard` command) on
-# http://127.0.0.1:8765/; it works without internet.
+# http://127.0.0.1:8765/; it works without internet. `make notebook` adds JupyterLab (the
+# `notebook` extra) and opens notebooks/ in it.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint format clean dashboard viz-deps
+.PHONY: demo test test-fast lint format clean dashboard viz-deps notebook
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +30,14 @@ demo: $(STAMP)
 
 dashboard: viz-deps
 	$(BIN)/negsim-dashboard
+
+$(VENV)/.notebook: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,viz,notebook]'
+	touch $@
+
+# Jupyter refuses to run as root (containers) unless told to.
+notebook: $(VENV)/.notebook
+	$(BIN)/jupyter lab notebooks/ $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 test: viz-deps
 	$(BIN)/ruff check sim tests benchmarks notebooks

@@ -23,6 +23,7 @@ LAYERS = [
     ("analysis", "sensitivity"),
     ("outputs",),
     ("cli", "viz"),
+    ("api",),
 ]
 RANK = {layer: rank for rank, group in enumerate(LAYERS) for layer in group}
 MAX_LINES = 400

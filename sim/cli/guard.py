@@ -3,13 +3,15 @@
 Bad input is ``<prog>: error: ...`` and exit 2, also for argparse's own complaints
 (:class:`ArgumentParser` prints no usage block). An exception that escapes a command is a bug:
 :func:`guarded` prints one line pointing to the full traceback, saved in the run's log file or a
-temporary file, and exits 1. Ctrl-C is one line and exit 130.
+temporary file, and exits 1. Ctrl-C is one line and exit 130. A reader that stops early
+(``negsim --help | head``) ends the command quietly with exit 141, as a shell reports SIGPIPE.
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import os
 import sys
 import tempfile
 import traceback
@@ -20,6 +22,7 @@ from typing import NoReturn, TypeVar
 EXIT_BUG = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -68,10 +71,17 @@ def guarded(prog: str) -> Callable[[F], F]:
         @functools.wraps(main)
         def wrapper(*args, **kwargs):
             try:
-                return main(*args, **kwargs)
+                try:
+                    return main(*args, **kwargs)
+                finally:
+                    sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
             except KeyboardInterrupt:
                 print(f"{prog}: interrupted", file=sys.stderr)
                 sys.exit(EXIT_INTERRUPTED)
+            except BrokenPipeError:
+                # Python's advice: point stdout at devnull so the flush at exit cannot fail again.
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                sys.exit(EXIT_BROKEN_PIPE)
             except Exception as exc:  # a bug: the last line of defence
                 report_bug(prog, exc)
 

@@ -36,8 +36,9 @@ from sim.outputs.folder import SUMMARY, RunFolderExists, discard_unstarted, show
 from sim.scenario.errors import ScenarioError, suggest
 from sim.scenario.library import known_scenarios
 from sim.scenario.reading import invalid, read_scenario_file
+from sim.scenario.shipped import shipped_folder
 
-CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
+CONF_DIR = shipped_folder("conf")
 FILES_VARIABLE = "NEGSIM_SCENARIO_FILES"
 
 # option name -> file it came from, for error messages

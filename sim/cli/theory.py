@@ -6,6 +6,7 @@ the utilitarian solution, Rubinstein 1982).
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Sequence
 
@@ -34,6 +35,11 @@ def _parser() -> ArgumentParser:
         default=None,
         help="disagreement point (default: what the simulation falls back on: the scenario's "
         "reservation utilities, or the session floor max(reservation, U(status quo)))",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the predictions as JSON (the same numbers, machine-readable)",
     )
     return parser
 
@@ -163,6 +169,18 @@ def render(scenario: Scenario, result: TheoryResult, at_median: Sequence[str] = 
     )
 
 
+def predictions(scenario: Scenario, result: TheoryResult, at_median: Sequence[str] = ()) -> dict:
+    """What ``--json`` prints: the result as plain data (as in summary.json's ``theory``), with
+    the scenario's title and the uncertain fields set to their medians."""
+    data = result.to_dict()
+    return {
+        "scenario": data.pop("scenario"),
+        "title": scenario.title,
+        **data,
+        "uncertain_at_median": list(at_median),
+    }
+
+
 @guarded(PROG)
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
@@ -176,7 +194,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             file=sys.stderr,
         )
         sys.exit(EXIT_BAD_INPUT)
-    print(render(scenario, result, at_median))
+    if args.json:
+        print(json.dumps(predictions(scenario, result, at_median), indent=2, allow_nan=False))
+    else:
+        print(render(scenario, result, at_median))
 
 
 if __name__ == "__main__":

@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.scenario.errors import suggest
+from sim.scenario.shipped import shipped_folder
 
-SHIPPED = Path(__file__).resolve().parents[2] / "scenarios"
+SHIPPED = shipped_folder("scenarios")
 
 
 def known_scenarios() -> dict[str, Path]:

@@ -21,6 +21,7 @@ from sim.scenario.errors import suggest
 from sim.scenario.library import scenario_path
 from sim.scenario.parameters import field_range
 from sim.scenario.reading import read_yaml_mapping
+from sim.scenario.shipped import shipped_folder
 from sim.scenario.spec import Scenario
 from sim.sensitivity.gsa import METHODS, Design
 
@@ -98,9 +99,19 @@ def _scenario(c: Checker, node, config_path: Path) -> Scenario:
     return load_scenario(path)
 
 
+def config_path(name_or_path: Path | str) -> Path:
+    """A path as given, or a shipped config (``sensitivity/<name>.yaml``) named without suffix."""
+    path = Path(name_or_path)
+    shipped = shipped_folder("sensitivity") / f"{path.name}.yaml"
+    if not path.suffix and not path.is_file() and path.name == str(path) and shipped.is_file():
+        return shipped
+    return path
+
+
 def load_config(path: Path | str) -> SensitivityConfig:
-    """Read and validate a sensitivity config: one ScenarioError naming file and field."""
-    path = Path(path)
+    """Read and validate a sensitivity config (a file, or a shipped one by name): one
+    ScenarioError naming file and field."""
+    path = config_path(path)
     data = _read(path)
     c = Checker(str(path))
     c.mapping(data, "", required=("scenario", "samples", "parameters"), optional=FIELDS)

@@ -336,11 +336,19 @@ def test_a_scenario_path_may_be_relative_to_the_config(tmp_path, in_tmp):
 
 
 def test_shipped_configs_are_valid():
-    shipped = sorted((ROOT / "conf" / "sensitivity").glob("*.yaml"))
+    shipped = sorted((ROOT / "sensitivity").glob("*.yaml"))
     assert shipped
     for path in shipped:
         config = load_config(path)
         assert config.design.parameters
+        assert load_config(path.stem).source == str(path)  # a shipped config by name
+
+
+def test_a_file_wins_over_a_shipped_config_of_the_same_name(in_tmp):
+    (in_tmp / "us_china_pressure").write_text(
+        "scenario: split_the_pie\nsamples: 4\nparameters:\n  trust.initial: [0.5, 1.0]\n"
+    )
+    assert load_config("us_china_pressure").scenario.name == "split_the_pie"
 
 
 @pytest.mark.slow
