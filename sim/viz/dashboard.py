@@ -8,7 +8,7 @@ on Reset. The logic lives in :mod:`sim.viz.knobs` and :mod:`sim.viz.live`; this 
 lays it out.
 
 Offline: solara's browser assets come from the cache that ``python -m sim.viz.assets`` fills
-(``make`` does), and ``main`` turns solara's telemetry off.
+(``make`` does), and ``main`` turns solara's telemetry, banner and version check off.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import solara
 from sim.core.strategies.base import STRATEGIES
 from sim.scenario.errors import ScenarioError
 from sim.scenario.reading import read_scenario_file
-from sim.viz import assets
+from sim.viz import assets, server
 from sim.viz.knobs import (
     RED_LINE_GIVE_MAX,
     SCENARIO_VARIABLE,
@@ -39,6 +39,8 @@ from sim.viz.plots import cooperation_figure, offers_figure
 
 PLAY_INTERVAL_S = 0.7
 DEFAULT_PORT = 8765
+# Solara's banner ("This website runs on Solara") would sit on the figures' legends.
+SERVER_ENV = {**assets.TELEMETRY_OFF, "SOLARA_THEME_SHOW_BANNER": "False"}
 
 
 @solara.component
@@ -241,7 +243,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if not available_scenarios():
         parser.exit(2, "negsim-dashboard: error: no scenarios found (looked in ./scenarios)\n")
-    env = {**os.environ, **assets.TELEMETRY_OFF}
+    env = {**os.environ, **SERVER_ENV}
     if args.scenario:
         path = Path(args.scenario)
         if args.scenario.endswith((".yaml", ".yml")):
@@ -255,6 +257,12 @@ def main(argv: list[str] | None = None) -> None:
             )
         else:
             env[SCENARIO_VARIABLE] = args.scenario
+    if server.port_in_use(args.host, args.port):
+        parser.exit(
+            1,
+            f"negsim-dashboard: error: port {args.port} is in use (another dashboard?); "
+            "choose another with --port\n",
+        )
     lacking = assets.missing()
     if lacking:
         print(
@@ -263,7 +271,9 @@ def main(argv: list[str] | None = None) -> None:
             "`python -m sim.viz.assets` (make does it).",
             file=sys.stderr,
         )
-    print(f"negsim-dashboard: http://{args.host}:{args.port}/  (Ctrl-C stops it)", flush=True)
-    command = [sys.executable, "-m", "solara", "run", "sim.viz.dashboard:Page"]
-    command += ["--host", args.host, "--port", str(args.port), "--production", "--no-open"]
-    os.execve(sys.executable, command, env)
+    url = (
+        f"http://[{args.host}]:{args.port}/"
+        if ":" in args.host
+        else f"http://{args.host}:{args.port}/"
+    )
+    sys.exit(server.serve(url, server.solara_command(args.host, args.port), env))

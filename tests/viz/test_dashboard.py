@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import tarfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -219,6 +220,38 @@ def test_the_command_refuses_an_unknown_scenario(capsys):
     assert "unknown scenario 'us_china_2042'" in capsys.readouterr().err
 
 
+def test_the_command_refuses_a_port_in_use(capsys):
+    dashboard = pytest.importorskip("sim.viz.dashboard", reason="the viz extra is not installed")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(SystemExit) as stop:
+            dashboard.main(["--port", str(port)])
+    assert stop.value.code == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"port {port} is in use" in err
+
+
+def test_the_address_is_not_printed_when_the_page_never_answers(capsys):
+    from sim.viz import server
+
+    url = f"http://127.0.0.1:{_free_port()}/"
+    started = time.monotonic()
+    sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
+    assert server.serve(url, sleeper, dict(os.environ), timeout=1.0) == 1
+    assert time.monotonic() - started < 15  # the silent server was stopped, not waited for
+    out, err = capsys.readouterr()
+    assert url not in out
+    assert err == f"negsim-dashboard: error: {url} did not come up: no answer within 1 s\n"
+
+    failing = [sys.executable, "-c", "print('cannot start'); raise SystemExit(3)"]
+    assert server.serve(url, failing, dict(os.environ), timeout=30) == 1
+    out, err = capsys.readouterr()
+    assert "cannot start" in out and url not in out
+    assert "the server stopped (exit status 3" in err and err.count("\n") == 1
+
+
 # --- offline assets ---------------------------------------------------------------------------
 
 
@@ -273,18 +306,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_until_served(url: str, server: subprocess.Popen, log: Path, timeout: float) -> None:
+def _wait_for_address(server: subprocess.Popen, lines: list[str], timeout: float) -> str:
+    """The address the command prints; at that moment the page must already answer."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        printed = [line for line in lines if line.startswith("negsim-dashboard: http://")]
+        if printed:
+            url = printed[0].split()[1]
+            with urllib.request.urlopen(url, timeout=2) as response:  # once, no retry
+                assert response.status == 200
+            return url
         if server.poll() is not None:
-            pytest.fail(f"the dashboard server exited ({server.returncode}):\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"the dashboard did not answer within {timeout:.0f} s:\n{log.read_text()}")
+            pytest.fail(f"the dashboard server exited ({server.returncode}):\n{''.join(lines)}")
+        time.sleep(0.02)
+    pytest.fail(f"the dashboard printed no address within {timeout:.0f} s:\n{''.join(lines)}")
 
 
 @pytest.fixture
@@ -302,22 +337,24 @@ def dashboard_url(tmp_path):
     )
     port = _free_port()
     command = Path(sys.executable).with_name("negsim-dashboard")
-    log = tmp_path / "server.log"
-    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "PYTHONUNBUFFERED": "1"}
     env.pop(SCENARIO_VARIABLE, None)  # the default scenario
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [str(command), "--host", "127.0.0.1", "--port", str(port)],
-            cwd=tmp_path,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    server = subprocess.Popen(
+        [str(command), "--host", "127.0.0.1", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(server.stdout), daemon=True)
+    reader.start()
     try:
-        url = f"http://127.0.0.1:{port}/"
-        _wait_until_served(url, server, log, timeout=60)
-        yield url, log
+        url = _wait_for_address(server, lines, timeout=90)
+        assert url == f"http://127.0.0.1:{port}/"
+        yield url, lines
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -325,6 +362,8 @@ def dashboard_url(tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait(timeout=10)
+        reader.join(timeout=5)
+        (tmp_path / "server.log").write_text("".join(lines))
 
 
 def _rounds_played(page) -> int:
@@ -344,7 +383,7 @@ def _wait_for_rounds(page, expected: int) -> None:
 def test_the_page_renders_offline_and_steps(dashboard_url, tmp_path):
     from playwright.sync_api import sync_playwright
 
-    url, log = dashboard_url
+    url, server_output = dashboard_url
     requests: list[str] = []
     failed: list[str] = []
     with sync_playwright() as playwright:
@@ -412,7 +451,8 @@ def test_the_page_renders_offline_and_steps(dashboard_url, tmp_path):
     }
     assert hosts <= LOCAL_HOSTS, f"requests left the machine: {sorted(hosts - LOCAL_HOSTS)}"
     assert not failed, failed
-    server_log = log.read_text()
-    assert "Could not load URL" not in server_log, server_log  # the CDN proxy found every asset
-    assert "Traceback" not in server_log, server_log
+    output = "".join(server_output)
+    assert "Could not load URL" not in output, output  # the CDN proxy found every asset
+    assert "Traceback" not in output, output
+    assert "Solara server is starting" not in output, output  # only our line, once it answers
     print(json.dumps({"screenshot": str(shot), "requests": len(requests)}))
