@@ -22,7 +22,8 @@ LAYERS = [
     ("engine",),
     ("analysis", "sensitivity"),
     ("outputs",),
-    ("cli", "viz"),
+    ("cli",),
+    ("viz",),
     ("api",),
 ]
 RANK = {layer: rank for rank, group in enumerate(LAYERS) for layer in group}

@@ -1,31 +1,38 @@
 """The instructor dashboard, a Solara page: ``negsim-dashboard`` starts it.
 
-Knobs on the left (the pressured side's economic pressure, the other side's hawkishness, how
-soft the pressured side's red lines are, each side's strategy, the seed), Step / Play / Reset,
-and on the right what happened, the offers per issue against the red lines and the cooperation
-index, each over the band of a quick Monte Carlo run with the same settings. Knobs take effect
-on Reset. The logic lives in :mod:`sim.viz.knobs` and :mod:`sim.viz.live`; this module only
-lays it out.
+Made for a projector at 1280x720: the page fills the window and never scrolls. Knobs on the left
+(the pressured side's economic pressure, the other side's hawkishness, how soft the pressured
+side's red lines are, each side's strategy, the seed) scroll on their own; on the right, always
+in view, Step / Play / Reset, the counters and what just happened, and below them one of two
+figures over the band of a quick Monte Carlo run with the same settings: the cooperation index
+with the pause window beside the observer's belief and the truth, or the offers per issue
+against the red lines. Knobs take effect on Reset. Text is at least 14 px.
+
+A Step redraws only the live run's layer of the figure shown (:mod:`sim.viz.plots`); Play plays
+``PLAY_ROUNDS_PER_S`` rounds a second. The logic lives in :mod:`sim.viz.knobs`,
+:mod:`sim.viz.live` and :mod:`sim.viz.band`; this module lays it out.
 
 Offline: solara's browser assets come from the cache that ``python -m sim.viz.assets`` fills
-(``make`` does), and ``main`` turns solara's telemetry off.
+(``make`` does), and ``main`` turns solara's telemetry, banner and version check off.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import os
 import sys
 import threading
+import time
 from pathlib import Path
 
 import solara
+import solara.lab
 
+from sim.cli.guard import ArgumentParser, guarded
 from sim.core.strategies.base import STRATEGIES
 from sim.scenario.errors import ScenarioError
 from sim.scenario.reading import read_scenario_file
-from sim.viz import assets
+from sim.viz import assets, server
 from sim.viz.knobs import (
     RED_LINE_GIVE_MAX,
     SCENARIO_VARIABLE,
@@ -34,17 +41,52 @@ from sim.viz.knobs import (
     default_scenario,
     describe,
 )
-from sim.viz.live import BAND_QUANTILES, Band, Dashboard, Snapshot
-from sim.viz.plots import cooperation_figure, offers_figure
+from sim.viz.live import Dashboard, Snapshot
+from sim.viz.plots import WIDTH_PX, CooperationPlot, LayeredFigure, OffersPlot
 
-PLAY_INTERVAL_S = 0.7
+PLAY_ROUNDS_PER_S = 4.0
 DEFAULT_PORT = 8765
+FIGURE_TABS = ("Cooperation and belief", "Offers per issue")
+SETTINGS_WIDTH_PX = 300
+# Solara's banner ("This website runs on Solara") would sit on the figures' legends.
+SERVER_ENV = {**assets.TELEMETRY_OFF, "SOLARA_THEME_SHOW_BANNER": "False"}
+
+CSS = f"""
+.negsim-page {{
+    position: fixed; inset: 0; display: flex; overflow: hidden;
+    font-size: 16px; background: white;
+}}
+.negsim-settings {{
+    flex: 0 0 {SETTINGS_WIDTH_PX}px; overflow-y: auto; padding: 8px 14px;
+    border-right: 1px solid #ddd;
+}}
+.negsim-main {{
+    flex: 1 1 auto; min-width: 0; overflow-y: auto; padding: 4px 16px;
+    overflow-anchor: none;
+}}
+.negsim-heading {{ font-size: 18px; font-weight: 500; margin-bottom: 4px; }}
+.negsim-title {{ font-size: 20px; font-weight: 500; line-height: 1.4; }}
+.negsim-bar {{ align-items: center; gap: 10px; margin: 4px 0; }}
+.negsim-counters {{ gap: 1.6em; margin-left: 1em; font-size: 17px; }}
+.negsim-status {{
+    font-size: 16px; line-height: 1.35; height: calc(4 * 1.35em); overflow-y: auto;
+    margin: 4px 0; padding-left: 8px; border-left: 4px solid #1f5fa8;
+}}
+.negsim-note {{ display: block; font-size: 14px; }}
+.negsim-settings .v-label {{ font-size: 16px; }}
+.negsim-settings .v-label--active {{ transform: translateY(-18px) scale(0.875); }}
+.negsim-tabs .v-tabs-bar {{ height: 40px !important; }}
+.negsim-tabs .v-tab {{ font-size: 15px; }}
+.negsim-figure {{ position: relative; width: {WIDTH_PX}px; max-width: 100%; }}
+.negsim-figure .negsim-layer {{ display: block; width: 100%; height: auto; }}
+.negsim-figure .negsim-overlay {{ position: absolute; left: 0; top: 0; }}
+"""
 
 
 @solara.component
 def Slider(label: str, value: float, on_value, maximum: float = 1.0, disabled: bool = False):
     """A slider under its label (beside it, the label leaves the slider no room)."""
-    solara.Text(label, style={"display": "block", "font-size": "0.9em", "margin-top": "0.6em"})
+    solara.Text(label, style={"display": "block", "font-size": "15px", "margin-top": "0.6em"})
     solara.SliderFloat(
         "", value=value, min=0.0, max=maximum, step=0.05, on_value=on_value, disabled=disabled
     )
@@ -127,7 +169,7 @@ def Controls(dashboard: Dashboard, pending: solara.Reactive[Knobs]):
 
 @solara.component
 def Counters(view: Snapshot):
-    with solara.Row(style={"gap": "2em", "font-size": "1.1em"}):
+    with solara.Row(classes=["negsim-counters"]):
         solara.Div(
             children=[f"Session: {view.session} of {view.sessions}"],
             attributes={"data-testid": "session"},
@@ -142,25 +184,38 @@ def Counters(view: Snapshot):
         )
 
 
-@solara.component
-def Figures(view: Snapshot, band: Band):
-    key = [view, band]
-    offers = solara.use_memo(lambda: offers_figure(view.scenario, view.offers, band), key)
-    cooperation = solara.use_memo(
-        lambda: cooperation_figure(view.scenario, view.history, band), key
-    )
-    solara.FigureMatplotlib(cooperation, dependencies=key, format="png")
-    solara.FigureMatplotlib(offers, dependencies=key, format="png")
+class Plots:
+    """The figures of one run (one reset), built when first shown."""
+
+    def __init__(self, dashboard: Dashboard):
+        self.scenario = dashboard.built.scenario if dashboard.built else None
+        self.band = dashboard.band
+        self._built: dict[int, LayeredFigure] = {}
+
+    def get(self, tab: int) -> LayeredFigure:
+        if tab not in self._built:
+            kind = (CooperationPlot, OffersPlot)[tab]
+            self._built[tab] = kind(self.scenario, self.band)
+        return self._built[tab]
 
 
 @solara.component
-def Page():
-    dashboard = solara.use_memo(
-        lambda: Dashboard(Knobs(default_scenario(available_scenarios()))), []
-    )
-    pending = solara.use_reactive(dashboard.knobs)
+def LayeredImage(plot: LayeredFigure, view: Snapshot):
+    """The background once per run; after every round only the overlay's SVG is sent."""
+    background = solara.use_memo(plot.background_png, [plot])
+    overlay = solara.use_memo(lambda: plot.overlay_svg(view), [plot, view])
+    with solara.Div(classes=["negsim-figure"]):
+        solara.Image(background, format="png", classes=["negsim-layer"])
+        solara.Image(overlay, format="svg+xml", classes=["negsim-layer", "negsim-overlay"])
+
+
+@solara.component
+def Stage(dashboard: Dashboard, pending: Knobs, on_reset):
+    """Step / Play / Reset, the counters, what just happened and the figure shown: what a round
+    changes, in a component of its own so that a round redraws nothing else."""
     tick = solara.use_reactive(0)
     playing = solara.use_reactive(False)
+    tab = solara.use_reactive(0)
 
     def redraw():
         tick.set(tick.value + 1)
@@ -171,11 +226,22 @@ def Page():
 
     def reset():
         playing.set(False)
-        dashboard.reset(pending.value)
+        dashboard.reset(pending)
         redraw()
+        on_reset()
 
     def play(cancel: threading.Event):
-        while playing.value and not cancel.wait(PLAY_INTERVAL_S):
+        """Rounds at ``PLAY_ROUNDS_PER_S``, each due one interval after the last was due, so a
+        late round does not slow the ones after it; more than an interval behind, the clock
+        starts afresh instead of catching up in a burst."""
+        interval = 1.0 / PLAY_ROUNDS_PER_S
+        due = time.monotonic()
+        while playing.value:
+            due += interval
+            if time.monotonic() - due > interval:
+                due = time.monotonic()
+            if cancel.wait(max(0.0, due - time.monotonic())) or not playing.value:
+                return
             if not dashboard.step():
                 playing.set(False)
                 return
@@ -184,48 +250,61 @@ def Page():
     solara.use_thread(play, dependencies=[playing.value], intrusive_cancel=False)
 
     view = solara.use_memo(dashboard.snapshot, [dashboard.generation, tick.value])
+    plots = solara.use_memo(lambda: Plots(dashboard), [dashboard.generation])
     over = view is None or view.finished
-    title = dashboard.built.scenario.title if dashboard.built else pending.value.scenario
+    changed = pending != dashboard.knobs
+    title = dashboard.built.scenario.title if dashboard.built else pending.scenario
+    # Not solara.Markdown: it loads mermaid from the CDN, which is not in the cache.
+    solara.v.Html(tag="div", class_="negsim-title", children=[title])
+    with solara.Row(classes=["negsim-bar"]):
+        solara.Button("Step", on_click=step, disabled=playing.value or over, color="primary")
+        solara.Button(
+            "Pause" if playing.value else "Play",
+            on_click=lambda: playing.set(not playing.value),
+            disabled=over and not playing.value,
+            color="primary",
+        )
+        solara.Button(
+            "Reset", on_click=reset, outlined=not changed, color="warning" if changed else None
+        )
+        if view is not None:
+            Counters(view)
+    if dashboard.error:
+        solara.Error(dashboard.error, dense=True)
+    if view is not None:
+        solara.Div(
+            children=[view.status], classes=["negsim-status"], attributes={"data-testid": "status"}
+        )
+        with solara.Div(classes=["negsim-tabs"]):
+            solara.lab.Tabs(tab, children=[solara.lab.Tab(label) for label in FIGURE_TABS])
+        LayeredImage(plots.get(tab.value), view)
+
+
+@solara.component
+def Page():
+    dashboard = solara.use_memo(
+        lambda: Dashboard(Knobs(default_scenario(available_scenarios()))), []
+    )
+    pending = solara.use_reactive(dashboard.knobs)
+    # A reset redraws the settings too (use_state: a reactive would redraw only its readers).
+    _, set_generation = solara.use_state(dashboard.generation)
     solara.Title("negsim dashboard")
-    with solara.Columns([1, 3]):
-        with solara.Card("Settings"):
+    solara.Style(CSS)
+    with solara.Div(classes=["negsim-page"]):
+        with solara.Div(classes=["negsim-settings"]):
+            solara.v.Html(tag="div", class_="negsim-heading", children=["Settings"])
             Controls(dashboard, pending)
-            with solara.Row():
-                solara.Button(
-                    "Step", on_click=step, disabled=playing.value or over, color="primary"
-                )
-                solara.Button(
-                    "Pause" if playing.value else "Play",
-                    on_click=lambda: playing.set(not playing.value),
-                    disabled=over and not playing.value,
-                    color="primary",
-                )
-                solara.Button("Reset", on_click=reset, outlined=True)
             if pending.value != dashboard.knobs:
                 solara.Warning("Settings changed: press Reset to apply them.", dense=True)
             for note in dashboard.built.notes if dashboard.built else ():
-                solara.Text(f"· {note}", style={"font-size": "0.85em", "display": "block"})
-        with solara.Column():
-            # Not solara.Markdown: it loads mermaid from the CDN, which is not in the cache.
-            solara.v.Html(tag="h2", class_="text-h5", children=[title])
-            if dashboard.error:
-                solara.Error(dashboard.error)
-            if view is not None:
-                Counters(view)
-                solara.Info(view.status, attributes={"data-testid": "status"})
-                band = dashboard.band
-                low, high = BAND_QUANTILES
-                solara.Text(
-                    f"Shaded: {low:.0%}–{high:.0%} of {band.replications} Monte Carlo runs with "
-                    f"these settings and seed {view.seed} (this run is replication 0); "
-                    f"{band.agreement_rate:.0%} of them agreed on something in some session.",
-                    style={"font-size": "0.9em"},
-                )
-                Figures(view, band)
+                solara.Text(f"· {note}", classes=["negsim-note"])
+        with solara.Div(classes=["negsim-main"]):
+            Stage(dashboard, pending.value, lambda: set_generation(dashboard.generation))
 
 
+@guarded("negsim-dashboard")
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="negsim-dashboard",
         description="Start the instructor dashboard (a local web page; works without internet).",
     )
@@ -241,7 +320,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if not available_scenarios():
         parser.exit(2, "negsim-dashboard: error: no scenarios found (looked in ./scenarios)\n")
-    env = {**os.environ, **assets.TELEMETRY_OFF}
+    env = {**os.environ, **SERVER_ENV}
     if args.scenario:
         path = Path(args.scenario)
         if args.scenario.endswith((".yaml", ".yml")):
@@ -255,6 +334,12 @@ def main(argv: list[str] | None = None) -> None:
             )
         else:
             env[SCENARIO_VARIABLE] = args.scenario
+    if server.port_in_use(args.host, args.port):
+        parser.exit(
+            1,
+            f"negsim-dashboard: error: port {args.port} is in use (another dashboard?); "
+            "choose another with --port\n",
+        )
     lacking = assets.missing()
     if lacking:
         print(
@@ -263,7 +348,9 @@ def main(argv: list[str] | None = None) -> None:
             "`python -m sim.viz.assets` (make does it).",
             file=sys.stderr,
         )
-    print(f"negsim-dashboard: http://{args.host}:{args.port}/  (Ctrl-C stops it)", flush=True)
-    command = [sys.executable, "-m", "solara", "run", "sim.viz.dashboard:Page"]
-    command += ["--host", args.host, "--port", str(args.port), "--production", "--no-open"]
-    os.execve(sys.executable, command, env)
+    url = (
+        f"http://[{args.host}]:{args.port}/"
+        if ":" in args.host
+        else f"http://{args.host}:{args.port}/"
+    )
+    sys.exit(server.serve(url, server.solara_command(args.host, args.port), env))

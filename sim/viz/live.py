@@ -1,15 +1,14 @@
-"""What the instructor dashboard runs, without a browser: a live run, a band, what happened.
+"""What the instructor dashboard runs, without a browser: a live run, what happened, the page's
+state.
 
-The live run is the ordinary :class:`~sim.core.model.NegotiationModel` as a batch of one; the Monte
-Carlo band is the same model with ``BAND_REPLICATIONS`` replications and the same seed, so the
-live run is replication 0 of the band. Readings the model may not have (``pressure``,
-``cooperation``, ``belief``, ``misread``) are read with ``getattr`` and left out when absent.
+The live run is the ordinary :class:`~sim.core.model.NegotiationModel` as a batch of one, and
+replication 0 of the Monte Carlo band (:mod:`sim.viz.band`). The misread signal (``misread``)
+is read with ``getattr`` and left out when absent.
 """
 
 from __future__ import annotations
 
 import threading
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,41 +20,34 @@ from sim.core.model import NegotiationModel
 from sim.scenario.errors import ScenarioError
 from sim.scenario.reading import read_scenario_file
 from sim.scenario.spec import Scenario
+from sim.viz.band import Band, HeldPaths, monte_carlo_band, position, readings
 from sim.viz.knobs import Built, Knobs, available_scenarios, build_scenario
-
-BAND_REPLICATIONS = 200
-BAND_QUANTILES = (0.1, 0.9)
-
 
 # --- running ----------------------------------------------------------------------------------
 
 
-def readings(model: NegotiationModel) -> dict[str, np.ndarray]:
-    """(R,) series the plots follow, where the model has them: each agent's aspiration and
-    cooperation index, each pressure's level and the observer's belief."""
-    out = {f"aspiration_{a.name}": np.asarray(a.aspiration, float) for a in model.state_agents}
-    for name, value in (getattr(model, "cooperation", None) or {}).items():
-        out[f"cooperation_{name}"] = np.asarray(value, float)
-    for name, value in (getattr(model, "pressure", None) or {}).items():
-        out[f"pressure_{name}"] = np.asarray(value, float)
-    belief = getattr(model, "belief", None)
-    if belief is not None:
-        out["belief"] = np.asarray(belief, float)
-    return out
-
-
-def _position(model: NegotiationModel) -> int:
-    return model.session * model.rounds + model.round
-
-
 class LiveRun:
-    """One replication, stepped by hand; ``history`` has one row per round played."""
+    """One replication, stepped by hand; ``history`` has one row per round played.
+
+    With a misread signal, the same replication also runs without the pressures' effect (same
+    draws, as ``negsim``'s counterfactual), so the page can show the truth beside the observer's
+    belief: the target's softening in a round is genuine where its cooperation index would be
+    above the signal without the pressure too, and tactical where only the pressure lifts it
+    there (:meth:`truth`).
+    """
 
     def __init__(self, scenario: Scenario, seed: int):
         self.scenario = scenario
         self.seed = seed
         self.model = NegotiationModel(scenario, 1, seed, trace=1)
         self.history: list[dict[str, float]] = []
+        self.held = HeldPaths(self.model)
+        self.without = (
+            NegotiationModel(scenario, 1, seed, pressure_effects=False)
+            if scenario.misread is not None and scenario.pressures
+            else None
+        )
+        self.held_without = HeldPaths(self.without) if self.without is not None else None
 
     @property
     def finished(self) -> bool:
@@ -70,14 +62,39 @@ class LiveRun:
         if self.finished:
             return False
         m = self.model
-        row: dict[str, float] = {"step": _position(m), "session": m.session, "round": m.round}
+        played = position(m)
+        row: dict[str, float] = {"step": played, "session": m.session, "round": m.round}
         m.step()
-        row.update({key: float(value[0]) for key, value in readings(m).items()})
+        values = readings(m)
+        self.held.record(played, position(m), values)
+        row.update({key: float(value[0]) for key, value in values.items()})
         misread = getattr(m, "misread", None)
         if misread is not None:
             row["tested"], row["walkouts"] = float(misread.tested[0]), float(misread.walkouts[0])
+        without = self.without
+        while without is not None and without.running and position(without) < position(m):
+            before = position(without)  # to where the run is now, so truth() reads every round
+            without.step()
+            self.held_without.record(before, position(without), readings(without))
         self.history.append(row)
         return True
+
+    def paths(self) -> dict[str, np.ndarray]:
+        """Each series of :func:`readings` in every round of the run so far (NaN after)."""
+        return {key: path[:, 0].copy() for key, path in self.held.paths.items()}
+
+    def truth(self) -> np.ndarray | None:
+        """Per round of the run so far, whether the target's softening was genuine (1), tactical
+        (0), or not there (NaN: its cooperation index was not above the signal); None without a
+        misread signal."""
+        spec = self.scenario.misread
+        if spec is None:
+            return None
+        key, now = f"cooperation_{spec.target}", position(self.model)
+        looked = self.held.paths[key][:now, 0] if self.history else np.empty(0)
+        held = self.held if self.held_without is None else self.held_without
+        would = held.paths[key][:now, 0] if self.history else np.empty(0)
+        return np.where(looked > spec.signal, (would > spec.signal).astype(float), np.nan)
 
     def history_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.history)
@@ -87,48 +104,6 @@ class LiveRun:
 
     def sessions(self) -> pd.DataFrame:
         return self.model.trace.sessions_frame()
-
-
-@dataclass(eq=False)
-class Band:
-    """The ``BAND_QUANTILES`` band over replications of each series, per step (round played).
-
-    Series: ``offer_<agent>_<issue>`` (the agent's standing position: what was agreed, else its
-    latest offer) and those of :func:`readings`.
-    """
-
-    steps: np.ndarray
-    low: dict[str, np.ndarray]
-    high: dict[str, np.ndarray]
-    replications: int
-    agreement_rate: float  # share of replications that agreed on something in some session
-
-
-def monte_carlo_band(scenario: Scenario, seed: int, replications: int = BAND_REPLICATIONS) -> Band:
-    model = NegotiationModel(scenario, replications, seed)
-    steps: list[int] = []
-    series: dict[str, list[np.ndarray]] = {}
-    while model.running:
-        steps.append(_position(model))
-        model.step()
-        values = readings(model)
-        for agent in model.state_agents:
-            if agent.last_offer is not None:
-                standing = np.where(model.agreed, model.agreed_value, agent.last_offer)
-                for i, issue in enumerate(model.issues):
-                    values[f"offer_{agent.name}_{issue}"] = standing[:, i]
-        gap = np.full(model.n, np.nan)  # a series not there this step (no offer yet)
-        for key in values.keys() - series.keys():
-            series[key] = [gap] * (len(steps) - 1)
-        for key, column in series.items():
-            column.append(values[key].copy() if key in values else gap)
-    low, high = {}, {}
-    for key, columns in series.items():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN steps
-            low[key], high[key] = np.nanquantile(np.stack(columns), BAND_QUANTILES, axis=1)
-    agreement = float(np.mean(model.tally.sessions_agreed > 0))
-    return Band(np.array(steps), low, high, replications, agreement)
 
 
 # --- words ------------------------------------------------------------------------------------
@@ -180,10 +155,17 @@ def status_text(run: LiveRun) -> str:
         parts.append(f"pressures: {', '.join(levels)}")
     if "belief" in last and misread is not None:
         spec = misread.spec
-        parts.append(
+        belief = (
             f"{_label(scenario, spec.observer)}'s belief that {_label(scenario, spec.target)}'s"
             f" softening is genuine {last['belief']:.2f}"
         )
+        truth = run.truth()
+        genuine = truth[int(last["step"])] if truth is not None else np.nan
+        if genuine == 1:
+            belief += " (in truth genuine: it would be as soft without the pressure)"
+        elif genuine == 0:
+            belief += " (in truth tactical: only the pressure makes it look soft)"
+        parts.append(belief)
     text = f"Session {session + 1}, round {round_ + 1}: " + ("; ".join(parts) or "no offer") + "."
     ended = run.sessions()
     if m.session > session and not ended.empty:
@@ -191,10 +173,13 @@ def status_text(run: LiveRun) -> str:
         agreed = [i for i in m.issues if row[f"agreed_{i}"]]
         if agreed:
             kept = [i for i in agreed if row[f"implemented_{i}"]]
-            text += (
-                f" Session {session + 1} ended with agreement on {len(agreed)} of {len(m.issues)}"
-                f" issues ({', '.join(agreed)}); {len(kept)} implemented."
+            which = (
+                f"all {len(agreed)} issues"
+                if len(agreed) == len(m.issues)
+                else f"{len(agreed)} of {len(m.issues)} issues ({', '.join(agreed)})"
             )
+            done = "all implemented" if len(kept) == len(agreed) else f"{len(kept)} implemented"
+            text += f" Session {session + 1} ended with agreement on {which}; {done}."
         else:
             text += f" Session {session + 1} ended without agreement."
     if run.finished:
@@ -213,7 +198,8 @@ class Snapshot:
     scenario: Scenario
     seed: int
     offers: pd.DataFrame
-    history: pd.DataFrame
+    paths: dict[str, np.ndarray]  # LiveRun.paths
+    truth: np.ndarray | None  # LiveRun.truth
     status: str
     session: int  # 1-based; the last one once the run is over
     sessions: int
@@ -229,7 +215,8 @@ def snapshot(run: LiveRun) -> Snapshot:
         scenario=run.scenario,
         seed=run.seed,
         offers=run.offers(),
-        history=run.history_frame(),
+        paths=run.paths(),
+        truth=run.truth(),
         status=status_text(run),
         session=min(m.session + 1, m.sessions),
         sessions=m.sessions,
