@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import platform
+import signal
 import sys
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from time import perf_counter
@@ -73,6 +75,32 @@ def _progress_bar(total: int, enabled: bool):
         yield bar.update
 
 
+@contextmanager
+def _ctrl_c_checked():
+    """Ctrl-C raises KeyboardInterrupt at once, as usual, and is also remembered: should the
+    exception be swallowed where it lands (a finaliser, a C callback), the check after the next
+    batch raises it again, so a run never goes on after Ctrl-C. Outside the main thread (a
+    launcher's worker) signals are not ours to handle."""
+    pressed = threading.Event()
+
+    def on_ctrl_c(signum, frame):
+        pressed.set()
+        raise KeyboardInterrupt
+
+    def check() -> None:
+        if pressed.is_set():
+            raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield check
+        return
+    previous = signal.signal(signal.SIGINT, on_ctrl_c)
+    try:
+        yield check
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def run(
     scenario: Scenario,
     settings: RunSettings,
@@ -103,7 +131,15 @@ def run(
         start, stop = settings.replication_range
         stream = ParquetStream(folder.file("replications.parquet"))
         try:
-            with _progress_bar(stop - start, settings.progress) as advance:
+            with (
+                _ctrl_c_checked() as check_ctrl_c,
+                _progress_bar(stop - start, settings.progress) as advance,
+            ):
+
+                def progress(done: int) -> None:
+                    advance(done)
+                    check_ctrl_c()
+
                 result = simulate(
                     scenario,
                     settings.replications,
@@ -116,7 +152,7 @@ def run(
                     stop=stop,
                     target_se=settings.target_se,
                     on_batch=stream.write,
-                    progress=advance,
+                    progress=progress,
                 )
         except BaseException:
             stream.abort()
