@@ -190,10 +190,11 @@ def simulate(
     sample = None
     headline = headline_columns(scenario)
     done, reached = start, None
-    batches = _batches(start, stop, batch_blocks * BLOCK_SIZE)
+    batches = list(_batches(start, stop, batch_blocks * BLOCK_SIZE))
+    workers = max(1, min(workers, len(batches)))  # a worker without a batch would only start up
     rounds: dict[str, list[np.ndarray]] = {}
     for columns, batch_offers, batch_sessions, batch_rounds in _in_order(
-        scenario, seed, protocol, trace, batches, max(1, workers), compare_theory
+        scenario, seed, protocol, trace, batches, workers, compare_theory
     ):
         table = pd.DataFrame(columns)
         if table["rep"].iloc[0] == start:

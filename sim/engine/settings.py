@@ -188,7 +188,9 @@ def check_work(scenario: Scenario, settings: RunSettings, free: int | None = Non
         )
     start, stop = settings.replication_range
     batch = min(stop - start, settings.batch_blocks * BLOCK_SIZE)
-    need = batch_bytes(scenario, batch, settings.trace_replications) * settings.workers
+    traced = min(settings.trace_replications, batch)  # only the first batch keeps a trace
+    workers = min(settings.workers, -(-(stop - start) // batch))  # no more than batches
+    need = batch_bytes(scenario, batch, traced) * workers
     free = available_memory() if free is None else free
     if need > MEMORY_SHARE * free:
         agents, issues = len(scenario.agents), len(scenario.issues)
@@ -203,7 +205,7 @@ def check_work(scenario: Scenario, settings: RunSettings, free: int | None = Non
             )
         Checker(SETTINGS_SOURCE).fail(
             "mc.batch_blocks",
-            f"{_count(settings.workers, 'worker')} x {_count(batch, 'replication')} of {shape}"
+            f"{_count(workers, 'worker')} x {_count(batch, 'replication')} of {shape}"
             f" need about {_size(need)} of memory, more than half of the {_size(free)} available;"
             " lower mc.batch_blocks or mc.workers",
         )

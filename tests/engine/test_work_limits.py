@@ -61,3 +61,10 @@ def test_memory_grows_with_every_dimension(us_china):
     assert batch_bytes(us_china, 200) == pytest.approx(2 * base)
     assert batch_bytes(with_rounds(us_china, 8, 12), 100) > base
     assert batch_bytes(us_china, 100, traced=20) > base
+
+
+def test_only_replications_that_exist_count_toward_memory(split_the_pie):
+    """Regression: a huge trace_replications or more workers than batches was blamed on
+    mc.batch_blocks, though only the first batch is traced and idle workers hold nothing."""
+    settings = RunSettings(replications=1000, trace_replications=10**8, workers=1000)
+    check_work(split_the_pie, settings, free=10 * GB)
