@@ -387,3 +387,20 @@ def test_launcher_settings_need_launcher_evaluation(tmp_path):
     )
     with pytest.raises(ScenarioError, match="launcher: only used with evaluate: launcher"):
         load_config(bad)
+
+
+def test_a_one_way_status_quo_may_only_vary_where_validation_allows_it(us_china):
+    """Up-only delisting under the US's red line max .6: a status quo above .6 would leave no
+    agreement possible, so a sweep may not set one (the rule scenario validation applies)."""
+    issues = tuple(
+        replace(issue, direction="up") if issue.name == "sanctions_delisting" else issue
+        for issue in us_china.issues
+    )
+    scenario = replace(us_china, issues=issues)
+    assert str(field_range(scenario, "issues.sanctions_delisting.status_quo")) == (
+        "[0, 0.6] (direction 'up' and us's red line on sanctions_delisting)"
+    )
+    assert with_value(scenario, "issues.sanctions_delisting.status_quo", 0.6)
+    with pytest.raises(ValueError, match=r"outside the allowed \[0, 0.6\]"):
+        with_value(scenario, "issues.sanctions_delisting.status_quo", 0.7)
+    assert str(field_range(scenario, "issues.taiwan.status_quo")) == "[0, 1]"
