@@ -78,6 +78,7 @@ def test_the_columns_in_their_order(tactical_pause_run):
         "sessions_agreed",
         "rounds_to_agreement",
         "red_line_violations",
+        "wrong_way_moves",  # tactical_pause has a one-way issue (north_korea_pressure)
         "broken_commitments",
         "stalled_sessions",
         "red_line_blocks",

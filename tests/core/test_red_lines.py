@@ -65,7 +65,7 @@ def test_one_way_bounds_cut_each_agents_red_lines_per_replication():
 def test_only_scenarios_with_a_one_way_issue_have_one_way_bounds(split_the_pie, us_china):
     assert OneWay.from_scenario(split_the_pie) is None
     issues = tuple(
-        replace(issue, direction="up") if issue.name == "north_korea_pressure" else issue
+        replace(issue, direction="up" if issue.name == "north_korea_pressure" else "both")
         for issue in us_china.issues
     )
     one_way = OneWay.from_scenario(replace(us_china, issues=issues))
