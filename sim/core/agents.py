@@ -7,7 +7,7 @@ import numpy as np
 from sim.core import offers
 from sim.core._mesa import Agent
 from sim.core.preferences import Preferences, issue_utility
-from sim.core.red_lines import RedLines
+from sim.core.red_lines import OneWay, RedLines
 from sim.core.strategies.base import Strategy, View
 
 
@@ -15,7 +15,9 @@ class StateAgent(Agent):
     """A state at the table. Every array attribute has a leading replication axis.
 
     The strategy only chooses an aspiration; this class turns it into offers and decisions,
-    and :class:`~sim.core.red_lines.RedLines` keeps both inside the agent's core interests.
+    and :class:`~sim.core.red_lines.RedLines` keeps both inside the session's ``admissible``
+    box: the agent's core interests (``red_lines``), cut on one-way issues to the side of the
+    session's status quo an agreement may move them to.
     """
 
     def __init__(
@@ -34,6 +36,7 @@ class StateAgent(Agent):
         self.name = name
         self.preferences = preferences
         self.red_lines = red_lines
+        self.admissible = red_lines
         self.strategy = strategy
         self.reservation = reservation
         self.discount = discount
@@ -49,13 +52,22 @@ class StateAgent(Agent):
         self.reservation_shift = np.zeros_like(self.floor)
         # Set by a misread signal: (issue, value, rows) to ask for in this round's offer.
         self.probe: tuple[int, float, np.ndarray] | None = None
-        self._offer_plan_key: tuple[int, int] | None = None
+        self._offer_plan_key: tuple[int, int, int] | None = None
         self._offer_plan: offers.OfferPlan | None = None
 
     def utility(self, package: np.ndarray) -> np.ndarray:
         return self.preferences.utility(package)
 
-    def start_session(self, status_quo: np.ndarray, fall_back_on_status_quo: bool) -> None:
+    def start_session(
+        self,
+        status_quo: np.ndarray,
+        fall_back_on_status_quo: bool,
+        one_way: OneWay | None = None,
+    ) -> None:
+        """Reset for a new session from ``status_quo`` (R, I); ``one_way`` cuts the admissible
+        box to the side of it that one-way issues may move to."""
+        if one_way is not None:
+            self.admissible = self.red_lines.within(*one_way.bounds(status_quo))
         self._status_quo_utility = self.utility(status_quo) if fall_back_on_status_quo else None
         self.refresh_floor()
         self.aspiration = np.ones_like(self.floor)
@@ -88,11 +100,11 @@ class StateAgent(Agent):
 
     def _plan(self, opponent: Preferences) -> offers.OfferPlan:
         """The offer plan toward ``opponent``, rebuilt only when either side's preferences change
-        (an event may replace them)."""
-        key = (id(self.preferences), id(opponent))
+        (an event may replace them) or the admissible box does (a new session's one-way bounds)."""
+        key = (id(self.preferences), id(opponent), id(self.admissible))
         if self._offer_plan_key != key:
-            lines = self.red_lines
-            self._offer_plan = offers.OfferPlan(self.preferences, opponent, lines.low, lines.high)
+            box = self.admissible
+            self._offer_plan = offers.OfferPlan(self.preferences, opponent, box.low, box.high)
             self._offer_plan_key = key
         return self._offer_plan
 
@@ -100,15 +112,15 @@ class StateAgent(Agent):
         if linkage:
             raw = self._plan(opponent).offer(self.aspiration)
         else:
-            lines = self.red_lines
+            box = self.admissible
             raw = offers.issue_offers(
-                self.preferences, opponent, self.aspiration, lines.low, lines.high
+                self.preferences, opponent, self.aspiration, box.low, box.high
             )
         if self.probe is not None:  # a deliberate test of the other side's core interest
             issue, value, rows = self.probe
             raw = raw.copy()
             raw[rows, issue] = value
-        offer = self.red_lines.clip(raw)
+        offer = self.admissible.clip(raw)
         self.previous_offer, self.last_offer = self.last_offer, offer
         self.last_offer_round = round_
         return offer
@@ -122,9 +134,18 @@ class StateAgent(Agent):
         return self.utility(package) >= level - 1e-12
 
     def accepts(self, package: np.ndarray, threshold: np.ndarray | None = None) -> np.ndarray:
-        """(R,) Accept a whole package that reaches ``threshold`` (the aspiration by default)
-        and crosses no red line."""
-        return self.accepts_on_utility(package, threshold) & self.red_lines.admits(package)
+        """(R,) Accept a whole package that reaches ``threshold`` (the aspiration by default;
+        never less than the floor) and lies in the admissible box (no red line crossed, no
+        one-way issue moved back)."""
+        level = None if threshold is None else np.maximum(threshold, self.floor)
+        return self.accepts_on_utility(package, level) & self.admissible.admits(package)
+
+    def stands_by(self, offer: np.ndarray) -> np.ndarray:
+        """(R,) Whether the agent still agrees to its own package ``offer``: worth at least its
+        floor. An offer keeps the aspiration wherever the admissible box allows; where a one-way
+        issue cuts off the agent's ideal, the box may hold nothing worth the floor, and then
+        the agent's best offer binds nobody."""
+        return self.accepts_on_utility(offer, self.floor) & self.admissible.admits(offer)
 
     def accepts_issues_on_utility(self, offer: np.ndarray) -> np.ndarray:
         """(R, I) Which issue values reach the aspiration level on that issue alone."""
@@ -134,5 +155,5 @@ class StateAgent(Agent):
 
     def accepts_issues(self, offer: np.ndarray) -> np.ndarray:
         """(R, I) Issue by issue: each value must reach the aspiration level on that issue and
-        cross no red line."""
-        return self.accepts_issues_on_utility(offer) & self.red_lines.admits_issues(offer)
+        lie in the admissible box."""
+        return self.accepts_issues_on_utility(offer) & self.admissible.admits_issues(offer)

@@ -24,6 +24,7 @@ from sim.core.implementation import Implementation
 from sim.core.outcomes import Tally, outcome_columns
 from sim.core.pressures import Pressures
 from sim.core.protocols.base import get_protocol, resolve_protocol
+from sim.core.red_lines import OneWay
 from sim.core.rng import BlockStreams, fresh_seed
 from sim.core.strategies.base import View
 from sim.core.trace import Trace
@@ -62,12 +63,14 @@ class NegotiationModel(Model):
         self.sessions = negotiation.sessions
         self.rounds = negotiation.rounds
         self.fall_back_on_status_quo = negotiation.disagreement == "status_quo"
+        self.one_way = OneWay.from_scenario(scenario)
         self.session = 0
         self.round = 0
 
         # Parameters are drawn in a fixed order: status quo, agents, trust, then events.
         self.status_quo = build.status_quo(scenario, self.draw)
         self.initial_status_quo = self.status_quo.copy()
+        self.session_status_quo = self.status_quo  # where this session started (the audit's)
         self.state_agents = [
             build.state_agent(self, spec, scenario, self.draw) for spec in scenario.agents
         ]
@@ -88,7 +91,7 @@ class NegotiationModel(Model):
         self.walked_out = np.zeros(n, dtype=bool)
 
         self._cooperation = Cooperation(self)
-        self.tally = Tally(n, n_issues)
+        self.tally = Tally(n, n_issues, self.one_way)
         self.stalls = StallDiagnostics(n, n_issues)
         self.trace = Trace(self, min(trace, n))
 
@@ -227,8 +230,9 @@ class NegotiationModel(Model):
         self.agreed_round[:] = -1
         self.conflict[:] = False
         self.walked_out[:] = False
+        self.session_status_quo = self.status_quo.copy()
         for agent in self.state_agents:
-            agent.start_session(self.status_quo, self.fall_back_on_status_quo)
+            agent.start_session(self.status_quo, self.fall_back_on_status_quo, self.one_way)
         self.events.start_session(self)
         self.pressures.start_session(self)
 
@@ -254,6 +258,7 @@ class NegotiationModel(Model):
             value,
             implemented,
             self.state_agents,
+            self.session_status_quo,
         )
         self.trace.end_session(
             self.agreed, self.agreed_value, implemented, self.agreed_round, self.conflict

@@ -8,10 +8,12 @@ utility, traces the Pareto frontier of bargaining theory (the epsilon-constraint
 Lasdon & Wismer 1971; :mod:`sim.theory.frontier`), so one solver serves both.
 
 Each issue moves from the proposer's best value in the box, ``s = clip(a, lo, hi)`` (its ideal
-``a`` itself whenever the box holds it, as a validated agent's own red lines do), toward the
-opponent's ideal ``b``, but never out of the box, so the useful target is ``t = clip(b, lo, hi)``.
-Moving a distance ``d`` costs the proposer ``w * L(d)`` and gains the opponent ``v * G(d)``; an
-aspiration leaves a budget of ``1 - aspiration ** (1 / rho)`` of additive utility.
+``a`` itself whenever the box holds it, as a validated agent's own red lines do; a one-way issue's
+session bounds may cut it off), toward the opponent's ideal ``b``, but never out of the box, so
+the useful target is ``t = clip(b, lo, hi)``. Moving a distance ``d`` costs the proposer
+``w * L(d)`` and gains the opponent ``v * G(d)``; an aspiration leaves a budget of
+``V(s) - aspiration ** (1 / rho)`` of additive utility, ``V(s)`` the proposer's additive utility
+at ``s`` (1 when the box holds its ideal).
 
 * Both utilities linear: a fractional knapsack, solved exactly by conceding whole issues in
   decreasing order of opponent/own salience ratio ``v / w`` and a fraction of the next one
@@ -28,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.core.preferences import Preferences
+from sim.core.preferences import Preferences, issue_loss
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,9 @@ class OfferPlan:
         self.start = np.clip(own.ideal, lo, hi)
         self.direction, self.reach = _toward(self.start, opp, lo, hi)
         self.offset = np.abs(self.start - own.ideal)  # a quadratic proposer's cost starts here
+        #: additive utility the proposer has already lost at ``start`` (0 where the box holds
+        #: its ideal, so an offer's budget there is exactly ``1 - level``)
+        self.start_loss = np.sum(own.salience * issue_loss(self.start, own.ideal, own.shape), -1)
         self.opp_distance = np.abs(opp.ideal - self.start)
         #: how far each issue moves at the efficient end, where the opponent has all it values
         self.valued_reach = np.where(opp.salience > 0, self.reach, 0.0)
@@ -137,10 +142,11 @@ class OfferPlan:
         return self.start + self.direction * self.distance(budget)
 
     def offer(self, aspiration: np.ndarray) -> np.ndarray:
-        """The efficient package that keeps the proposer at ``aspiration``. The budget counts
-        from the ideal's additive utility, 1, so the box must hold ``own.ideal`` (an agent's own
-        red lines do)."""
-        return self.package(np.maximum(concession_budget(self.own, aspiration), 0.0))
+        """The efficient package that keeps the proposer at ``aspiration``: the budget counts
+        from its utility at ``start`` (its ideal where the box holds it). An aspiration above
+        what the box allows gets the proposer's best package in the box."""
+        budget = concession_budget(self.own, aspiration) - self.start_loss
+        return self.package(np.maximum(budget, 0.0))
 
     def _distance_at(self, lam: np.ndarray) -> np.ndarray:
         """Per-issue maximiser of ``v G(d) - lam w L(d)`` on ``[0, reach]``."""

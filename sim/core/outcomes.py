@@ -11,20 +11,23 @@ from sim.core.agents import StateAgent
 from sim.core.beliefs import Misread
 from sim.core.diagnostics import StallDiagnostics
 from sim.core.events import Events
-from sim.core.red_lines import count_violations
+from sim.core.red_lines import OneWay, count_violations
 
 
 class Tally:
     """Per replication, over the sessions so far: sessions with an agreement, the run's round of
-    the first agreement, issues ever agreed, red-line violations and broken commitments; and the
-    first session's agreement (NaN where none), for comparison with theory."""
+    the first agreement, issues ever agreed, red-line violations, broken commitments and, with
+    one-way issues (``one_way``), agreed values that moved one the wrong way; and the first
+    session's agreement (NaN where none), for comparison with theory."""
 
-    def __init__(self, n: int, n_issues: int):
+    def __init__(self, n: int, n_issues: int, one_way: OneWay | None = None):
         self.sessions_agreed = np.zeros(n, dtype=int)
         self.rounds_to_agreement = np.full(n, np.nan)
         self.ever_agreed = np.zeros((n, n_issues), dtype=bool)
         self.violations = np.zeros(n, dtype=int)
         self.broken = np.zeros(n, dtype=int)
+        self.one_way = one_way
+        self.wrong_way = None if one_way is None else np.zeros(n, dtype=int)
         self.first_agreement = np.full((n, n_issues), np.nan)
 
     def end_session(
@@ -36,10 +39,11 @@ class Tally:
         value: np.ndarray,
         implemented: np.ndarray,
         agents: Sequence[StateAgent],
+        status_quo: np.ndarray | None = None,
     ) -> None:
         """Add session ``session`` (of ``rounds`` rounds): ``agreed`` (R, I) issues settled, in
         ``agreed_round``; ``value`` the agreed values, else the status quo; ``implemented``
-        what was carried out."""
+        what was carried out; ``status_quo`` where the session started (for one-way issues)."""
         any_agreed = agreed.any(axis=1)
         if session == 0:
             self.first_agreement = np.where(any_agreed[:, None], value, np.nan)
@@ -52,6 +56,8 @@ class Tally:
         self.ever_agreed |= agreed
         self.violations += count_violations(value, agreed, [agent.red_lines for agent in agents])
         self.broken += (agreed & ~implemented).sum(axis=1)
+        if self.one_way is not None:
+            self.wrong_way += (self.one_way.wrong_way(value, status_quo) & agreed).sum(axis=1)
 
 
 def outcome_columns(
@@ -80,6 +86,7 @@ def outcome_columns(
         "sessions_agreed": tally.sessions_agreed,
         "rounds_to_agreement": tally.rounds_to_agreement,
         "red_line_violations": tally.violations,
+        **({} if tally.wrong_way is None else {"wrong_way_moves": tally.wrong_way}),
         "broken_commitments": tally.broken,
         "stalled_sessions": stalls.stalled,
         "red_line_blocks": stalls.red_line_blocks,

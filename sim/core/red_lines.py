@@ -1,9 +1,14 @@
-"""Core interests: the one place where red lines are enforced.
+"""Core interests and one-way issues: the one place where what an agent may propose or accept
+is enforced.
 
 A red line on an issue is the interval ``[min, max]`` of values an agent will ever propose or
-accept; issues without one have ``[0, 1]``. Strategies only choose aspirations; every offer goes
-through :meth:`RedLines.clip` and every acceptance through :meth:`RedLines.admits`, so no
-strategy, present or future, can cross a red line.
+accept; issues without one have ``[0, 1]``. A one-way issue (``direction: up`` or ``down`` in
+the scenario) may be moved by an agreement only up, or only down, from the session's status quo:
+its admissible interval in a session is ``[q, 1]`` (or ``[0, q]``), per replication. Each agent's
+session box (:meth:`RedLines.within`) is its red lines cut to that interval. Strategies only
+choose aspirations; every offer goes through :meth:`RedLines.clip` and every acceptance through
+:meth:`RedLines.admits` of that box, so no strategy or protocol, present or future, can cross a
+red line or move a one-way issue the wrong way.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.scenario.spec import AgentSpec
+from sim.scenario.spec import DOWN, UP, AgentSpec, Scenario
 
 # Offers are computed in floating point; a value within this of a bound counts as on it.
 TOLERANCE = 1e-9
@@ -45,6 +50,40 @@ class RedLines:
     def admits(self, package: np.ndarray) -> np.ndarray:
         """(R,) mask: packages that cross no red line."""
         return self.admits_issues(package).all(axis=-1)
+
+    def within(self, low: np.ndarray, high: np.ndarray) -> RedLines:
+        """These red lines cut to ``[low, high]`` (e.g. a session's one-way intervals, (R, I))."""
+        return RedLines(np.maximum(self.low, low), np.minimum(self.high, high))
+
+
+@dataclass(frozen=True)
+class OneWay:
+    """The issues an agreement may move only up (``up``, (I,) mask) or only down (``down``) from
+    the session's status quo."""
+
+    up: np.ndarray
+    down: np.ndarray
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> OneWay | None:
+        """The scenario's one-way issues, or None when it has none."""
+        if not scenario.one_way_issues:
+            return None
+        direction = np.array([issue.direction for issue in scenario.issues])
+        return cls(direction == UP, direction == DOWN)
+
+    def bounds(self, status_quo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(R, I) ``low``, ``high``: the values an agreement may give each issue this session,
+        ``[q, 1]`` on an ``up`` issue, ``[0, q]`` on a ``down`` one, ``[0, 1]`` elsewhere."""
+        low = np.where(self.up, status_quo, 0.0)
+        high = np.where(self.down, status_quo, 1.0)
+        return low, high
+
+    def wrong_way(self, package: np.ndarray, status_quo: np.ndarray) -> np.ndarray:
+        """(R, I) mask: values that move a one-way issue the wrong way from ``status_quo``."""
+        return (self.up & (package < status_quo - TOLERANCE)) | (
+            self.down & (package > status_quo + TOLERANCE)
+        )
 
 
 def count_violations(

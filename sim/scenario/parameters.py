@@ -17,7 +17,7 @@ import numpy as np
 
 from sim.scenario.distributions import Distribution, PerReplication
 from sim.scenario.errors import suggest
-from sim.scenario.spec import Scenario, Value
+from sim.scenario.spec import UP, IssueSpec, Scenario, Value
 
 AGENT_FIELDS = ("reservation", "risk", "discount", "compliance")
 TRUST_FIELDS = ("initial", "penalty", "recovery")
@@ -48,7 +48,7 @@ def sweepable(scenario: Scenario) -> dict[str, FieldRange]:
     """Every field of ``scenario`` that can be varied, by dotted path, with its allowed range."""
     fields = {f"trust.{name}": FieldRange(0.0, 1.0) for name in TRUST_FIELDS}
     for issue in scenario.issues:
-        fields[f"issues.{issue.name}.status_quo"] = FieldRange(0.0, 1.0)
+        fields[f"issues.{issue.name}.status_quo"] = status_quo_range(scenario, issue)
     for agent in scenario.agents:
         path = f"agents.{agent.name}"
         fields[f"{path}.reservation"] = FieldRange(0.0, 1.0)
@@ -65,6 +65,22 @@ def sweepable(scenario: Scenario) -> dict[str, FieldRange]:
             fields[f"{path}.preferences.{issue}.ideal"] = FieldRange(low, high, why=why)
             fields[f"{path}.preferences.{issue}.salience"] = FieldRange(0.0, math.inf)
     return fields
+
+
+def status_quo_range(scenario: Scenario, issue: IssueSpec) -> FieldRange:
+    """[0, 1], narrowed for a one-way issue to the status quos that leave every agent a value on
+    its side (the rule scenario validation checks)."""
+    if not issue.one_way:
+        return FieldRange(0.0, 1.0)
+    if issue.direction == UP:
+        agent = min(scenario.agents, key=lambda a: a.red_line(issue.name)[1])
+        high = agent.red_line(issue.name)[1]
+        why = f"direction 'up' and {agent.name}'s red line on {issue.name}" if high < 1 else ""
+        return FieldRange(0.0, high, why=why)
+    agent = max(scenario.agents, key=lambda a: a.red_line(issue.name)[0])
+    low = agent.red_line(issue.name)[0]
+    why = f"direction 'down' and {agent.name}'s red line on {issue.name}" if low > 0 else ""
+    return FieldRange(low, 1.0, why=why)
 
 
 def field_range(scenario: Scenario, path: str) -> FieldRange:

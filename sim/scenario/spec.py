@@ -10,6 +10,10 @@ from sim.scenario.dynamics import MisreadSpec, PressureSpec
 
 DISAGREEMENT = ("status_quo", "reservation")
 ALL_PARTIES = "all"
+# Which way an agreement may move an issue from the session's status quo: either way (the
+# default), only up, or only down (pressure on a third party can be added, not taken back).
+BOTH_WAYS, UP, DOWN = "both", "up", "down"
+DIRECTIONS = (BOTH_WAYS, UP, DOWN)
 # The red line of an issue that is not a core interest: every value is admissible.
 NO_RED_LINE = (0.0, 1.0)
 
@@ -35,6 +39,12 @@ class IssueSpec:
     description: str = ""
     low: str = "0"
     high: str = "1"
+    direction: str = BOTH_WAYS
+
+    @property
+    def one_way(self) -> bool:
+        """Whether an agreement may move this issue only one way from the status quo."""
+        return self.direction != BOTH_WAYS
 
 
 @dataclass(frozen=True)
@@ -122,6 +132,11 @@ class Scenario:
     @property
     def issue_names(self) -> tuple[str, ...]:
         return tuple(issue.name for issue in self.issues)
+
+    @property
+    def one_way_issues(self) -> tuple[IssueSpec, ...]:
+        """The issues an agreement may move only up, or only down, from the status quo."""
+        return tuple(issue for issue in self.issues if issue.one_way)
 
     @property
     def agent_names(self) -> tuple[str, ...]:

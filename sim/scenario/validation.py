@@ -19,8 +19,10 @@ from sim.scenario.errors import suggest
 from sim.scenario.reading import raise_invalid, read_scenario_file
 from sim.scenario.spec import (
     ALL_PARTIES,
+    DIRECTIONS,
     DISAGREEMENT,
     SHIFTABLE,
+    UP,
     AgentSpec,
     EventSpec,
     IssueSpec,
@@ -56,6 +58,9 @@ def validate(
     agents = tuple(
         _agent(c, name, node, issue_names, catalogue) for name, node in agent_nodes.items()
     )
+    for issue in issues:
+        if issue.one_way:
+            _one_way_room(c, issue, agents)
     negotiation = _negotiation(c, top["negotiation"], agent_names, catalogue)
     scenario = Scenario(
         catalogue=catalogue,
@@ -136,7 +141,10 @@ def _trust(c: Checker, node) -> Trust:
 def _issue(c: Checker, name, node, agent_names) -> IssueSpec:
     path = f"issues.{name}"
     c.mapping(
-        node, path, required=("status_quo",), optional=("description", "low", "high", "implementer")
+        node,
+        path,
+        required=("status_quo",),
+        optional=("description", "low", "high", "implementer", "direction"),
     )
     return IssueSpec(
         name=name,
@@ -150,7 +158,37 @@ def _issue(c: Checker, name, node, agent_names) -> IssueSpec:
         description=c.text(node.get("description", ""), f"{path}.description"),
         low=c.text(node.get("low", "0"), f"{path}.low"),
         high=c.text(node.get("high", "1"), f"{path}.high"),
+        direction=c.choice(
+            node.get("direction", DIRECTIONS[0]),
+            f"{path}.direction",
+            DIRECTIONS,
+            "direction (up, down or both)",
+        ),
     )
+
+
+def _one_way_room(c: Checker, issue: IssueSpec, agents) -> None:
+    """A one-way issue must leave every agent some value on its side of the status quo: an
+    agreement may only raise an ``up`` issue, so a red line capping it below the status quo
+    would leave nothing to agree (and ``down`` alike). Later status quos stay inside the red
+    lines, since every agreement does."""
+    status_quo = issue.status_quo
+    low, high = status_quo.support() if isinstance(status_quo, Distribution) else (status_quo,) * 2
+    shown = f"{low:g}" if low == high else f"drawn in [{low:g}, {high:g}]"
+    for agent in agents:
+        line_low, line_high = agent.red_line(issue.name)
+        if issue.direction == UP and high > line_high:
+            bound, side = f"at most {line_high:g}", "raise"
+        elif issue.direction != UP and low < line_low:
+            bound, side = f"at least {line_low:g}", "lower"
+        else:
+            continue
+        c.fail(
+            f"issues.{issue.name}.status_quo",
+            f"direction '{issue.direction}' lets an agreement only {side} '{issue.name}' from its"
+            f" status quo ({shown}), but {agent.name}'s red line allows {bound}:"
+            " no agreement could settle it",
+        )
 
 
 def _agent(c: Checker, name, node, issue_names, catalogue: Catalogue) -> AgentSpec:

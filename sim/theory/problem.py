@@ -4,7 +4,10 @@ do not agree (pure functions).
 Two agents ``a`` and ``b`` (the scenario's order) bargain over packages ``x`` of issue values.
 
 * **Feasible set**: the issue box ``[0, 1]^I`` cut by every agent's red lines, i.e. per issue the
-  intersection of the agents' ``[min, max]`` intervals (empty: no agreement is possible).
+  intersection of the agents' ``[min, max]`` intervals (empty: no agreement is possible), and on
+  a one-way issue by the side of the initial status quo an agreement may move it to: the
+  feasible set of the first session, as the simulation's admissible boxes
+  (:class:`sim.core.red_lines.OneWay`) make it.
 * **Utilities**: ``U_j(x) = A_j(x) ** rho_j`` with ``A_j`` the additive utility of
   :mod:`sim.core.preferences` (linear or quadratic issue utilities, saliences summing to 1).
 * **Disagreement point** ``d``: the agents' utilities of the status quo, their reservation
@@ -25,7 +28,7 @@ from sim.core.preferences import Preferences
 from sim.core.red_lines import RedLines
 from sim.scenario.distributions import Choice, Distribution, PerReplication
 from sim.scenario.errors import ScenarioError
-from sim.scenario.spec import AgentSpec, Scenario
+from sim.scenario.spec import UP, AgentSpec, IssueSpec, Scenario
 
 DISAGREEMENT_POINTS = ("session_floor", "status_quo", "reservation")
 DISAGREEMENT_MEANING = {
@@ -37,10 +40,12 @@ DISAGREEMENT_MEANING = {
 
 
 def feasible_box(scenario: Scenario) -> RedLines:
-    """Per issue, the values inside every agent's red lines, as (I,) arrays ``low``, ``high``."""
+    """Per issue, the values inside every agent's red lines and, on a one-way issue, on its side
+    of the initial status quo (a fixed number), as (I,) arrays ``low``, ``high``."""
     names = scenario.issue_names
     low, high = np.zeros(len(names)), np.ones(len(names))
-    for i, issue in enumerate(names):
+    for i, spec in enumerate(scenario.issues):
+        issue = spec.name
         for agent in scenario.agents:
             lo, hi = agent.red_line(issue)
             low[i], high[i] = max(low[i], lo), min(high[i], hi)
@@ -55,7 +60,28 @@ def feasible_box(scenario: Scenario) -> RedLines:
                 f"the red lines leave no value of '{issue}' that every agent accepts ({lines}):"
                 " no agreement is feasible",
             )
+        if spec.one_way:
+            low[i], high[i] = _one_way_side(scenario, spec, low[i], high[i])
     return RedLines(low, high)
+
+
+def _one_way_side(scenario: Scenario, issue: IssueSpec, low: float, high: float):
+    """``[low, high]`` cut to the side of the initial status quo a one-way issue may move to."""
+    where = f"issues.{issue.name}.status_quo"
+    status_quo = fixed_number(issue.status_quo, scenario.source, where)
+    if issue.direction == UP:
+        low = max(low, status_quo)
+    else:
+        high = min(high, status_quo)
+    if low > high:
+        raise ScenarioError(
+            scenario.source,
+            where,
+            f"direction '{issue.direction}' lets an agreement move '{issue.name}' only"
+            f" {issue.direction} from {status_quo:g}, where the red lines leave no value:"
+            " no agreement is feasible",
+        )
+    return low, high
 
 
 def fixed_number(value, source: str, path: str) -> float:

@@ -134,3 +134,27 @@ def test_red_line_blocks_ask_the_agent_whether_an_offer_was_good_enough(
     outcomes = model.run().outcomes()
     np.testing.assert_array_equal(outcomes["stalled_sessions"], 1)
     np.testing.assert_array_equal(outcomes["red_line_blocks"], int(good_enough))
+
+
+@pytest.mark.parametrize("protocol", ["alternating_offers", "monotonic_concession"])
+def test_no_package_deal_below_the_proposers_floor(protocol):
+    """x may only rise from .5; b wants 0, so the best b can offer is .5, worth .5 to it, below
+    its floor .6 (its reservation). a would take .5 once its aspiration falls that low, but b
+    does not stand by an offer worth less than its floor, and accepts none of a's: no deal."""
+    data = opposed(protocol, rounds=20)
+    data["negotiation"]["disagreement"] = "reservation"
+    data["issues"]["x"]["direction"] = "up"
+    data["agents"]["b"]["reservation"] = 0.6
+    model = model_of(data)
+    model.step()
+    b = model.state_agents[1]
+    np.testing.assert_array_equal(b.stands_by(np.full((3, 1), 0.5)), False)
+    np.testing.assert_array_equal(b.accepts(np.full((3, 1), 0.5), threshold=np.zeros(3)), False)
+    outcomes = model.run().outcomes()
+    np.testing.assert_array_equal(outcomes["agreement"], False)
+    np.testing.assert_array_equal(outcomes["wrong_way_moves"], 0)
+    # Without the floor b would have settled at .5: the same talks with b's reservation .4 do.
+    data["agents"]["b"]["reservation"] = 0.4
+    settled = model_of(data).run().outcomes()
+    np.testing.assert_array_equal(settled["agreement"], True)
+    np.testing.assert_allclose(settled["value_x"], 0.5)

@@ -460,3 +460,46 @@ class TestIssueOffers:
         assert room.sum() > 100
         np.testing.assert_allclose(issue_u[room], np.broadcast_to(level, x.shape)[room], atol=1e-12)
         np.testing.assert_allclose(x[~room], target[~room], atol=1e-12)
+
+
+class TestABoxThatCutsOffTheProposersIdeal:
+    """A one-way issue's session bounds (sim.core.red_lines.OneWay) can leave the proposer's
+    ideal outside its box: the budget then counts from its utility at the box's edge, so an
+    offer still keeps it at its aspiration wherever the box allows that."""
+
+    def test_linear_hand_worked(self):
+        """Own ideal (0, 1), w = (.5, .5); opponent (1, 0), v = (.5, .5); issue 1 may only rise
+        from .4. The start (.4, 1) is worth .8. Aspiration .7 leaves .1: issue 1 (first of the
+        tied ratios) moves .2, package (.6, 1), worth exactly .7. Aspiration .9 is out of reach:
+        the best package in the box, the start."""
+        own = preferences([0.0, 1.0], [0.5, 0.5])
+        opp = preferences([1.0, 0.0], [0.5, 0.5])
+        plan = OfferPlan(own, opp, np.array([0.4, 0.0]), np.ones(2))
+        np.testing.assert_allclose(plan.start_loss, [0.2])
+        x = plan.offer(asp(0.7))
+        np.testing.assert_allclose(x, [[0.6, 1.0]], atol=1e-12)
+        np.testing.assert_allclose(own.utility(x), [0.7], atol=1e-12)
+        np.testing.assert_allclose(plan.offer(asp(0.9)), [[0.4, 1.0]], atol=1e-12)
+
+    @pytest.mark.parametrize(("own_shape", "opp_shape"), SHAPE_PAIRS)
+    def test_own_utility_equals_aspiration_when_the_budget_binds(self, own_shape, opp_shape):
+        own, opp, aspiration, _, _ = random_instances(500, 4, own_shape, opp_shape, seed=5)
+        rng = np.random.default_rng(6)
+        status_quo = rng.random(own.ideal.shape)
+        up = rng.random(own.ideal.shape) < 0.5
+        low, high = np.where(up, status_quo, 0.0), np.where(up, 1.0, status_quo)
+        plan = OfferPlan(own, opp, low, high)
+        x = plan.offer(aspiration)
+        assert np.all(x >= low - 1e-12) and np.all(x <= high + 1e-12)
+        best = own.utility(plan.start)
+        target = np.clip(opp.ideal, low, high)
+        binds = (own.utility(target) < aspiration) & (aspiration <= best)
+        assert binds.sum() >= 50 and (best < 1).sum() >= 400
+        np.testing.assert_allclose(own.utility(x)[binds], aspiration[binds], atol=1e-9)
+        out_of_reach = aspiration > best
+        np.testing.assert_allclose(x[out_of_reach], plan.start[out_of_reach], atol=1e-12)
+
+    def test_a_box_holding_the_ideal_costs_nothing_to_start_from(self):
+        own, opp, aspiration, low, high = random_instances(50, 3, "linear", "quadratic", seed=2)
+        plan = OfferPlan(own, opp, low, high)
+        np.testing.assert_array_equal(plan.start_loss, 0.0)  # exact: the budget is 1 - level

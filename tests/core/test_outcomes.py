@@ -11,7 +11,7 @@ import pytest
 from sim.core.catalogue import load_scenario
 from sim.core.model import NegotiationModel
 from sim.core.outcomes import Tally
-from sim.core.red_lines import RedLines
+from sim.core.red_lines import OneWay, RedLines
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 N = 3
@@ -47,6 +47,22 @@ def test_the_tally_over_two_sessions():
     np.testing.assert_array_equal(tally.first_agreement[1], [np.nan] * 2)  # session 0 only
 
 
+def test_the_tally_counts_agreed_values_that_move_a_one_way_issue_back():
+    """Issue x may only rise, y only fall. Rep 0 agrees x .5 from .4 (fine) and y .7 from .6
+    (wrong way); rep 1 agrees x .3 from .4 (wrong way) and leaves y; rep 2 would move both the
+    wrong way but agrees on neither. Without one-way issues there is no count at all."""
+    tally = Tally(N, 2, OneWay(up=np.array([True, False]), down=np.array([False, True])))
+    agents = [lines([0, 0], [1, 1])] * 2
+    agreed = np.array([[True, True], [True, False], [False, False]])
+    value = np.array([[0.5, 0.7], [0.3, 0.6], [0.1, 0.9]])
+    status_quo = np.array([[0.4, 0.6], [0.4, 0.6], [0.4, 0.6]])
+    done = np.ones_like(agreed)
+    tally.end_session(0, 5, agreed, np.zeros((N, 2), int), value, done, agents, status_quo)
+    np.testing.assert_array_equal(tally.wrong_way, [1, 1, 0])
+    np.testing.assert_array_equal(tally.violations, 0)  # red lines are a separate count
+    assert Tally(N, 2).wrong_way is None
+
+
 @pytest.fixture(scope="module")
 def tactical_pause_run():
     scenario = load_scenario(SCENARIOS / "tactical_pause.yaml")
@@ -62,6 +78,7 @@ def test_the_columns_in_their_order(tactical_pause_run):
         "sessions_agreed",
         "rounds_to_agreement",
         "red_line_violations",
+        "wrong_way_moves",  # tactical_pause has a one-way issue (north_korea_pressure)
         "broken_commitments",
         "stalled_sessions",
         "red_line_blocks",

@@ -66,10 +66,12 @@ def agent_data(draw, issues: list[str], strategy: str) -> dict:
 
 
 @st.composite
-def scenario_data(draw, strategy: str, protocol: str | None = None) -> dict:
-    """A valid 2-agent scenario mapping; agent "a" plays ``strategy``."""
+def scenario_data(draw, strategy: str, protocol: str | None = None, one_way=False) -> dict:
+    """A valid 2-agent scenario mapping; agent "a" plays ``strategy``. ``one_way``: every issue
+    gets a direction (up, down or both), its status quo moved where validation needs it (on
+    the side of every red line an agreement may move toward)."""
     issues = [f"i{k}" for k in range(draw(st.integers(1, 3)))]
-    return {
+    data = {
         "negotiation": {
             "protocol": protocol or draw(st.sampled_from(PROTOCOL_NAMES)),
             "rounds": draw(st.integers(1, 12)),
@@ -93,6 +95,16 @@ def scenario_data(draw, strategy: str, protocol: str | None = None) -> dict:
             "b": draw(agent_data(issues, draw(st.sampled_from(STRATEGY_NAMES)))),
         },
     }
+    if one_way:
+        for k, (issue, node) in enumerate(data["issues"].items()):
+            ways = ["up", "down"] if k == 0 else ["up", "down", "both"]
+            node["direction"] = direction = draw(st.sampled_from(ways))
+            lines = [a["red_lines"].get(issue, {}) for a in data["agents"].values()]
+            if direction == "up":
+                node["status_quo"] = min([node["status_quo"], *(x.get("max", 1) for x in lines)])
+            elif direction == "down":
+                node["status_quo"] = max([node["status_quo"], *(x.get("min", 0) for x in lines)])
+    return data
 
 
 def run_recorded(model: NegotiationModel, after_step=None) -> list[tuple[int, list[np.ndarray]]]:
@@ -188,6 +200,55 @@ class TestEveryStrategy:
             for agent in AGENTS:
                 low, high = red_line(scenario, agent, issue)
                 assert agreed.between(low - TOLERANCE, high + TOLERANCE).all(), (agent, issue)
+
+    @pytest.mark.parametrize("protocol", PROTOCOL_NAMES)
+    @settings(max_examples=25, deadline=None)
+    @given(data=st.data())
+    def test_never_proposes_or_accepts_a_wrong_way_move(self, name, protocol, data):
+        """On a one-way issue no offer, agreement or acceptance (even at aspiration 0) moves the
+        value the wrong way from the session's status quo, which changes between sessions;
+        the run's audit column counts 0. A package deal is worth each side's floor, even where
+        the one-way bounds leave an agent's box nothing better than its floor."""
+        scenario = validate(data.draw(scenario_data(name, protocol, one_way=True)), "test.yaml")
+        model = NegotiationModel(scenario, replications=3, seed=data.draw(seeds))
+        up = np.array([issue.direction == "up" for issue in scenario.issues])
+        down = np.array([issue.direction == "down" for issue in scenario.issues])
+
+        def wrong_way(values, status_quo):
+            return (up & (values < status_quo - TOLERANCE)) | (
+                down & (values > status_quo + TOLERANCE)
+            )
+
+        backwards = np.where(up, 0.0, np.where(down, 1.0, 0.5))  # the far side, where it has one
+        sessions_seen = set()
+        while model.running:
+            status_quo, session, round_ = model.status_quo.copy(), model.session, model.round
+            model.step()
+            sessions_seen.add(session)
+            for agent in model.state_agents:
+                if agent.last_offer_round == round_:
+                    assert not wrong_way(agent.last_offer, status_quo).any(), agent.name
+                moved_back = np.where(up | down, backwards, status_quo)
+                kept = agent.aspiration
+                try:
+                    agent.aspiration = np.zeros_like(kept)
+                    turned = wrong_way(moved_back, status_quo).any(axis=1)
+                    assert not (agent.accepts(moved_back) & turned).any(), agent.name
+                    by_issue = agent.accepts_issues(moved_back)
+                    assert not (by_issue & wrong_way(moved_back, status_quo)).any(), agent.name
+                finally:
+                    agent.aspiration = kept
+            if model.session != session or not model.running:  # the session just ended
+                agreed = model.agreed & wrong_way(model.agreed_value, status_quo)
+                assert not agreed.any()
+                whole = model.agreed.all(axis=1)
+                if PROTOCOLS[protocol].linkage and whole.any():  # and no package below a floor
+                    for agent in model.state_agents:
+                        worth = agent.utility(np.nan_to_num(model.agreed_value))
+                        assert np.all(worth[whole] >= agent.floor[whole] - 1e-9), agent.name
+        assert sessions_seen == set(range(scenario.negotiation.sessions))
+        np.testing.assert_array_equal(model.outcomes()["wrong_way_moves"], 0)
+        np.testing.assert_array_equal(model.outcomes()["red_line_violations"], 0)
 
     @pytest.mark.parametrize("protocol", PROTOCOL_NAMES)
     @settings(max_examples=15, deadline=None)

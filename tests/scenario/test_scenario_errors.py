@@ -108,6 +108,21 @@ CASES = [
         "issues.taiwan.implementer: unknown implementer (an agent or 'all') 'chnia' (did you mean 'china'?)",
     ),
     (
+        "issues.taiwan.direction",
+        "upward",
+        "issues.taiwan.direction: unknown direction (up, down or both) 'upward' (did you mean 'up'?)",
+    ),
+    (
+        "issues.taiwan.direction",
+        "sideways",
+        "issues.taiwan.direction: unknown direction (up, down or both) 'sideways' (choose from: both, down, up)",
+    ),
+    (
+        "issues.taiwan.direction",
+        True,
+        "issues.taiwan.direction: unknown direction (up, down or both) True (choose from: both, down, up)",
+    ),
+    (
         "negotiation.first_proposer",
         "usa",
         "negotiation.first_proposer: unknown agent 'usa' (did you mean 'us'?)",
@@ -197,3 +212,40 @@ def test_files_are_data_only(tmp_path, text, message):
         read_scenario_file(path, "evil.yaml")
     assert str(caught.value).startswith("evil.yaml: ")
     assert message in str(caught.value)
+
+
+def test_a_one_way_issue_must_leave_room_on_its_side_of_the_status_quo(raw):
+    """An ``up`` issue whose status quo lies above a red line's max could never be agreed (an
+    agreement may only raise it, the agent never accepts it higher): refused, naming both."""
+    data = _set(
+        _set(raw, "issues.sanctions_delisting.direction", "up"),
+        "issues.sanctions_delisting.status_quo",
+        0.8,
+    )
+    with pytest.raises(ScenarioError) as caught:
+        validate(data, SOURCE)
+    assert str(caught.value) == (
+        f"{SOURCE}: issues.sanctions_delisting.status_quo: direction 'up' lets an agreement only"
+        " raise 'sanctions_delisting' from its status quo (0.8), but us's red line allows at"
+        " most 0.6: no agreement could settle it"
+    )
+    drawn = _set(
+        data, "issues.sanctions_delisting.status_quo", {"dist": "uniform", "low": 0.5, "high": 0.7}
+    )
+    with pytest.raises(ScenarioError, match=r"status quo \(drawn in \[0\.5, 0\.7\]\)"):
+        validate(drawn, SOURCE)
+    down = _set(_set(raw, "issues.taiwan.direction", "down"), "issues.taiwan.status_quo", 0.0)
+    validate(down, SOURCE)  # [0, 0] holds China's red line [0, 0]
+    china = _set(raw, "agents.china.red_lines.fentanyl_precursors", {"min": 0.1})
+    lowered = _set(
+        _set(china, "issues.fentanyl_precursors.direction", "down"),
+        "issues.fentanyl_precursors.status_quo",
+        0.05,
+    )
+    with pytest.raises(ScenarioError, match="only lower .* china's red line allows at least 0.1"):
+        validate(lowered, SOURCE)
+
+
+def test_direction_defaults_to_both_ways(raw):
+    (taiwan,) = (i for i in validate(raw, SOURCE).issues if i.name == "taiwan")
+    assert taiwan.direction == "both" and not taiwan.one_way

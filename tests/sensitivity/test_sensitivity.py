@@ -19,6 +19,7 @@ from sim.scenario.errors import ScenarioError
 from sim.scenario.parameters import field_range, with_value
 from sim.sensitivity.config import load_config
 from sim.sensitivity.gsa import Design, analyse, indices, sample
+from sim.theory.problem import disagreement_point
 
 ROOT = Path(__file__).resolve().parents[2]
 PI = np.pi
@@ -219,8 +220,11 @@ def test_same_config_and_seed_give_identical_indices(tiny_run, tmp_path):
     assert first == json.loads((tmp_path / "again" / "discovery.json").read_text())
 
 
-def test_china_reservation_decides_whether_talks_break_down(tiny_run):
-    """Above China's status-quo utility (about 0.8) its reservation makes talks fail."""
+def test_china_reservation_decides_whether_talks_break_down(tiny_run, us_china):
+    """Above China's status-quo utility (0.777) its reservation makes talks fail; below it, the
+    status quo is China's floor and the reservation does not bind. (Since China can no longer
+    be paid with less pressure on North Korea, its best deal is worth a little less and the
+    sampled boundary lies between the points at reservation .78 and .80.)"""
     summary = json.loads((tiny_run / "summary.json").read_text())
     agreement = summary["metrics"]["agreement"]["indices"]
     assert agreement["agents.china.reservation"]["ST"] > 0.3
@@ -228,7 +232,9 @@ def test_china_reservation_decides_whether_talks_break_down(tiny_run):
     breakdown = json.loads((tiny_run / "discovery.json").read_text())["breakdown"]
     assert breakdown["found"]
     low, _ = breakdown["bounds"]["agents.china.reservation"]
-    assert low > 0.8
+    _, (_, china_at_status_quo) = disagreement_point(us_china, "status_quo")
+    assert china_at_status_quo == pytest.approx(0.777)
+    assert low > china_at_status_quo
     assert breakdown["sentence"].startswith("Talks break down in ")
 
 
@@ -396,3 +402,20 @@ def test_launcher_settings_need_launcher_evaluation(tmp_path):
     )
     with pytest.raises(ScenarioError, match="launcher: only used with evaluate: launcher"):
         load_config(bad)
+
+
+def test_a_one_way_status_quo_may_only_vary_where_validation_allows_it(us_china):
+    """Up-only delisting under the US's red line max .6: a status quo above .6 would leave no
+    agreement possible, so a sweep may not set one (the rule scenario validation applies)."""
+    issues = tuple(
+        replace(issue, direction="up") if issue.name == "sanctions_delisting" else issue
+        for issue in us_china.issues
+    )
+    scenario = replace(us_china, issues=issues)
+    assert str(field_range(scenario, "issues.sanctions_delisting.status_quo")) == (
+        "[0, 0.6] (direction 'up' and us's red line on sanctions_delisting)"
+    )
+    assert with_value(scenario, "issues.sanctions_delisting.status_quo", 0.6)
+    with pytest.raises(ValueError, match=r"outside the allowed \[0, 0.6\]"):
+        with_value(scenario, "issues.sanctions_delisting.status_quo", 0.7)
+    assert str(field_range(scenario, "issues.taiwan.status_quo")) == "[0, 1]"

@@ -11,6 +11,7 @@ import json
 import math
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ from sim.core.catalogue import validate
 from sim.core.model import NegotiationModel
 from sim.core.offers import OfferPlan
 from sim.core.red_lines import RedLines
+from sim.scenario.distributions import Uniform
 from sim.scenario.errors import ScenarioError
 from sim.theory.axiomatic import kalai_smorodinsky_solution, nash_product, nash_solution
 from sim.theory.frontier import Frontier, scenario_frontier
@@ -50,6 +52,7 @@ def make_scenario(
     reservation=(0.0, 0.0),
     red_lines=(None, None),
     status_quo=None,
+    direction=None,
     discount=(1.0, 1.0),
     strategy="time_dependent",
     params=None,
@@ -58,9 +61,11 @@ def make_scenario(
     first_proposer="a",
     disagreement="reservation",
 ):
-    """A two-agent scenario through the real validator (issues x0, x1, ...)."""
+    """A two-agent scenario through the real validator (issues x0, x1, ...); ``direction``:
+    per issue, ``up``, ``down`` or ``both`` (the default)."""
     issues = [f"x{i}" for i in range(len(ideal_a))]
     status_quo = status_quo if status_quo is not None else [0.5] * len(issues)
+    direction = direction if direction is not None else ["both"] * len(issues)
 
     def agent(k, ideal, salience):
         node = {
@@ -88,7 +93,10 @@ def make_scenario(
             "first_proposer": first_proposer,
             "disagreement": disagreement,
         },
-        "issues": {issue: {"status_quo": q} for issue, q in zip(issues, status_quo, strict=True)},
+        "issues": {
+            issue: {"status_quo": q, "direction": way}
+            for issue, q, way in zip(issues, status_quo, direction, strict=True)
+        },
         "agents": {"a": agent(0, ideal_a, salience_a), "b": agent(1, ideal_b, salience_b)},
     }
     return validate(data, "test.yaml")
@@ -115,8 +123,12 @@ def red_line(draw, ideal: float, common: float):
 
 
 @st.composite
-def instances(draw, max_issues=3, shape=None, risky=True, lines=True, reservation=0.3, **setup):
-    """Random two-agent scenarios; ``setup`` goes to :func:`make_scenario` as it is."""
+def instances(
+    draw, max_issues=3, shape=None, risky=True, lines=True, reservation=0.3, one_way=False, **setup
+):
+    """Random two-agent scenarios; ``setup`` goes to :func:`make_scenario` as it is.
+    ``one_way``: every issue may only rise or only fall from a status quo that leaves both
+    agents' red lines some value on that side."""
     n = draw(st.integers(1, max_issues))
     ideal_a = draw(st.lists(unit, min_size=n, max_size=n))
     ideal_b = draw(st.lists(unit, min_size=n, max_size=n))
@@ -127,6 +139,16 @@ def instances(draw, max_issues=3, shape=None, risky=True, lines=True, reservatio
             line = red_line(draw, ideal, common) if lines else None
             if line:
                 lines_k.append((i, line))
+    status_quo = draw(st.lists(unit, min_size=n, max_size=n))
+    direction = ["both"] * n
+    if one_way:
+        for i in range(n):
+            direction[i] = draw(st.sampled_from(["up", "down"]))
+            bounds = [line for k, line in (*lines_a, *lines_b) if k == i]
+            if direction[i] == "up":
+                status_quo[i] = min([status_quo[i], *(hi for _, hi in bounds)])
+            else:
+                status_quo[i] = max([status_quo[i], *(lo for lo, _ in bounds)])
     return make_scenario(
         ideal_a,
         draw(st.lists(weight, min_size=n, max_size=n)),
@@ -141,7 +163,8 @@ def instances(draw, max_issues=3, shape=None, risky=True, lines=True, reservatio
             round(draw(st.floats(0, reservation)), 3),
         ),
         red_lines=(lines_a, lines_b),
-        status_quo=draw(st.lists(unit, min_size=n, max_size=n)),
+        status_quo=status_quo,
+        direction=direction,
         **setup,
     )
 
@@ -341,6 +364,33 @@ class TestHandWorked:
         with pytest.raises(ScenarioError, match=r"agents\.b\.red_lines\.x1: .*no value of 'x1'"):
             feasible_box(scenario)
 
+    def test_a_one_way_issue_cuts_the_feasible_set_at_the_status_quo(self):
+        """One pie, x = a's share, status quo .6 and an agreement may only raise x: the
+        feasible set is [.6, 1], where the Nash product x (1 - x) (d = 0) falls, so Nash gives
+        a .6 (the status quo: b cannot take back what a already has); Rubinstein's split
+        10/19 (d_a = d_b = .9) lies outside it. Down from .6: [0, .6] holds the interior maximum."""
+        up = make_scenario(
+            [1.0], [1.0], [0.0], [1.0], status_quo=[0.6], direction=["up"], discount=(0.9, 0.9)
+        )
+        result = solve(up)
+        assert (result.box.low.tolist(), result.box.high.tolist()) == ([0.6], [1.0])
+        np.testing.assert_allclose(result.nash.package, [0.6], atol=1e-9)
+        np.testing.assert_allclose(result.nash.utility, [0.6, 0.4], atol=1e-9)
+        assert result.rubinstein.package[0] == pytest.approx(1 / 1.9)
+        assert not result.rubinstein.inside_red_lines
+        down = make_scenario([1.0], [1.0], [0.0], [1.0], status_quo=[0.6], direction=["down"])
+        result = solve(down)
+        assert (result.box.low.tolist(), result.box.high.tolist()) == ([0.0], [0.6])
+        np.testing.assert_allclose(result.nash.package, [0.5], atol=1e-9)
+
+    def test_a_one_way_status_quo_must_be_a_fixed_number(self):
+        scenario = make_scenario([1.0], [1.0], [0.0], [1.0], direction=["up"])
+        issue = replace(scenario.issues[0], status_quo=Uniform(0.2, 0.4))
+        drawn = replace(scenario, issues=(issue,))
+        with pytest.raises(ScenarioError, match=r"issues\.x0\.status_quo: .*fixed number"):
+            feasible_box(drawn)
+        np.testing.assert_allclose(feasible_box(with_medians(drawn)[0]).low, [0.3])
+
     def test_no_rational_agreement_gives_no_solutions(self):
         """Reservations 0.6 + 0.6 exceed the pie: nothing beats disagreement for both."""
         scenario = make_scenario([1.0], [1.0], [0.0], [1.0], reservation=(0.6, 0.6))
@@ -424,6 +474,20 @@ class TestProperties:
                 continue
             for lines in every_red_line(scenario):
                 assert lines.admits(solution.package[None])[0], (name, solution.package)
+
+    @FAST
+    @given(instances(one_way=True))
+    def test_every_solution_moves_a_one_way_issue_only_its_way(self, scenario):
+        result = solve(scenario)
+        status_quo = np.array([issue.status_quo for issue in scenario.issues])
+        up = np.array([issue.direction == "up" for issue in scenario.issues])
+        for lines in every_red_line(scenario):
+            assert lines.admits(result.frontier_packages).all()
+        for name, solution in result.solutions.items():
+            if name == "rubinstein":
+                continue
+            moved = solution.package - status_quo
+            assert np.all(np.where(up, moved, -moved) >= -1e-9), (name, solution.package)
 
     @FAST
     @given(instances(lines=False, risky=False), unit)
@@ -696,12 +760,14 @@ class TestUncertainNumbers:
 STEP = 0.005
 
 
-def zeuthen_instances():
-    """Linear, no red lines: both offers then lie on the one frontier."""
+def zeuthen_instances(one_way=False):
+    """Linear, no red lines: both offers then lie on the one frontier (with one-way issues, the
+    frontier of the one box both agents share)."""
     return instances(
         shape=("linear", "linear"),
         risky=False,
         lines=False,
+        one_way=one_way,
         strategy="zeuthen",
         params={"step": STEP},
         protocol="monotonic_concession",
@@ -709,9 +775,11 @@ def zeuthen_instances():
     )
 
 
-def time_dependent_instances():
+def time_dependent_instances(one_way=False):
     return st.sampled_from([0.3, 1.0, 3.0]).flatmap(
-        lambda e: instances(shape=("linear", "linear"), risky=False, params={"e": e}, rounds=30)
+        lambda e: instances(
+            shape=("linear", "linear"), risky=False, params={"e": e}, rounds=30, one_way=one_way
+        )
     )
 
 
@@ -723,7 +791,7 @@ def simulate(scenario):
 
 
 @FAST
-@given(zeuthen_instances())
+@given(st.booleans().flatmap(lambda one_way: zeuthen_instances(one_way)))
 def test_zeuthen_concession_reaches_the_nash_solution(scenario):
     """Zeuthen (1930), Harsanyi (1956): under the monotonic concession protocol the agent with
     the smaller willingness to risk conflict concedes, and r_a <= r_b exactly when
@@ -751,11 +819,12 @@ def test_zeuthen_concession_reaches_the_nash_solution(scenario):
 
 
 @FAST
-@given(time_dependent_instances())
+@given(st.booleans().flatmap(lambda one_way: time_dependent_instances(one_way)))
 def test_efficient_offers_agree_on_the_frontier(scenario):
     """Faratin et al. (1998) trade-off offers: a proposer offers the best package for the
     opponent at its aspiration inside its own red lines; an accepted one also lies inside the
-    opponent's, so it is efficient in the feasible set: zero gap to the frontier (linear)."""
+    opponent's, so it is efficient in the feasible set: zero gap to the frontier (linear).
+    One-way issues cut both agents' boxes and the theory's feasible set alike."""
     result = solve(scenario)
     agreed, package = simulate(scenario)
     if agreed:

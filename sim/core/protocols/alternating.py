@@ -15,7 +15,8 @@ class AlternatingOffers(BargainingProtocol):
 
     Bilateral by nature: in round k the proposer is the first proposer if k is even, the other
     agent if odd, and that other agent answers. The responder accepts an offer that reaches its
-    own aspiration for that round.
+    own aspiration for that round; the proposer must still stand by it
+    (``StateAgent.stands_by``).
     """
 
     name = "alternating_offers"
@@ -27,13 +28,16 @@ class AlternatingOffers(BargainingProtocol):
         session.update_aspirations()
         offer = proposer.propose(responder.preferences, self.linkage, k)
         session.record_offer(proposer, offer)
-        accepted = self.accepted(responder, offer) & session.open
+        accepted = self.accepted(proposer, responder, offer) & session.open
         session.record_response(responder, accepted)
         session.close(accepted, offer)
 
-    def accepted(self, responder: StateAgent, offer: np.ndarray) -> np.ndarray:
-        """(R, I) the issues the responder accepts: all of them or none."""
-        return np.broadcast_to(responder.accepts(offer)[:, None], offer.shape)
+    def accepted(
+        self, proposer: StateAgent, responder: StateAgent, offer: np.ndarray
+    ) -> np.ndarray:
+        """(R, I) the issues agreed: all of them or none."""
+        agreed = responder.accepts(offer) & proposer.stands_by(offer)
+        return np.broadcast_to(agreed[:, None], offer.shape)
 
 
 @register
@@ -43,5 +47,9 @@ class IssueByIssue(AlternatingOffers):
     name = "issue_by_issue"
     linkage = False
 
-    def accepted(self, responder: StateAgent, offer: np.ndarray) -> np.ndarray:
+    def accepted(
+        self, proposer: StateAgent, responder: StateAgent, offer: np.ndarray
+    ) -> np.ndarray:
+        """Each issue on its own: its offered value is never below the proposer's level on that
+        issue except where the admissible box leaves it at the status quo (no change)."""
         return responder.accepts_issues(offer)

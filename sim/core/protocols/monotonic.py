@@ -13,7 +13,7 @@ class MonotonicConcession(BargainingProtocol):
     """Rosenschein & Zlotkin's (1994) monotonic concession protocol.
 
     Bilateral by nature. Both agents propose at once. If either offer gives the other at least
-    what its own offer gives it, they agree (on the offer with the larger product of gains over
+    what its own offer gives it (and its floor), and its proposer stands by it, they agree (on the offer with the larger product of gains over
     the floors when both do). If neither agent conceded since the last round, the session ends
     in conflict.
     """
@@ -30,8 +30,8 @@ class MonotonicConcession(BargainingProtocol):
         x_b = b.propose(a.preferences, True, k)
         session.record_offer(a, x_a)
         session.record_offer(b, x_b)
-        b_takes_a = b.accepts(x_a, threshold=b.utility(x_b))
-        a_takes_b = a.accepts(x_b, threshold=a.utility(x_a))
+        b_takes_a = b.accepts(x_a, threshold=b.utility(x_b)) & a.stands_by(x_a)
+        a_takes_b = a.accepts(x_b, threshold=a.utility(x_a)) & b.stands_by(x_b)
         product_a = (a.utility(x_a) - a.floor) * (b.utility(x_a) - b.floor)
         product_b = (a.utility(x_b) - a.floor) * (b.utility(x_b) - b.floor)
         pick_a = b_takes_a & (~a_takes_b | (product_a >= product_b))
