@@ -38,6 +38,8 @@ DISK_SHARE = 0.9
 MEMORY_SHARE = 0.5
 # Rounds one replication plays (sessions x rounds): each is a step of the model.
 MAX_RUN_ROUNDS = 10_000
+# Events and pressures are advanced one by one every round: (events + pressures) x rounds.
+MAX_CLOCK_ROUNDS = 200_000
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,15 @@ def check_work(scenario: Scenario, settings: RunSettings, free: int | None = Non
             "negotiation.rounds",
             f"{_count(negotiation.sessions, 'session')} x {_count(negotiation.rounds, 'round')}"
             f" = {rounds:,} rounds per replication, more than negsim plays ({MAX_RUN_ROUNDS:,})",
+        )
+    clocks = len(scenario.events) + len(scenario.pressures)
+    if clocks * rounds > MAX_CLOCK_ROUNDS:
+        raise ScenarioError(
+            scenario.source,
+            "events",
+            f"{_count(len(scenario.events), 'event')} and {_count(len(scenario.pressures), 'pressure')}"
+            f" over {_count(rounds, 'round')} = {clocks * rounds:,} event-rounds, more than negsim"
+            f" plays ({MAX_CLOCK_ROUNDS:,}); use fewer events or rounds",
         )
     start, stop = settings.replication_range
     batch = min(stop - start, settings.batch_blocks * BLOCK_SIZE)

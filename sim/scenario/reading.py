@@ -20,7 +20,7 @@ from sim.scenario.errors import ScenarioError
 INVALID_MARKER = "__negsim_invalid__"
 # Shipped scenarios are under 10 kB and 1,000 values, nested 6 levels deep.
 MAX_FILE_BYTES = 1_000_000
-MAX_VALUES = 100_000  # scalars, lists and mappings, counted with aliases expanded
+MAX_VALUES = 20_000  # scalars, lists and mappings, counted with aliases expanded
 MAX_DEPTH = 32
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it

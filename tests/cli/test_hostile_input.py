@@ -27,7 +27,7 @@ def _bomb() -> str:
 
 
 FILES = {
-    "alias_bomb": (_bomb(), "bad.yaml: a5: holds more than 100,000 values"),
+    "alias_bomb": (_bomb(), "bad.yaml: a4: holds more than 20,000 values"),
     "deep_list": ("x: " + "[" * 5000 + "]" * 5000 + "\n" + BASE, "nested more than 32 levels"),
     "not_utf8": (
         BASE.encode()[:40] + b"\xff" + BASE.encode()[40:],
@@ -228,7 +228,7 @@ DAMAGE = {
     "foreign_json": (lambda s: (s / "run.json").write_text("[1, 2]"), "not readable as a negsim"),
     "config_bomb": (
         lambda s: (s / "config.yaml").write_text(_bomb()),
-        "holds more than 100,000 values",
+        "holds more than 20,000 values",
     ),
     "rows_missing": (
         lambda s: __import__("shutil").copy(s.parent / "s0" / "replications.parquet", s),

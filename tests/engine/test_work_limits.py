@@ -68,3 +68,14 @@ def test_only_replications_that_exist_count_toward_memory(split_the_pie):
     mc.batch_blocks, though only the first batch is traced and idle workers hold nothing."""
     settings = RunSettings(replications=1000, trace_replications=10**8, workers=1000)
     check_work(split_the_pie, settings, free=10 * GB)
+
+
+def test_events_times_rounds_are_limited(us_china):
+    """Regression: 5,000 random events over 1,000 rounds hung for minutes (each event's clock is
+    advanced every round)."""
+    many = replace(us_china, events=us_china.events * 20_000)
+    with pytest.raises(ScenarioError) as info:
+        check_work(many, RunSettings(replications=10), free=100 * GB)
+    assert info.value.path == "events"
+    assert "event-rounds, more than negsim plays (200,000)" in info.value.problem
+    check_work(us_china, RunSettings(replications=10), free=100 * GB)
