@@ -27,6 +27,10 @@ EXIT_BROKEN_PIPE = 141
 F = TypeVar("F", bound=Callable[..., object])
 
 
+class RunInterrupted(RuntimeError):
+    """Ctrl-C during a run: the folder keeps its INCOMPLETE marker and gets no summary.json."""
+
+
 class ArgumentParser(argparse.ArgumentParser):
     """argparse with one-line errors: ``<prog>: error: <problem>`` and exit 2."""
 

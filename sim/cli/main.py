@@ -25,6 +25,7 @@ from sim.cli.guard import (
     EXIT_BAD_INPUT,
     EXIT_BUG,
     EXIT_INTERRUPTED,
+    RunInterrupted,
     bug_line,
     guarded,
     save_traceback,
@@ -32,6 +33,7 @@ from sim.cli.guard import (
 from sim.core.catalogue import validate
 from sim.core.protocols.base import PROTOCOLS
 from sim.core.rng import fresh_seed
+from sim.engine.settings import RunSettings, check_work
 from sim.outputs.folder import SUMMARY, RunFolderExists, discard_unstarted, shown
 from sim.scenario.errors import ScenarioError, suggest
 from sim.scenario.library import known_scenarios
@@ -138,9 +140,6 @@ def register_resolvers() -> None:
 
 @hydra.main(version_base=None, config_path=str(CONF_DIR), config_name="config")
 def _hydra_main(cfg: DictConfig) -> None:
-    from sim.cli.run import RunInterrupted, console_summary, run
-    from sim.engine.settings import RunSettings
-
     hydra_cfg = HydraConfig.get()
     run_dir = Path(hydra_cfg.runtime.output_dir)
     in_sweep = hydra_cfg.mode == RunMode.MULTIRUN
@@ -159,6 +158,10 @@ def _hydra_main(cfg: DictConfig) -> None:
             scenario = apply_point(
                 scenario, config["sensitivity_points"], config["sensitivity_point"]
             )
+        check_work(scenario, settings)
+        # Imported only now: bad input is refused before the model, pandas and matplotlib load.
+        from sim.cli.run import console_summary, run
+
         summary = run(
             scenario,
             settings,

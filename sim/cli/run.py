@@ -16,6 +16,7 @@ from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from sim.analysis.pause import rounds_table
+from sim.cli.guard import RunInterrupted
 from sim.core.protocols.base import resolve_protocol
 from sim.core.rng import fresh_seed
 from sim.engine.montecarlo import MonteCarloResult, simulate
@@ -41,10 +42,6 @@ PACKAGES = (
     "hydra-core",
     "omegaconf",
 )
-
-
-class RunInterrupted(RuntimeError):
-    """Ctrl-C during a run: the folder keeps its INCOMPLETE marker and gets no summary.json."""
 
 
 def metadata_record(scenario: Scenario, settings: RunSettings, seed: int, **extra) -> dict:

@@ -10,7 +10,6 @@ from pathlib import Path
 from hydra.experimental.callback import Callback
 
 from sim.cli.guard import EXIT_BAD_INPUT, ArgumentParser, guarded
-from sim.outputs.sweep import aggregate, report
 from sim.scenario.errors import ScenarioError
 
 
@@ -18,6 +17,10 @@ class SweepCallback(Callback):
     """Aggregates a multirun when it ends; exit code 2 if a job did not finish."""
 
     def on_multirun_end(self, config, **kwargs) -> None:
+        # Imported here: Hydra builds this callback for every run, and a single run should not
+        # pay for pandas and matplotlib before its input is checked.
+        from sim.outputs.sweep import aggregate, report
+
         sweep_dir = Path(config.hydra.sweep.dir)
         try:
             table, unfinished = aggregate(sweep_dir)
@@ -37,6 +40,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("sweep_dir", type=Path)
     args = parser.parse_args(argv)
+    from sim.outputs.sweep import aggregate, report
+
     if not args.sweep_dir.is_dir():
         print(f"negsim-sweep: error: {args.sweep_dir}: no such folder", file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)

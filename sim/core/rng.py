@@ -9,6 +9,8 @@ other blocks, in another worker process or in another shard.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 BLOCK_SIZE = 1024
@@ -60,3 +62,10 @@ class BlockStreams:
         return np.concatenate(
             [np.asarray(sampler(gen, BLOCK_SIZE))[lo:hi] for gen, lo, hi in self._slices], axis=0
         )
+
+
+def shard_range(replications: int, shard: int, shards: int) -> tuple[int, int]:
+    """Replications of shard ``shard`` of ``shards``: whole blocks, as even as possible."""
+    blocks = math.ceil(replications / BLOCK_SIZE)
+    first, last = shard * blocks // shards, (shard + 1) * blocks // shards
+    return min(first * BLOCK_SIZE, replications), min(last * BLOCK_SIZE, replications)

@@ -12,13 +12,15 @@ Arrays carry a leading replication axis ``R``; ``I`` is the issue axis.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from sim.core.agents import StateAgent
 from sim.core.rng import BlockStreams
 from sim.scenario.spec import Value
+
+if TYPE_CHECKING:  # only for annotations: importing the agents imports Mesa (slow)
+    from sim.core.agents import StateAgent
 
 
 class Session(Protocol):

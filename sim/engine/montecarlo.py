@@ -45,13 +45,6 @@ def headline_columns(scenario: Scenario) -> list[str]:
     return ["agreement", *(f"utility_{agent.name}" for agent in scenario.agents)]
 
 
-def shard_range(replications: int, shard: int, shards: int) -> tuple[int, int]:
-    """Replications of shard ``shard`` of ``shards``: whole blocks, as even as possible."""
-    blocks = math.ceil(replications / BLOCK_SIZE)
-    first, last = shard * blocks // shards, (shard + 1) * blocks // shards
-    return min(first * BLOCK_SIZE, replications), min(last * BLOCK_SIZE, replications)
-
-
 # Outcomes compared with the run without pressures (same seed, same draws) when there are any.
 COUNTERFACTUAL = (
     "agreement",

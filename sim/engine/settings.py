@@ -9,13 +9,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from sim.core.protocols.base import PROTOCOLS
-from sim.core.rng import BLOCK_SIZE
-from sim.engine.montecarlo import run_batch, shard_range
+from sim.core.rng import BLOCK_SIZE, shard_range
 from sim.scenario.checker import Checker
 from sim.scenario.errors import ScenarioError
 from sim.scenario.spec import Scenario
@@ -226,6 +221,13 @@ def check_feasible(scenario: Scenario, settings: RunSettings, seed: int, run_dir
     """Refuse, before anything is written, a run whose output would not fit on disk or whose
     estimated time exceeds ``mc.time_limit_s``. A pilot block measures bytes and seconds per
     replication; returns the estimates (also recorded in run.json)."""
+    # Imported here: bad input is refused before the model, pandas and pyarrow are loaded.
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from sim.engine.montecarlo import run_batch
+
     check_work(scenario, settings)
     start, stop = settings.replication_range
     n = stop - start

@@ -12,11 +12,12 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
+if TYPE_CHECKING:  # pandas and pyarrow load when a table is written, not when a command starts
+    import pandas as pd
+    import pyarrow.parquet as pq
+
 
 INCOMPLETE = "INCOMPLETE"
 _UMASK = os.umask(0)
@@ -58,6 +59,9 @@ class ParquetStream:
         self._writer: pq.ParquetWriter | None = None
 
     def write(self, table: pd.DataFrame) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         arrow = pa.Table.from_pandas(table, preserve_index=False)
         if self._writer is None:
             self._writer = pq.ParquetWriter(self._tmp, arrow.schema, compression="zstd")

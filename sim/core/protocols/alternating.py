@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from sim.core.agents import StateAgent
 from sim.core.protocols.base import BargainingProtocol, register
 from sim.core.session import Session
+
+if TYPE_CHECKING:  # only for annotations: importing the agents imports Mesa (slow)
+    from sim.core.agents import StateAgent
 
 
 @register
