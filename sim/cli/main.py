@@ -208,7 +208,8 @@ def main() -> None:
     register_resolvers()
     args = with_sweep_seed(register_scenarios(sys.argv[1:]))
     check_command_line(args)
-    sys.argv = [sys.argv[0], *args]
+    flags, settings = overrides.split(args)
+    sys.argv = [sys.argv[0], *flags, *settings]
     _hydra_main()
 
 

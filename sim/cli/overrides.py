@@ -38,27 +38,32 @@ class CommandLineError(Exception):
     """One line saying what is wrong with the command line."""
 
 
-def _overrides(args: list[str]) -> list[str]:
-    """The overrides among ``args``, after checking Hydra's flags."""
-    overrides, expect_value = [], None
+def split(args: list[str]) -> tuple[list[str], list[str]]:
+    """Hydra's flags (with their values) and the overrides among ``args``, flags checked.
+    Hydra's own parser wants the flags first (``a=1 -m`` is an error there), so ``negsim``
+    passes them on in that order."""
+    flags, overrides, expect_value = [], [], None
     for arg in args:
         if expect_value is not None:
             choices = FLAGS_WITH_VALUE[expect_value]
             if choices and arg not in choices:
                 raise CommandLineError(f"{expect_value}: expected one of {', '.join(choices)}")
+            flags.append(arg)
             expect_value = None
         elif arg in FLAGS_WITH_VALUE:
+            flags.append(arg)
             expect_value = arg
         elif arg.startswith("-"):
             if arg.split("=")[0] not in FLAGS:
                 raise CommandLineError(
                     f"{arg}: unknown option{suggest(arg, [*FLAGS, *FLAGS_WITH_VALUE])}"
                 )
+            flags.append(arg)
         else:
             overrides.append(arg)
     if expect_value is not None:
         raise CommandLineError(f"{expect_value}: needs a value")
-    return overrides
+    return flags, overrides
 
 
 def _parse(overrides: list[str]) -> list[Override]:
@@ -127,7 +132,7 @@ def _check_key(cfg: DictConfig, override: Override) -> None:
 
 def check(args: list[str], conf_dir: Path) -> None:
     """Raise :class:`CommandLineError` for the first mistake in ``args`` (see the module doc)."""
-    overrides = _parse(_overrides(args))
+    overrides = _parse(split(args)[1])
     with initialize_config_dir(config_dir=str(conf_dir), version_base=None):
         loader = GlobalHydra.instance().config_loader()
         choices = []

@@ -342,3 +342,15 @@ def test_every_command_answers_a_wrong_flag_in_one_line(tmp_path, command):
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and done.stderr.startswith(f"{name}: error: ")
     assert f"(see {name} --help)" in done.stderr
+
+
+def test_flags_may_come_after_the_overrides(tmp_path):
+    """Regression: Hydra's parser took ``seed=1,2 -m`` for unrecognised arguments and printed its
+    usage block."""
+    done = subprocess.run(
+        [NEGSIM, "scenario=split_the_pie", "seed=1,2", "mc.replications=20", "-m",
+         "output.figures=false", "hydra.sweep.dir=S"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert sorted(p.name for p in (tmp_path / "S").iterdir() if p.is_dir()) == ["0", "1", "figures"]
