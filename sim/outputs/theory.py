@@ -53,7 +53,7 @@ def theory_lines(scenario: Scenario, summary: dict) -> list[str]:
             else "not fully efficient: both sides could have gained more"
         )
         lines.append(
-            f"- Distance below the Pareto frontier: {gap['estimate']:.4f} on average, so the agreements were {efficient}."
+            f"- Distance below the Pareto frontier: {gap['estimate']:.4f} in utility on average, so the agreements were {efficient}."
         )
     rubinstein = section.get("rubinstein")
     if rubinstein:
