@@ -164,9 +164,10 @@ def finish_run(
     return summary
 
 
-def console_summary(scenario: Scenario, summary: dict, run_dir: Path) -> str:
+def console_summary(scenario: Scenario, summary: dict, run_dir: Path, figures: bool = True) -> str:
     """The lines ``negsim`` prints after a run: the headline estimates, written as report.md
-    writes them (``sim.outputs.formatting``), and where the results are."""
+    writes them (``sim.outputs.formatting``), and where the results are (``figures/`` only when
+    figures were drawn)."""
     rta = summary["rounds_to_agreement"]
     lines = [
         f"negsim: {scenario.name}: {summary['replications']:,} replications, seed {summary['seed']}, "
@@ -179,9 +180,10 @@ def console_summary(scenario: Scenario, summary: dict, run_dir: Path) -> str:
         est = summary["agents"][agent.name]["utility"]
         lines.append(f"  utility {agent.name:<13} {utility(est, gap='  ')}")
     wall = summary["wall_time_s"]
+    written = ", ".join(("report.md", "summary.json", *(["figures/"] if figures else [])))
     lines += [
         f"  red-line violations   {summary['red_line_violations']['total']}",
         f"  wall time             {wall['simulation']:.2f} s simulation, {wall['total']:.2f} s in all",
-        f"  results               {shown(run_dir)}/  (report.md, summary.json, figures/)",
+        f"  results               {shown(run_dir)}/  ({written})",
     ]
     return "\n".join(lines)
