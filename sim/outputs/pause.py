@@ -9,11 +9,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
 from sim.analysis.pause import targets  # noqa: E402
 from sim.outputs.figures import FinishedRun, register, save_figure  # noqa: E402
 from sim.outputs.formatting import change, estimate, possessive  # noqa: E402
+from sim.outputs.style import figure, suptitle  # noqa: E402
 from sim.scenario.spec import Scenario  # noqa: E402
 
 
@@ -146,7 +146,7 @@ def cooperation_figure(run: FinishedRun, path: Path) -> Path:
     """The targets' cooperation index round by round with and without pressure (mean, 95% CI),
     with the detected pause window shaded."""
     scenario, table = run.scenario, run.rounds
-    fig, ax = plt.subplots(figsize=(9, 3.8))
+    fig, ax = figure(6.0)
     colours = {"cooperation_": "#1f5fa8", "counterfactual_cooperation_": "#7f8c8d"}
     labels = {a.name: a.label for a in scenario.agents}
     T = scenario.negotiation.rounds
@@ -160,7 +160,7 @@ def cooperation_figure(run: FinishedRun, path: Path) -> Path:
                 rows["step"],
                 rows["mean"],
                 color=colour,
-                label=f"{labels[agent]} cooperation, {what}",
+                label=f"{possessive(labels[agent])} cooperation, {what}",
             )
             ax.fill_between(rows["step"], rows["ci_low"], rows["ci_high"], color=colour, alpha=0.2)
         window = ((run.summary.get("tactical_pause") or {}).get("pause_window") or {}).get(agent)
@@ -171,11 +171,14 @@ def cooperation_figure(run: FinishedRun, path: Path) -> Path:
                 lo - 0.5, hi + 0.5, color="#f1c40f", alpha=0.2, label="detected pause window"
             )
     for s in range(1, scenario.negotiation.sessions):
-        ax.axvline(s * T - 0.5, color="grey", lw=0.6, ls="--")
+        ax.axvline(s * T - 0.5, color="grey", lw=0.8, ls="--", label="a new session begins")
     ax.set_ylim(0, 1)
-    ax.set_xlabel("round of the run (dashed: new session)")
-    ax.set_ylabel("cooperation index")
-    ax.set_title(f"{scenario.name}: cooperation on peripheral issues (mean, 95% CI)", fontsize=10)
-    ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
+    ax.set_xlabel("round of the run")
+    ax.set_ylabel("cooperation index (0 to 1)")
+    handles = dict(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
+    fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncol=2)
+    suptitle(
+        fig,
+        f"{scenario.title or scenario.name}: cooperation on peripheral issues (mean, 95% CI)",
+    )
     return save_figure(fig, path)

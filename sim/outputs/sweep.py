@@ -20,12 +20,12 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from sim.outputs.figures import save_figure  # noqa: E402
 from sim.outputs.folder import SUMMARY, shown, write_parquet  # noqa: E402
 from sim.outputs.formatting import plural  # noqa: E402
+from sim.outputs.style import figure, styled, suptitle, wrap  # noqa: E402
 from sim.outputs.summary import run_metrics  # noqa: E402
 from sim.scenario.errors import ScenarioError  # noqa: E402
 from sim.scenario.reading import read_text  # noqa: E402
@@ -157,12 +157,17 @@ def _numeric(table: pd.DataFrame, param: str) -> bool:
     return pd.api.types.is_numeric_dtype(table[param])
 
 
+@styled
 def line_figure(table: pd.DataFrame, param: str, others: list[str], path: Path) -> Path:
+    """Each headline metric against ``param``, a line (with its 95% CI band) per combination of
+    the ``others``."""
     metrics = _headline(table)
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.4), squeeze=False)
-    for ax, metric in zip(axes[0], metrics, strict=True):
-        rows = table[table["metric"] == metric]
-        groups = rows.groupby(others, dropna=False) if others else [((), rows)]
+    cols = 2 if len(metrics) == 4 else min(len(metrics), 3)
+    rows = -(-len(metrics) // cols)
+    fig, axes = figure(3.6 * rows + 1.6, nrows=rows, ncols=cols, squeeze=False)
+    for ax, metric in zip(axes.flat, metrics, strict=False):
+        rows_of = table[table["metric"] == metric]
+        groups = rows_of.groupby(others, dropna=False) if others else [((), rows_of)]
         for key, group in groups:
             group = group.sort_values(param)
             label = (
@@ -176,30 +181,39 @@ def line_figure(table: pd.DataFrame, param: str, others: list[str], path: Path) 
             ax.fill_between(
                 group[param], group["ci_low"], group["ci_high"], color=line.get_color(), alpha=0.2
             )
-        ax.set_title(metric, fontsize=10)
-        ax.set_xlabel(param.removeprefix("scenario."), fontsize=8)
-        if others and len(rows) > 1:
-            ax.legend(fontsize=6)
-    fig.suptitle("sweep: estimate with 95% CI band", fontsize=10)
-    fig.tight_layout()
+        ax.set_title(metric)
+        ax.set_xlabel(wrap(param.removeprefix("scenario."), 40))
+    for ax in axes.flat[len(metrics) :]:
+        ax.remove()
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    if others and labels:
+        fig.legend(handles, labels, loc="outside lower center", ncol=min(3, len(labels)))
+    suptitle(fig, "Sweep: each headline metric, estimate with 95% CI band")
     return save_figure(fig, path)
 
 
+@styled
 def heatmap_figure(table: pd.DataFrame, x: str, y: str, path: Path) -> Path:
+    """Each headline metric's estimate over the grid of the first two swept parameters."""
     metrics = _headline(table)
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4.4 * len(metrics), 3.8), squeeze=False)
-    for ax, metric in zip(axes[0], metrics, strict=True):
+    cols = 2 if len(metrics) == 4 else min(len(metrics), 3)
+    rows = -(-len(metrics) // cols)
+    fig, axes = figure(4.0 * rows + 1.0, nrows=rows, ncols=cols, squeeze=False)
+    for ax, metric in zip(axes.flat, metrics, strict=False):
         grid = table[table["metric"] == metric].pivot_table(
             index=y, columns=x, values="estimate", aggfunc="mean"
         )
         image = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
-        ax.set_xticks(range(len(grid.columns)), [f"{v:g}" for v in grid.columns], fontsize=7)
-        ax.set_yticks(range(len(grid.index)), [f"{v:g}" for v in grid.index], fontsize=7)
-        ax.set_xlabel(x.removeprefix("scenario."), fontsize=8)
-        ax.set_ylabel(y.removeprefix("scenario."), fontsize=8)
-        ax.set_title(metric, fontsize=10)
+        ax.set_xticks(range(len(grid.columns)), [f"{v:g}" for v in grid.columns])
+        ax.set_yticks(range(len(grid.index)), [f"{v:g}" for v in grid.index])
+        ax.set_xlabel(wrap(x.removeprefix("scenario."), 30))
+        ax.set_ylabel(wrap(y.removeprefix("scenario."), 30))
+        ax.set_title(metric)
+        ax.grid(False)
         fig.colorbar(image, ax=ax)
-    fig.tight_layout()
+    for ax in axes.flat[len(metrics) :]:
+        ax.remove()
+    suptitle(fig, "Sweep: each headline metric's estimate over the grid")
     return save_figure(fig, path)
 
 

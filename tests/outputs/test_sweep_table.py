@@ -6,9 +6,15 @@ import json
 
 import pandas as pd
 import pytest
+from PIL import Image
+from slide_checks import problems
 
 from sim.outputs.sweep import TABLE, WIDE, aggregate, collect, read_replications, report, wide
 from sim.scenario.errors import ScenarioError
+
+
+def legend_texts(fig) -> list[str]:
+    return [t.get_text() for legend in fig.legends for t in legend.get_texts()]
 
 
 def estimate(value, ci=None):
@@ -106,8 +112,13 @@ def test_aggregate_writes_the_table_a_line_figure_per_numeric_parameter_and_a_he
         "sweep_agents.a.reservation.png",
         "sweep_x.png",
     ]
-    line = drawn[0]
-    assert line._suptitle.get_text() == "sweep: estimate with 95% CI band"
+    line, _, heatmap = drawn
+    assert line.get_suptitle() == "Sweep: each headline metric, estimate with 95% CI band"
+    assert heatmap.get_suptitle() == "Sweep: each headline metric's estimate over the grid"
+    for fig, name in zip(drawn, ("sweep_agents.a.reservation", "sweep_x", "heatmap"), strict=True):
+        with Image.open(sweep / "figures" / f"{name}.png") as image:
+            assert image.size[0] == 1280
+        assert problems(fig, 1280) == [], name  # slide_checks.py
     assert [ax.get_title() for ax in line.axes] == [
         "agreement",
         "rounds_to_agreement",
@@ -115,10 +126,7 @@ def test_aggregate_writes_the_table_a_line_figure_per_numeric_parameter_and_a_he
         "utility_b",
     ]
     assert line.axes[0].get_xlabel() == "agents.a.reservation"
-    assert [t.get_text() for t in line.axes[0].get_legend().get_texts()] == [
-        "scenario.x=0.2",
-        "scenario.x=0.4",
-    ]
+    assert legend_texts(line) == ["scenario.x=0.2", "scenario.x=0.4"]
 
 
 def test_nothing_finished_nothing_written(tmp_path):
