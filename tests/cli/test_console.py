@@ -3,16 +3,20 @@ Hydra's and the libraries' INFO lines go to the run's ``negsim.log``."""
 
 from __future__ import annotations
 
+import logging
+import logging.config
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 pytestmark = pytest.mark.slow  # through the installed commands, in subprocesses
 
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[2]
 PIE = ("scenario=split_the_pie", "mc.replications=200", "seed=1")
 
 
@@ -48,8 +52,35 @@ def test_a_run_prints_its_summary_and_nothing_else(tmp_path):
     assert done.stderr == ""  # no "[matplotlib.animation][INFO] ..." line
     assert matches(done.stdout.splitlines(), summary_lines("out")), done.stdout
     assert (tmp_path / "out" / "figures" / "animation.gif").is_file()
-    log = (tmp_path / "out" / "negsim.log").read_text()
-    assert "[matplotlib.animation][INFO]" in log  # kept, in the run's log file
+    assert (tmp_path / "out" / "negsim.log").is_file()
+
+
+@pytest.mark.parametrize("config", ["job_logging", "hydra_logging"])
+def test_info_lines_go_to_the_log_file_and_warnings_are_one_line_of_ours(config, tmp_path, capsys):
+    """The logging Hydra sets up for a run (conf/hydra/job_logging/negsim.yaml) and for itself
+    (hydra_logging): INFO lines such as matplotlib's 'Animation.save using ...' or Hydra's
+    'Launching 2 jobs locally' reach no terminal."""
+    text = (ROOT / "conf" / "hydra" / config / "negsim.yaml").read_text()
+    text = text.replace(
+        "${hydra.runtime.output_dir}/${hydra.job.name}.log", str(tmp_path / "x.log")
+    )
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        logging.config.dictConfig(yaml.safe_load(text))
+        logging.getLogger("matplotlib.animation").info("Animation.save using PillowWriter")
+        logging.getLogger("somelib").warning("something odd")
+    finally:
+        for handler in root.handlers:
+            handler.close()
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    out, err = capsys.readouterr()
+    assert out == "" and err == "negsim: warning: somelib: something odd\n"
+    if config == "job_logging":
+        log = (tmp_path / "x.log").read_text()
+        assert "[matplotlib.animation][INFO] - Animation.save using PillowWriter" in log
+        assert "[somelib][WARNING] - something odd" in log
 
 
 def test_without_figures_no_figures_folder_is_advertised(tmp_path):
