@@ -146,6 +146,9 @@ def _hydra_main(cfg: DictConfig) -> None:
     if in_sweep and (run_dir / SUMMARY).is_file():
         print(f"negsim: job {hydra_cfg.job.num} is already complete in {shown(run_dir)}; skipping")
         return
+    # In a sweep, which job a summary or error is about (Hydra's own lines go to no terminal);
+    # printed with it, so that jobs running in parallel do not mix their lines.
+    job = f"negsim: job {hydra_cfg.job.num}: " if in_sweep else "negsim: "
     choice = hydra_cfg.runtime.choices.get("scenario")
     source = _sources.get(choice, f"scenario '{choice}'")
     try:
@@ -172,7 +175,7 @@ def _hydra_main(cfg: DictConfig) -> None:
             discard_unfinished=in_sweep,  # a sweep resumed after a crash runs its job again
         )
     except (ScenarioError, RunFolderExists) as exc:
-        print(f"negsim: error: {exc}", file=sys.stderr)
+        print(f"{job}error: {exc}", file=sys.stderr)
         if in_sweep:  # the other jobs go on; the sweep's end reports this one as unfinished
             run_dir.mkdir(parents=True, exist_ok=True)
             (run_dir / "FAILED").write_text(f"{exc}\n")
@@ -191,7 +194,8 @@ def _hydra_main(cfg: DictConfig) -> None:
             (run_dir / "FAILED").write_text(f"{line}\n")
             return
         sys.exit(EXIT_BUG)
-    print(console_summary(scenario, summary, run_dir))
+    header = f"{job}{' '.join(hydra_cfg.overrides.task)}\n" if in_sweep else ""
+    print(header + console_summary(scenario, summary, run_dir, figures=settings.figures))
 
 
 def check_command_line(args: list[str]) -> None:

@@ -167,7 +167,7 @@ def _check_shards(shards: list[dict]) -> None:
     if indices != list(range(count)):
         missing = sorted(set(range(count)) - set(indices))
         raise ScenarioError(
-            "negsim-merge",
+            "command line",
             "shards",
             f"need each of the {count} shards once; missing {missing or 'none'}, given {indices}",
         )

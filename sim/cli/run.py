@@ -23,7 +23,7 @@ from sim.engine.montecarlo import MonteCarloResult, simulate
 from sim.engine.settings import RunSettings, check_feasible
 from sim.outputs.figures import FinishedRun, draw_run_figures
 from sim.outputs.folder import ParquetStream, RunFolder, shown
-from sim.outputs.formatting import ci
+from sim.outputs.formatting import rate, rounds, utility
 from sim.outputs.narrative import narrative
 from sim.outputs.provenance import git_commit, versions
 from sim.outputs.report import write_report
@@ -197,23 +197,26 @@ def finish_run(
     return summary
 
 
-def console_summary(scenario: Scenario, summary: dict, run_dir: Path) -> str:
-    agree = summary["agreement_rate"]
+def console_summary(scenario: Scenario, summary: dict, run_dir: Path, figures: bool = True) -> str:
+    """The lines ``negsim`` prints after a run: the headline estimates, written as report.md
+    writes them (``sim.outputs.formatting``), and where the results are (``figures/`` only when
+    figures were drawn)."""
     rta = summary["rounds_to_agreement"]
     lines = [
         f"negsim: {scenario.name}: {summary['replications']:,} replications, seed {summary['seed']}, "
         f"protocol {summary['protocol']}",
-        f"  agreement rate        {100 * agree['estimate']:.1f}%{ci(agree, 1, scale=100, gap='  ')}",
+        f"  agreement rate        {rate(summary['agreement_rate'], gap='  ')}",
     ]
     if rta["estimate"] is not None:
-        lines.append(f"  rounds to agreement   {rta['estimate']:.2f}{ci(rta, gap='  ')}")
+        lines.append(f"  rounds to agreement   {rounds(rta, gap='  ')}")
     for agent in scenario.agents:
         est = summary["agents"][agent.name]["utility"]
-        lines.append(f"  utility {agent.name:<13} {est['estimate']:.3f}{ci(est, 3, gap='  ')}")
+        lines.append(f"  utility {agent.name:<13} {utility(est, gap='  ')}")
     wall = summary["wall_time_s"]
+    written = ", ".join(("report.md", "summary.json", *(["figures/"] if figures else [])))
     lines += [
         f"  red-line violations   {summary['red_line_violations']['total']}",
         f"  wall time             {wall['simulation']:.2f} s simulation, {wall['total']:.2f} s in all",
-        f"  results               {shown(run_dir)}/  (report.md, summary.json, figures/)",
+        f"  results               {shown(run_dir)}/  ({written})",
     ]
     return "\n".join(lines)

@@ -22,13 +22,17 @@ def t95(df) -> float:
 
 
 def wilson_interval(successes: float, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson (1927) score interval. At a rate of 0 its lower bound is 0 and at a rate of 1 its
+    upper bound is 1 exactly (the formula gives them only up to rounding, e.g. 1.7e-18)."""
     if n == 0:
         return (math.nan, math.nan)
     p = successes / n
     denom = 1.0 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    low = 0.0 if p <= 0 else max(0.0, centre - half)
+    high = 1.0 if p >= 1 else min(1.0, centre + half)
+    return (low, high)
 
 
 def t_interval(mean: float, sd: float, n: int) -> tuple[float, float]:

@@ -21,7 +21,10 @@ Adding a figure:
 No list of figures to keep in the code: :func:`run_figures` imports every module of
 ``sim.outputs`` before answering, so every ``@register`` has run, whatever was imported before.
 
-Uses matplotlib's non-interactive backend; every figure is saved through :func:`save_figure`.
+Every registered figure is drawn in negsim's slide style (``sim.outputs.style``: 1280 pixels
+wide, no text under 10 points, constrained layout, legends outside the axes) and saved through
+:func:`save_figure`; ``tests/outputs/test_figure_layout.py`` draws each one for scenarios of 1,
+3, 8 and 12 issues and checks that no text overlaps another or leaves the figure.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from sim.core.registry import Registry  # noqa: E402
+from sim.outputs.formatting import possessive  # noqa: E402
+from sim.outputs.style import SLIDE_PX, figure, styled, suptitle, wrap  # noqa: E402
 from sim.scenario.distributions import typical  # noqa: E402
 from sim.scenario.spec import AgentSpec, Scenario  # noqa: E402
 
@@ -47,6 +52,7 @@ if TYPE_CHECKING:
     from sim.engine.montecarlo import MonteCarloResult
 
 COLOURS = ("#1f5fa8", "#c0392b")
+AGREED = "#2e7d32"
 
 
 @dataclass(frozen=True)
@@ -77,9 +83,11 @@ def _always(run: FinishedRun) -> bool:
 
 
 def register(name: str, applies: Callable[[FinishedRun], bool] = _always):
-    """Register ``draw(run, path)`` as the run figure written to ``figures/<name>``."""
+    """Register ``draw(run, path)`` as the run figure written to ``figures/<name>``, drawn in
+    negsim's slide style (``sim.outputs.style``) whoever calls it."""
 
     def add(draw: Callable[[FinishedRun, Path], Path]):
+        draw = styled(draw)
         RUN_FIGURES.add(name, RunFigure(name, draw, applies), draw.__module__)
         return draw
 
@@ -102,10 +110,10 @@ def draw_run_figures(run: FinishedRun, folder: Path) -> list[Path]:
 
 
 def save_figure(fig, path: Path) -> Path:
-    """Save ``fig`` atomically (a hidden temporary file, then a rename) and close it: every
-    figure negsim writes goes through here."""
+    """Save ``fig`` atomically (a hidden temporary file, then a rename), exactly
+    ``SLIDE_PX`` pixels wide, and close it: every figure negsim writes goes through here."""
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
-    fig.savefig(tmp, dpi=110, bbox_inches="tight")
+    fig.savefig(tmp, dpi=SLIDE_PX / fig.get_figwidth())
     plt.close(fig)
     tmp.replace(path)
     return path
@@ -123,7 +131,7 @@ def red_line_bands(ax, agent: AgentSpec, issue: str, colour: str) -> None:
                 alpha=0.15,
                 hatch="//",
                 lw=0,
-                label=f"beyond {agent.label}'s red line",
+                label=f"beyond {possessive(agent.label)} red line",
             )
 
 
@@ -133,44 +141,57 @@ def traced(run: FinishedRun) -> bool:
     return not run.result.offers.empty
 
 
+# Characters per line of an issue's title and of its end-point labels, by columns of panels.
+TITLE_CHARS = {1: 80, 2: 40, 3: 26, 4: 18}
+END_CHARS = {1: 40, 2: 26, 3: 20, 4: 15}
+LINE_IN = 10 * 1.3 / 72  # inches per line of a 10-point label
+
+
+def panel_columns(issues: int) -> int:
+    return {1: 1, 2: 2, 3: 3, 4: 2}.get(issues, 3 if issues <= 9 else 4)
+
+
+def end_labels(scenario: Scenario, cols: int) -> dict[str, tuple[str, str]]:
+    """What 0 and 1 mean on each issue, wrapped to the panel: never cut."""
+    chars = END_CHARS[cols]
+    return {
+        i.name: (wrap(f"0: {i.low}", chars), wrap(f"1: {i.high}", chars)) for i in scenario.issues
+    }
+
+
 @register("offers.png", applies=traced)
 def offers_figure(run: FinishedRun, path: Path) -> Path:
-    """One panel per issue: the traced replications' offers (replication 0 in bold), red lines
-    hatched, ideals dotted, agreements starred."""
+    """One panel per issue: the traced replications' offers (replication 0 bold), red lines
+    hatched, ideals dotted, agreements starred; what each end of an issue means on its axis."""
     scenario, offers = run.scenario, run.result.offers
     issues = scenario.issue_names
-    cols = min(4, len(issues))
+    cols = panel_columns(len(issues))
     rows = math.ceil(len(issues) / cols)
-    fig, axes = plt.subplots(
-        rows, cols, figsize=(4.2 * cols, 3.0 * rows), squeeze=False, sharex=True
-    )
+    ends = end_labels(scenario, cols)
+    lines = max(low.count("\n") + high.count("\n") + 2 for low, high in ends.values())
+    panel = max(2.6, lines * LINE_IN + 1.6)  # the two end labels fit beside the panel
+    fig, axes = figure(panel * rows + 1.8, nrows=rows, ncols=cols, squeeze=False)
     first_rep = offers["rep"].min() if not offers.empty else 0
+    others = offers["rep"].nunique() - 1 if not offers.empty else 0
     for ax, issue in zip(axes.flat, issues, strict=False):
         _offers_panel(ax, scenario, issue, offers, first_rep)
         _agreements(ax, scenario, issue, run.result.sessions, first_rep)
-        _issue_axes(ax, scenario, issue)
+        issue_axes(ax, scenario, issue, ends[issue], TITLE_CHARS[cols])
     for ax in axes.flat[len(issues) :]:
-        ax.axis("off")
-    for ax in axes[-1]:
-        ax.set_xlabel("round (dashed lines: new session)")
+        ax.remove()
+    for col in range(cols):  # the lowest panel of each column says what the x axis is
+        lowest = max(r for r in range(rows) if r * cols + col < len(issues))
+        axes[lowest, col].set_xlabel("round of the run")
     handles = {}
-    for ax in axes.flat:
+    for ax in fig.axes:
         for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
             handles.setdefault(lab, h)
-    fig.legend(
-        handles.values(),
-        handles.keys(),
-        loc="lower center",
-        ncol=3,
-        fontsize=8,
-        frameon=False,
-        bbox_to_anchor=(0.5, -0.06),
+    fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncol=3)
+    faint = f"; faint: {others} other traced replications" if others else ""
+    suptitle(
+        fig,
+        f"{scenario.title or scenario.name}: offers per issue (bold: replication 0{faint})",
     )
-    fig.suptitle(
-        f"{scenario.title or scenario.name}: offers per issue (bold: replication 0; faint: other traced runs; dotted: ideals)",
-        fontsize=10,
-    )
-    fig.tight_layout()
     return save_figure(fig, path)
 
 
@@ -183,13 +204,20 @@ def _offers_panel(ax, scenario: Scenario, issue: str, offers: pd.DataFrame, firs
                 group["step"],
                 group[f"offer_{issue}"],
                 color=colour,
-                alpha=0.9 if main else 0.12,
-                lw=1.6 if main else 0.8,
-                marker="." if main else None,
-                label=f"{agent.label} offers" if main else None,
+                alpha=0.95 if main else 0.15,
+                lw=2.2 if main else 1.0,
+                marker="o" if main else None,
+                ms=4,
+                label=f"{possessive(agent.label)} offers" if main else None,
             )
         red_line_bands(ax, agent, issue, colour)
-        ax.axhline(typical(agent.ideal[issue]), color=colour, ls=":", lw=0.8)
+        ax.axhline(
+            typical(agent.ideal[issue]),
+            color=colour,
+            ls=":",
+            lw=1.5,
+            label=f"{possessive(agent.label)} ideal",
+        )
 
 
 def _agreements(ax, scenario: Scenario, issue: str, sessions: pd.DataFrame, first_rep) -> None:
@@ -204,24 +232,30 @@ def _agreements(ax, scenario: Scenario, issue: str, sessions: pd.DataFrame, firs
                 row["session"] * rounds + row["round"],
                 row[f"value_{issue}"],
                 marker="*",
-                ms=13,
-                color="#2e7d32" if kept else "white",
-                mec="#2e7d32",
+                ms=16,
+                color=AGREED if kept else "white",
+                mec=AGREED,
+                mew=1.5,
                 ls="none",
+                zorder=5,
                 label="agreed (hollow: not implemented)",
             )
 
 
-def _issue_axes(ax, scenario: Scenario, issue: str) -> None:
-    """Session boundaries, limits, the issue's name and what its ends mean."""
+def issue_axes(ax, scenario: Scenario, issue: str, ends: tuple[str, str], chars: int) -> None:
+    """Session boundaries, limits, the issue's name and, on the value axis, what its ends
+    mean."""
     rounds = scenario.negotiation.rounds
-    spec = next(i for i in scenario.issues if i.name == issue)
     for s in range(1, scenario.negotiation.sessions):
-        ax.axvline(s * rounds - 0.5, color="grey", lw=0.6, ls="--")
-    ax.set_title(issue, fontsize=10)
-    ax.set_ylim(-0.03, 1.03)
+        ax.axvline(s * rounds - 0.5, color="grey", lw=0.8, ls="--", label="a new session begins")
+    ax.set_title(wrap(issue, chars))
+    ax.set_ylim(-0.04, 1.04)
     ax.set_xlim(-0.5, rounds * scenario.negotiation.sessions - 0.5)
-    ax.set_ylabel(f"0: {spec.low[:18]}\n1: {spec.high[:18]}", fontsize=6)
+    ticks = ax.set_yticks([0, 1], list(ends))
+    ticks[0].label1.set_verticalalignment("bottom")
+    ticks[1].label1.set_verticalalignment("top")
+    ax.tick_params(axis="y", labelsize=10)
+    ax.grid(axis="y", visible=False)
 
 
 @register("outcomes.png")
@@ -229,8 +263,10 @@ def outcome_figure(run: FinishedRun, path: Path) -> Path:
     """Final value and agreement rate per issue with 95% CIs, beside the ideals and status quo."""
     scenario, summary = run.scenario, run.summary
     issues = scenario.issue_names
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 0.45 * len(issues) + 1.8))
-    y = range(len(issues))
+    fig, (left, right) = figure(
+        0.5 * len(issues) + 2.6, ncols=2, sharey=True, gridspec_kw={"width_ratios": [3, 2]}
+    )
+    y = list(range(len(issues)))
     for ax, key, title in (
         (left, "final_value", "final value (mean, 95% CI)"),
         (right, "agreement_rate", "agreement rate (95% CI)"),
@@ -241,29 +277,33 @@ def outcome_figure(run: FinishedRun, path: Path) -> Path:
             [max(0.0, e - c[0]) for e, c in zip(est, ci, strict=True)],
             [max(0.0, c[1] - e) for e, c in zip(est, ci, strict=True)],
         ]
-        ax.errorbar(est, list(y), xerr=err, fmt="o", color="black", capsize=3, label="simulated")
-        if key == "final_value":
-            for colour, agent in zip(COLOURS, scenario.agents, strict=True):
-                ax.scatter(
-                    [typical(agent.ideal[i]) for i in issues],
-                    list(y),
-                    marker="|",
-                    s=200,
-                    color=colour,
-                    label=f"{agent.label} ideal",
-                )
-            ax.scatter(
-                [typical(s.status_quo) for s in scenario.issues],
-                list(y),
-                marker="x",
-                color="grey",
-                label="starting status quo",
-            )
-            ax.legend(fontsize=7, loc="lower right")
-        ax.set_yticks(list(y), issues)
+        ax.errorbar(
+            est, y, xerr=err, fmt="o", ms=7, color="black", capsize=4, label="simulated (95% CI)"
+        )
         ax.set_xlim(-0.05, 1.05)
-        ax.invert_yaxis()
-        ax.set_title(title, fontsize=10)
-    right.set_yticklabels([])
-    fig.tight_layout()
+        ax.set_title(title)
+    for colour, agent in zip(COLOURS, scenario.agents, strict=True):
+        left.scatter(
+            [typical(agent.ideal[i]) for i in issues],
+            y,
+            marker="|",
+            s=400,
+            linewidths=3,
+            color=colour,
+            label=f"{possessive(agent.label)} ideal",
+        )
+    left.scatter(
+        [typical(s.status_quo) for s in scenario.issues],
+        y,
+        marker="x",
+        s=60,
+        color="grey",
+        label="starting status quo",
+    )
+    left.set_yticks(y, issues)
+    left.set_ylim(len(issues) - 0.5, -0.5)
+    left.set_xlabel("value on the issue's scale (0 to 1)")
+    right.set_xlabel("share of runs")
+    fig.legend(*left.get_legend_handles_labels(), loc="outside lower center", ncol=4)
+    suptitle(fig, f"{scenario.title or scenario.name}: where each issue ended")
     return save_figure(fig, path)

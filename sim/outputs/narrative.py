@@ -1,14 +1,55 @@
-"""A plain-language, round-by-round log of one replication, written from its trace."""
+"""A plain-language, round-by-round log of one replication, written from its trace, and what
+each of its sessions changed (:func:`session_changes`, which report.md shares)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pandas as pd
 
 from sim.outputs.formatting import percent
-from sim.scenario.spec import Scenario
+from sim.scenario.spec import IssueSpec, Scenario
 
 # Changes in an offer smaller than this are not worth a sentence.
 NOTABLE = 0.02
+# An agreed value this close to the value in place is "left as it was" (below the 2 decimals shown).
+UNCHANGED = 0.005
+
+
+@dataclass(frozen=True)
+class SessionChange:
+    """One traced session of one replication: its row in sessions.parquet, the agreed issues that
+    moved from the value in place (``moved``), and those agreed at the value in place
+    (``kept``: left as they were, a red-line issue in a package typically)."""
+
+    row: pd.Series
+    moved: list[IssueSpec]
+    kept: list[IssueSpec]
+
+
+def session_changes(scenario: Scenario, sessions: pd.DataFrame) -> Iterator[SessionChange]:
+    """The sessions of one replication in order, each agreement split into what moved and what
+    was left as it was. The value in place is the scenario's status quo, then what the sessions
+    before implemented; a status quo drawn per replication is not in the trace, so an issue
+    agreed before anything was implemented on it counts as moved."""
+    in_place = {
+        i.name: float(i.status_quo) if isinstance(i.status_quo, int | float) else None
+        for i in scenario.issues
+    }
+    if sessions.empty:
+        return
+    for _, row in sessions.sort_values("session").iterrows():
+        moved, kept = [], []
+        for issue in scenario.issues:
+            if not row[f"agreed_{issue.name}"]:
+                continue
+            value, before = row[f"value_{issue.name}"], in_place[issue.name]
+            same = before is not None and abs(value - before) < UNCHANGED
+            (kept if same else moved).append(issue)
+            if row[f"implemented_{issue.name}"]:
+                in_place[issue.name] = value
+        yield SessionChange(row, moved, kept)
 
 
 def _describe_move(issue, old: float, new: float) -> str:
@@ -31,7 +72,8 @@ def narrative(
         rep = int(walked["rep"].min() if not walked.empty else offers["rep"].min())
     labels = {a.name: a.label for a in scenario.agents}
     mine = offers[offers["rep"] == rep].sort_values(["step", "agent"], kind="stable")
-    outcome = sessions[sessions["rep"] == rep].set_index("session") if not sessions.empty else None
+    mine_sessions = sessions[sessions["rep"] == rep] if not sessions.empty else sessions
+    outcome = {int(c.row["session"]): c for c in session_changes(scenario, mine_sessions)}
     lines = [f"# What happened in replication {rep}", ""]
     active_before = ""
     for session, rounds in mine.groupby("session"):
@@ -44,8 +86,8 @@ def narrative(
             text = _offer_text(scenario, row, previous.get(row["agent"]), labels)
             lines.append(head + text + ("" if not notes else f" [{'; '.join(notes)}]") + ".")
             previous[row["agent"]] = row
-        if outcome is not None and session in outcome.index:
-            lines.append(_session_end(outcome.loc[session], scenario))
+        if session in outcome:
+            lines.append(_session_end(outcome[session]))
     return "\n".join(lines) + "\n"
 
 
@@ -90,12 +132,18 @@ def _offer_text(
     return text
 
 
-def _session_end(o: pd.Series, scenario: Scenario) -> str:
-    issues = scenario.issues
-    agreed = [i.name for i in issues if o[f"agreed_{i.name}"]]
-    broken = [i.name for i in issues if o[f"agreed_{i.name}"] and not o[f"implemented_{i.name}"]]
-    if agreed:
-        return f"- Agreed on {', '.join(agreed)}." + (
-            f" Not implemented: {', '.join(broken)}." if broken else ""
+def _session_end(change: SessionChange) -> str:
+    o = change.row
+    if not change.moved and not change.kept:
+        return "- The session ended without an agreement" + (
+            " (conflict)." if o["conflict"] else "."
         )
-    return "- The session ended without an agreement" + (" (conflict)." if o["conflict"] else ".")
+    kept = ", ".join(f"{i.name} ({o[f'value_{i.name}']:.2f})" for i in change.kept)
+    if not change.moved:
+        return f"- Agreed to keep every issue where it was: {kept}."
+    broken = [i.name for i in change.moved if not o[f"implemented_{i.name}"]]
+    return (
+        f"- Agreed on {', '.join(i.name for i in change.moved)}."
+        + (f" Kept where they were: {kept}." if kept else "")
+        + (f" Not implemented: {', '.join(broken)}." if broken else "")
+    )

@@ -9,11 +9,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
 from sim.analysis.pause import targets  # noqa: E402
 from sim.outputs.figures import FinishedRun, register, save_figure  # noqa: E402
-from sim.outputs.formatting import estimate  # noqa: E402
+from sim.outputs.formatting import change, estimate, possessive  # noqa: E402
+from sim.outputs.style import figure, suptitle  # noqa: E402
 from sim.scenario.spec import Scenario  # noqa: E402
 
 
@@ -55,14 +55,15 @@ def _window_lines(section: dict, labels: dict[str, str]) -> list[str]:
     for agent, window in (section.get("pause_window") or {}).items():
         if window and window.get("found"):
             lines.append(
-                f"- {labels[agent]}'s cooperation rose above what it would have been without pressure from "
-                f"session {window['start']['session']}, round {window['start']['round']} to session "
-                f"{window['end']['session']}, round {window['end']['round']} (at most +{window['peak_lift']:.2f} on the "
-                "cooperation index), and fell back afterwards: a pause, not a change of course."
+                f"- {possessive(labels[agent])} cooperation rose above what it would have been without "
+                f"pressure from session {window['start']['session']}, round {window['start']['round']} "
+                f"to session {window['end']['session']}, round {window['end']['round']} (at most "
+                f"+{window['peak_lift']:.2f} on the 0–1 cooperation index), and fell back afterwards: "
+                "a pause, not a change of course."
             )
         elif window is not None:
             lines.append(
-                f"- No round showed a clear pressure-driven rise in {labels[agent]}'s cooperation."
+                f"- No round showed a clear pressure-driven rise in {possessive(labels[agent])} cooperation."
             )
     return lines
 
@@ -78,28 +79,32 @@ def _core_lines(scenario: Scenario, section: dict, labels: dict[str, str]) -> li
                 else "they moved only inside its red lines"
             )
             lines.append(
-                f"- {labels[agent.name]}'s core interests ({', '.join(agent.red_lines)}) moved by "
-                f"{move['estimate']:.3f} on average: {verdict}."
+                f"- {possessive(labels[agent.name])} core interests ({', '.join(agent.red_lines)}) moved "
+                f"by {move['estimate']:.3f} on average on their 0–1 scales: {verdict}."
             )
     return lines
 
 
 def _effect_lines(scenario: Scenario, section: dict, labels: dict[str, str]) -> list[str]:
-    """Paired differences from the run without pressures: cooperation, then final utilities."""
+    """Paired differences from the run without pressures (with minus without): cooperation,
+    then final utilities."""
     effects = section.get("effect_of_pressure") or {}
     lines = []
-    for key in ("cooperation_" + t for t in targets(scenario)):
-        if key in effects:
-            e = effects[key]
+    for agent in targets(scenario):
+        e = effects.get(f"cooperation_{agent}")
+        if e and e["difference"].get("estimate") is not None:
             lines.append(
-                f"- Average cooperation index with pressure {estimate(e['with'])}, without {estimate(e['without'])}; "
-                f"difference {estimate(e['difference'])} (paired runs with the same random numbers)."
+                f"- {possessive(labels[agent])} average cooperation index (0 to 1) is "
+                f"{estimate(e['with'])} with pressure and {estimate(e['without'])} without: pressure "
+                f"{change(e['difference'], 3, 'on the index')}, comparing paired runs with the same "
+                "random numbers."
             )
     for agent in scenario.agents:
-        key = f"utility_{agent.name}"
-        if key in effects:
+        e = effects.get(f"utility_{agent.name}")
+        if e and e["difference"].get("estimate") is not None:
             lines.append(
-                f"- {labels[agent.name]}'s final utility: pressure changes it by {estimate(effects[key]['difference'])}."
+                f"- {possessive(labels[agent.name])} final utility: pressure "
+                f"{change(e['difference'], 3, 'on the 0–1 utility scale')}."
             )
     return lines
 
@@ -110,13 +115,21 @@ def _misread_lines(scenario: Scenario, section: dict, labels: dict[str, str]) ->
     m = scenario.misread
     effects = section.get("effect_of_pressure") or {}
     lines = [
-        f"- {labels[m.observer]} misread {labels[m.target]}'s softening as genuine and tested {m.probe_issue} in "
-        f"{_share(section['misread_share'])} of runs; each test made {labels[m.target]} walk out."
+        f"- {labels[m.observer]} misread {possessive(labels[m.target])} softening as genuine and tested "
+        f"{m.probe_issue} in {_share(section['misread_share'])} of runs; each test made "
+        f"{labels[m.target]} walk out."
     ]
-    if "misread" in effects:
-        lines.append(
-            f"- Without the pressure, the share of misreadings changes by {_share(effects['misread']['difference'])}."
+    if effects.get("misread", {}).get("difference", {}).get("estimate") is not None:
+        verb = change(
+            effects["misread"]["difference"],
+            1,
+            "percentage points",
+            scale=100,
+            up="raises the share of runs with a misreading",
+            down="lowers the share of runs with a misreading",
+            none="leaves the share of runs with a misreading unchanged",
         )
+        lines.append(f"- Pressure {verb}, compared with the same runs without it.")
     return lines
 
 
@@ -133,7 +146,7 @@ def cooperation_figure(run: FinishedRun, path: Path) -> Path:
     """The targets' cooperation index round by round with and without pressure (mean, 95% CI),
     with the detected pause window shaded."""
     scenario, table = run.scenario, run.rounds
-    fig, ax = plt.subplots(figsize=(9, 3.8))
+    fig, ax = figure(6.0)
     colours = {"cooperation_": "#1f5fa8", "counterfactual_cooperation_": "#7f8c8d"}
     labels = {a.name: a.label for a in scenario.agents}
     T = scenario.negotiation.rounds
@@ -147,7 +160,7 @@ def cooperation_figure(run: FinishedRun, path: Path) -> Path:
                 rows["step"],
                 rows["mean"],
                 color=colour,
-                label=f"{labels[agent]} cooperation, {what}",
+                label=f"{possessive(labels[agent])} cooperation, {what}",
             )
             ax.fill_between(rows["step"], rows["ci_low"], rows["ci_high"], color=colour, alpha=0.2)
         window = ((run.summary.get("tactical_pause") or {}).get("pause_window") or {}).get(agent)
@@ -158,11 +171,14 @@ def cooperation_figure(run: FinishedRun, path: Path) -> Path:
                 lo - 0.5, hi + 0.5, color="#f1c40f", alpha=0.2, label="detected pause window"
             )
     for s in range(1, scenario.negotiation.sessions):
-        ax.axvline(s * T - 0.5, color="grey", lw=0.6, ls="--")
+        ax.axvline(s * T - 0.5, color="grey", lw=0.8, ls="--", label="a new session begins")
     ax.set_ylim(0, 1)
-    ax.set_xlabel("round of the run (dashed: new session)")
-    ax.set_ylabel("cooperation index")
-    ax.set_title(f"{scenario.name}: cooperation on peripheral issues (mean, 95% CI)", fontsize=10)
-    ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
+    ax.set_xlabel("round of the run")
+    ax.set_ylabel("cooperation index (0 to 1)")
+    handles = dict(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
+    fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncol=2)
+    suptitle(
+        fig,
+        f"{scenario.title or scenario.name}: cooperation on peripheral issues (mean, 95% CI)",
+    )
     return save_figure(fig, path)

@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.outputs.formatting import ci, percent
+from sim.outputs.formatting import ci, fixed, percent, plural, possessive, rate, rounds, utility
+from sim.outputs.narrative import UNCHANGED, session_changes
 from sim.outputs.pause import pause_lines
 from sim.outputs.theory import theory_lines
 from sim.scenario.distributions import typical
 from sim.scenario.spec import Scenario
 
+# Closer than this (on the 0-1 scale) counts as the same place.
+NEAR = 0.05
+
 
 def _closer_to(scenario: Scenario, issue: str, value: float) -> str:
+    """Where ``value`` lies between the two sides' (typical) ideals."""
     a, b = scenario.agents
-    da, db = abs(value - typical(a.ideal[issue])), abs(value - typical(b.ideal[issue]))
-    if abs(da - db) < 0.05:
+    ia, ib = typical(a.ideal[issue]), typical(b.ideal[issue])
+    da, db = abs(value - ia), abs(value - ib)
+    if abs(ia - ib) < NEAR:  # both sides want about the same
+        if max(da, db) < NEAR:
+            return "where both sides want it"
+        return f"away from where both sides want it (about {(ia + ib) / 2:.2f})"
+    if abs(da - db) < NEAR:
         return "about halfway between the two sides"
     winner = a if da < db else b
     return f"closer to what {winner.label} wants"
@@ -27,18 +37,22 @@ def _issue_lines(scenario: Scenario, summary: dict) -> list[str]:
         value = s["final_value"]["estimate"]
         start = typical(issue.status_quo)
         moved = value - start
-        rate = s["agreement_rate"]["estimate"]
-        where = f"{value:.2f} on a scale from 0 ({issue.low}) to 1 ({issue.high})"
-        if abs(moved) < 0.01:
-            change = f"stayed at the status quo, {where}"
+        agreed = percent(s["agreement_rate"]["estimate"])
+        scale = f"on a scale from 0 ({issue.low}) to 1 ({issue.high})"
+        if abs(moved) < UNCHANGED:
+            change = f"stayed at the status quo, {value:.2f} {scale}"
+            how = f"Left there by agreement in {agreed} of runs."
         else:
             direction = "up" if moved > 0 else "down"
-            change = f"moved {direction} from {start:.2f} to {where}{ci(s['final_value'])}"
+            change = (
+                f"moved {direction} from {start:.2f} to {value:.2f}{ci(s['final_value'])} {scale}"
+            )
+            how = f"Agreed in {agreed} of runs."
         guarded = [a.label for a in scenario.agents if issue.name in a.red_lines]
-        guard = f" It is guarded by a red line of {', '.join(guarded)}." if guarded else ""
+        guard = f" It is guarded by a red line of {' and '.join(guarded)}." if guarded else ""
         lines.append(
             f"- **{issue.name}** ({issue.description or issue.name}): {change}, "
-            f"{_closer_to(scenario, issue.name, value)}. Agreed in {percent(rate)} of runs.{guard}"
+            f"{_closer_to(scenario, issue.name, value)}. {how}{guard}"
         )
     return lines
 
@@ -46,37 +60,36 @@ def _issue_lines(scenario: Scenario, summary: dict) -> list[str]:
 def _stall_lines(scenario: Scenario, summary: dict) -> list[str]:
     stalls = summary["stalls"]
     n_sessions = summary["replications"] * summary["sessions"]
-    if stalls["stalled_sessions"] == 0:
+    stalled = stalls["stalled_sessions"]
+    if stalled == 0:
         return ["Every session ended in an agreement."]
+    conflicts = stalls["ended_in_conflict"]
+    deadline = stalled - conflicts  # the others ran into the deadline
     lines = [
-        f"{stalls['stalled_sessions']} of {n_sessions} sessions ({percent(stalls['stalled_sessions'] / n_sessions)}) "
-        "ended without an agreement."
+        f"{stalled:,} of {plural(n_sessions, 'session')} ({percent(stalled / n_sessions)}) ended "
+        f"without an agreement: {conflicts:,} in open conflict (a walk-out), {deadline:,} at the "
+        "deadline."
     ]
-    share = {
-        key: stalls[key] / stalls["stalled_sessions"]
-        for key in ("blocked_by_red_line", "both_at_floor")
-    }
-    if stalls["blocked_by_red_line"]:
-        lines.append(
-            f"In {percent(share['blocked_by_red_line'])} of those, an offer on the table was good enough for the "
-            "other side but crossed one of its red lines, so it could not be accepted."
-        )
-    if stalls["both_at_floor"]:
-        lines.append(
-            f"In {percent(share['both_at_floor'])}, both sides had conceded as far as they ever would (down to "
-            "their reservation utility, or to what the status quo already gave them) and the offers still "
-            "did not meet: there was no deal both preferred to walking away."
-        )
-    rest = 1.0 - share["both_at_floor"]
-    if rest > 0.005:
-        lines.append(
-            f"In {percent(rest)}, the deadline came while at least one side still had room to concede "
-            "(a firm strategy, or trust lowered by a broken promise, slowed it down)."
-        )
-    if stalls["ended_in_conflict"]:
-        lines.append(
-            f"{stalls['ended_in_conflict']} sessions ended in open conflict: neither side would concede further."
-        )
+    if deadline:
+        share = {key: stalls[key] / deadline for key in ("blocked_by_red_line", "both_at_floor")}
+        if stalls["blocked_by_red_line"]:
+            lines.append(
+                f"In {percent(share['blocked_by_red_line'])} of the sessions that reached the deadline, an "
+                "offer on the table was good enough for the other side but crossed one of its red lines, "
+                "so it could not be accepted."
+            )
+        if stalls["both_at_floor"]:
+            lines.append(
+                f"In {percent(share['both_at_floor'])} of them, both sides had conceded as far as they ever would "
+                "(down to their reservation utility, or to what the status quo already gave them) and the "
+                "offers still did not meet: there was no deal both preferred to walking away."
+            )
+        rest = 1.0 - share["both_at_floor"]
+        if rest > 0.005:
+            lines.append(
+                f"In {percent(rest)} of them, the deadline came while at least one side still had room to "
+                "concede (a firm strategy, or trust lowered by a broken promise, slowed it down)."
+            )
     gaps = {name: s["widest_gap_in_stalled_sessions"] for name, s in summary["issues"].items()}
     top = sorted(gaps, key=gaps.get, reverse=True)[:3]
     top = [name for name in top if gaps[name] > 0]
@@ -105,28 +118,37 @@ def _one_run(scenario: Scenario, sessions: pd.DataFrame) -> list[str]:
         return []
     lines = ["## One run, session by session", "", "Replication 0, as it happened:", ""]
     labels = {a.name: a.label for a in scenario.agents}
-    for _, row in sessions[sessions["rep"] == sessions["rep"].min()].iterrows():
-        agreed = [i.name for i in scenario.issues if row[f"agreed_{i.name}"]]
+    first = sessions[sessions["rep"] == sessions["rep"].min()]
+    for change in session_changes(scenario, first):
+        row = change.row
         head = f"- Session {int(row['session']) + 1}: "
-        if not agreed:
+        if not change.moved and not change.kept:
             how = "ended in conflict" if row["conflict"] else "no agreement by the deadline"
             lines.append(head + how + ".")
             continue
-        parts = []
-        for issue in scenario.issues:
-            if not row[f"agreed_{issue.name}"]:
-                continue
-            kept = row[f"implemented_{issue.name}"]
-            who = labels.get(issue.implementer, "both sides")
-            note = "" if kept else f" — but {who} did not implement it"
-            parts.append(f"{issue.name} = {row[f'value_{issue.name}']:.2f}{note}")
+        kept = ", ".join(f"{i.name} ({row[f'value_{i.name}']:.2f})" for i in change.kept)
         trust = ", ".join(f"{labels[a.name]} {row[f'trust_{a.name}']:.2f}" for a in scenario.agents)
+        if change.moved:
+            parts = [
+                f"{issue.name} = {row[f'value_{issue.name}']:.2f}"
+                + ("" if row[f"implemented_{issue.name}"] else f" — but {_not_done(issue, labels)}")
+                for issue in change.moved
+            ]
+            what = ": " + "; ".join(parts) + (f"; kept where they were: {kept}" if kept else "")
+        else:
+            what = f" to keep every issue where it was: {kept}"
         lines.append(
-            f"{head}agreement in round {int(row['round']) + 1}: "
-            + "; ".join(parts)
-            + f". Trust after: {trust}."
+            f"{head}agreement in round {int(row['round']) + 1}{what}. Trust after: {trust}."
         )
     return [*lines, ""]
+
+
+def _not_done(issue, labels: dict[str, str]) -> str:
+    """Who failed to implement an agreed issue, as far as the trace says."""
+    if issue.implementer in labels:
+        return f"{labels[issue.implementer]} did not implement it"
+    every = "both sides" if len(labels) == 2 else "every side"
+    return f"it was not implemented ({every} had to act, and at least one did not)"
 
 
 def _event_lines(scenario: Scenario, summary: dict) -> list[str]:
@@ -141,14 +163,14 @@ def _event_lines(scenario: Scenario, summary: dict) -> list[str]:
             else f"random, with a {100 * event.hazard:.1f}% chance per round"
         )
         shifts = "; ".join(
-            f"{scenario.agent(s.agent).label}'s {s.field}"
+            f"{possessive(scenario.agent(s.agent).label)} {s.field}"
             + (f" x{s.multiply:g}" if isinstance(s.multiply, float) and s.multiply != 1 else "")
             + (f" {s.add:+g}" if isinstance(s.add, float) and s.add != 0 else "")
             for s in event.shifts
         )
         lines.append(
             f"- **{event.name}** ({event.description or 'no description'}): {when}, lasting "
-            f"{event.duration} rounds; shifts {shifts}. Started {starts:.2f} times per run on average."
+            f"{plural(event.duration, 'round')}; shifts {shifts}. Started {starts:.2f} times per run on average."
         )
     return lines
 
@@ -162,15 +184,16 @@ def write_report(scenario: Scenario, summary: dict, sessions: pd.DataFrame, wall
         "",
         scenario.description.strip(),
         "",
-        f"{n:,} simulated run{'s' if n != 1 else ''} of {summary['sessions']} session(s) of up to "
-        f"{summary['rounds_per_session']} rounds each, protocol `{summary['protocol']}`, seed {summary['seed']}.",
+        f"{plural(n, 'simulated run')} of {plural(summary['sessions'], 'session')} of up to "
+        f"{plural(summary['rounds_per_session'], 'round')} each, protocol `{summary['protocol']}`, "
+        f"seed {summary['seed']}.",
         "",
         *_headline_lines(scenario, summary),
     ]
     lines += _event_lines(scenario, summary)
     pause = pause_lines(scenario, summary)
     if pause:
-        lines += ["", *pause]
+        lines += ["", *pause[:-1]]  # it ends with a blank line, as the next section begins
     lines += [
         "",
         "## Who got what",
@@ -197,25 +220,35 @@ def write_report(scenario: Scenario, summary: dict, sessions: pd.DataFrame, wall
     return "\n".join(lines)
 
 
+def _gain(gain: dict) -> str:
+    """The change from the status quo in utility: ``'0.478 higher than at'``."""
+    if gain["estimate"] is None:
+        return "no comparison with"
+    size = fixed(abs(gain["estimate"]), 3)
+    if float(size) == 0:
+        return "the same as at"
+    return f"{size} {'higher' if gain['estimate'] > 0 else 'lower'} than at"
+
+
 def _headline_lines(scenario: Scenario, summary: dict) -> list[str]:
-    agree = summary["agreement_rate"]
+    """The console summary's estimates, written as it writes them (sim.outputs.formatting)."""
     a, b = scenario.agents
     rta = summary["rounds_to_agreement"]
     lines = [
         "## Headline",
         "",
-        f"- {a.label} and {b.label} reached at least one agreement in {percent(agree['estimate'])} of runs"
-        f"{ci(agree, 0, scale=100, unit='%', unit_each=True)}.",
+        f"- {a.label} and {b.label} reached at least one agreement in "
+        f"{rate(summary['agreement_rate'])} of runs.",
     ]
     if rta["estimate"] is not None:
         lines.append(
-            f"- When they agreed, the first agreement came after {rta['estimate']:.1f} rounds on average{ci(rta, 1)}."
+            f"- When they agreed, the first agreement came after {rounds(rta)} rounds on average."
         )
     for agent in scenario.agents:
         s = summary["agents"][agent.name]
         lines.append(
-            f"- {agent.label} ended with utility {s['utility']['estimate']:.3f}{ci(s['utility'], 3)} "
-            f"(0 = worst, 1 = everything it wants), a change of {s['gain']['estimate']:+.3f} from the starting status quo."
+            f"- {agent.label} ended with utility {utility(s['utility'])} (0 = worst, 1 = everything "
+            f"it wants), {_gain(s['gain'])} the starting status quo."
         )
     violations = summary["red_line_violations"]["total"]
     lines.append(

@@ -11,11 +11,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from sim.outputs.figures import save_figure  # noqa: E402
+from sim.outputs.style import figure, styled, suptitle  # noqa: E402
 
 MAJOR, MINOR = 0.1, 0.02  # total-effect thresholds for "matters" and "minor"
 SCREENED = 0.1  # Morris: mu* below this share of the largest mu* can be fixed
@@ -44,6 +44,7 @@ def wide(table: pd.DataFrame, metric: str) -> pd.DataFrame:
     return values.join(conf).reindex(order)
 
 
+@styled
 def index_figure(table: pd.DataFrame, metric: str, method: str, path: Path) -> Path:
     """Sobol': S1 and ST bars per parameter with 95% CI whiskers; Morris: mu* (with CI) and
     sigma."""
@@ -55,19 +56,18 @@ def index_figure(table: pd.DataFrame, metric: str, method: str, path: Path) -> P
         if method == "sobol"
         else (("mu_star", "mu* (mean |elementary effect|)"), ("sigma", "sigma (spread)"))
     )
-    fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.55 * len(names)))
+    fig, ax = figure(2.4 + 0.5 * len(names))
     height = 0.38
     for offset, (key, label) in zip((-height / 2, height / 2), pairs, strict=True):
         conf = data.get(f"{key}_conf")
         err = None if conf is None or conf.isna().all() else conf.fillna(0).to_numpy()
         ax.barh(y + offset, data[key].to_numpy(), height, xerr=err, capsize=3, label=label)
-    ax.set_yticks(y, names, fontsize=8)
+    ax.set_yticks(y, names)
     ax.invert_yaxis()
-    ax.axvline(0, color="black", linewidth=0.6)
+    ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel("share of variance" if method == "sobol" else f"effect on {metric}")
-    ax.set_title(f"{METHOD_TITLE[method]} indices for {metric} (95% CI)", fontsize=10)
-    ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=2)
+    suptitle(fig, f"{METHOD_TITLE[method]} indices for {metric} (95% CI)")
     return save_figure(fig, path)
 
 

@@ -10,6 +10,23 @@ from sim.scenario.distributions import typical
 from sim.scenario.spec import Scenario
 from sim.theory.comparison import theory_summary
 
+# The per-replication column that each estimate of summary.json (as :func:`summarise` writes
+# it) is the mean of: run-level entries, then per agent (``<column>_<agent>``) and per issue
+# (``<column>_<issue>``). Sweep tables name their metrics by these columns (:func:`run_metrics`).
+RUN_COLUMNS = {
+    "agreement_rate": "agreement",
+    "rounds_to_agreement": "rounds_to_agreement",
+    "sessions_agreed": "sessions_agreed",
+    "broken_commitments": "broken_commitments",
+}
+AGENT_COLUMNS = {
+    "utility": "utility",
+    "discounted_utility": "discounted",
+    "gain": "gain",
+    "trust": "trust",
+}
+ISSUE_COLUMNS = {"agreement_rate": "agreed", "final_value": "value"}
+
 
 def summarise(
     scenario: Scenario, result: MonteCarloResult, protocol: str, rounds: pd.DataFrame
@@ -68,3 +85,18 @@ def summarise(
             "both_at_floor": int(m.total("exhausted_sessions")),
         },
     }
+
+
+def run_metrics(summary: dict) -> dict[str, dict]:
+    """The estimates of a summary by the replications.parquet column each is the mean of
+    (``agreement``, ``utility_us``, ``value_taiwan``, ...), in summary order."""
+    found = {column: summary[key] for key, column in RUN_COLUMNS.items() if key in summary}
+    for agent, stats in summary["agents"].items():
+        for key, column in AGENT_COLUMNS.items():
+            if key in stats:
+                found[f"{column}_{agent}"] = stats[key]
+    for issue, stats in summary["issues"].items():
+        for key, column in ISSUE_COLUMNS.items():
+            if key in stats:
+                found[f"{column}_{issue}"] = stats[key]
+    return found

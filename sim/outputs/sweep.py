@@ -1,9 +1,13 @@
-"""Sweeps: one tidy table and figures from the job folders of a Hydra multirun.
+"""Sweeps: tables and figures from the job folders of a Hydra multirun.
 
 ``negsim -m <path>=a,b,c ...`` runs a job per combination, each in its own folder; when the
 sweep ends, ``sim.cli.sweep.SweepCallback`` (configured in conf/config.yaml) calls
 :func:`aggregate` and prints :func:`report`, and ``negsim-sweep <sweep folder>`` does the same
 again on any sweep folder.
+
+Metrics are named by the per-replication column they estimate (``agreement``, ``utility_us``,
+``value_taiwan``: ``sim.outputs.summary.run_metrics``), so the sweep tables join the jobs'
+``replications.parquet``, which :func:`read_replications` reads as one table.
 """
 
 from __future__ import annotations
@@ -16,16 +20,20 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from sim.outputs.figures import save_figure  # noqa: E402
 from sim.outputs.folder import SUMMARY, shown, write_parquet  # noqa: E402
+from sim.outputs.formatting import plural  # noqa: E402
+from sim.outputs.style import figure, styled, suptitle, wrap  # noqa: E402
+from sim.outputs.summary import run_metrics  # noqa: E402
 from sim.scenario.errors import ScenarioError  # noqa: E402
 from sim.scenario.reading import read_text  # noqa: E402
 
-TABLE = "sweep.parquet"
-HEADLINE = ("agreement_rate", "rounds_to_agreement")
+TABLE = "sweep.parquet"  # long: a row per job and metric
+WIDE = "sweep_wide.parquet"  # a row per job: <metric>, <metric>_ci_low, <metric>_ci_high
+REPLICATIONS = "replications.parquet"  # each job's own table
+HEADLINE = ("agreement", "rounds_to_agreement")  # and utility_<agent>
 # Overrides that select how a job runs, not what it models: never treated as swept parameters.
 NOT_PARAMETERS = ("hydra.", "mc.workers", "mc.batch_blocks", "output.")
 
@@ -36,26 +44,6 @@ def _value(text: str) -> Any:
     except ValueError:
         return text
     return int(number) if number.is_integer() and "." not in text else number
-
-
-def _metrics(summary: dict) -> dict[str, dict]:
-    """Every estimate in a summary, by a flat metric name."""
-    found = {
-        key: summary[key]
-        for key in (
-            "agreement_rate",
-            "rounds_to_agreement",
-            "sessions_agreed",
-            "broken_commitments",
-        )
-    }
-    for agent, stats in summary["agents"].items():
-        for key, est in stats.items():
-            found[f"{key}.{agent}"] = est
-    for issue, stats in summary["issues"].items():
-        for key in ("agreement_rate", "final_value"):
-            found[f"{key}.{issue}"] = stats[key]
-    return found
 
 
 def _read_job(job: Path) -> tuple[dict, dict]:
@@ -69,7 +57,7 @@ def _read_job(job: Path) -> tuple[dict, dict]:
             key, _, value = override.partition("=")
             if not key.startswith(NOT_PARAMETERS):
                 params[key.lstrip("+~")] = _value(value)
-        _metrics(summary), summary["replications"], summary["seed"]  # noqa: B018
+        run_metrics(summary), summary["replications"], summary["seed"]  # noqa: B018
     except ScenarioError:
         raise
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -79,8 +67,9 @@ def _read_job(job: Path) -> tuple[dict, dict]:
     return params, summary
 
 
-def collect(sweep_dir: Path) -> tuple[pd.DataFrame, list[str], list[Path]]:
-    """The sweep table, the swept parameters, and the job folders without a finished run."""
+def _jobs(sweep_dir: Path) -> tuple[list[tuple[int, Path, dict, dict]], list[str], list[Path]]:
+    """The finished jobs (number, folder, swept values, summary), the swept parameters (the
+    overrides that differ between jobs) and the job folders without a finished run."""
     jobs = sorted(  # job folders; a job stopped by bad input holds a FAILED file instead
         (p for p in Path(sweep_dir).iterdir() if p.is_dir() and p.name.isdigit()),
         key=lambda p: int(p.name),
@@ -93,9 +82,16 @@ def collect(sweep_dir: Path) -> tuple[pd.DataFrame, list[str], list[Path]]:
         records.append((int(job.name), job, *_read_job(job)))
     keys = sorted({key for _, _, params, _ in records for key in params})
     swept = [k for k in keys if len({repr(params.get(k)) for _, _, params, _ in records}) > 1]
+    return records, swept, unfinished
+
+
+def collect(sweep_dir: Path) -> tuple[pd.DataFrame, list[str], list[Path]]:
+    """The long sweep table (a row per job and metric), the swept parameters, and the job
+    folders without a finished run."""
+    records, swept, unfinished = _jobs(sweep_dir)
     rows = []
     for number, job, params, summary in records:
-        for metric, est in _metrics(summary).items():
+        for metric, est in run_metrics(summary).items():
             ci = est.get("ci95") or [math.nan, math.nan]
             rows.append(
                 {
@@ -115,21 +111,63 @@ def collect(sweep_dir: Path) -> tuple[pd.DataFrame, list[str], list[Path]]:
     return pd.DataFrame(rows), swept, unfinished
 
 
+def wide(table: pd.DataFrame, swept: list[str]) -> pd.DataFrame:
+    """The long table with a row per job: the job, its swept values, replications, seed and
+    folder, then per metric (in the long table's order) ``<metric>``, ``<metric>_ci_low`` and
+    ``<metric>_ci_high``."""
+    jobs = table.drop_duplicates("job").set_index("job")
+    columns = {k: jobs[k] for k in [*swept, "replications", "seed", "folder"]}
+    by_job = table.set_index(["job", "metric"])
+    for metric in dict.fromkeys(table["metric"]):
+        rows = by_job.xs(metric, level="metric").reindex(jobs.index)
+        columns[metric] = rows["estimate"]
+        columns[f"{metric}_ci_low"] = rows["ci_low"]
+        columns[f"{metric}_ci_high"] = rows["ci_high"]
+    return pd.DataFrame(columns, index=jobs.index).reset_index()
+
+
+def read_replications(sweep_dir: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """Every finished job's ``replications.parquet`` as one table: ``job``, the swept values
+    (named as in the sweep tables), then the run's columns (only ``columns`` if given). Jobs
+    whose scenarios differ in issues or agents leave the columns they lack empty (NaN)."""
+    if not Path(sweep_dir).is_dir():
+        raise ScenarioError(shown(Path(sweep_dir)), "", "no such folder")
+    records, swept, _ = _jobs(Path(sweep_dir))
+    parts = []
+    for number, job, params, _ in records:
+        try:
+            part = pd.read_parquet(job / REPLICATIONS, columns=columns)
+        except (OSError, ValueError) as exc:
+            raise ScenarioError(
+                shown(job / REPLICATIONS), "", f"not readable ({type(exc).__name__})"
+            ) from None
+        front = pd.DataFrame({"job": number, **{k: params.get(k) for k in swept}}, index=part.index)
+        parts.append(pd.concat([front, part], axis=1))
+    if not parts:
+        return pd.DataFrame(columns=["job", *swept, *(columns or [])])
+    return pd.concat(parts, ignore_index=True)
+
+
 def _headline(table: pd.DataFrame) -> list[str]:
     metrics = list(dict.fromkeys(table["metric"]))
-    return [m for m in metrics if m in HEADLINE or m.startswith("utility.")]
+    return [m for m in metrics if m in HEADLINE or m.startswith("utility_")]
 
 
 def _numeric(table: pd.DataFrame, param: str) -> bool:
     return pd.api.types.is_numeric_dtype(table[param])
 
 
+@styled
 def line_figure(table: pd.DataFrame, param: str, others: list[str], path: Path) -> Path:
+    """Each headline metric against ``param``, a line (with its 95% CI band) per combination of
+    the ``others``."""
     metrics = _headline(table)
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.4), squeeze=False)
-    for ax, metric in zip(axes[0], metrics, strict=True):
-        rows = table[table["metric"] == metric]
-        groups = rows.groupby(others, dropna=False) if others else [((), rows)]
+    cols = 2 if len(metrics) == 4 else min(len(metrics), 3)
+    rows = -(-len(metrics) // cols)
+    fig, axes = figure(3.6 * rows + 1.6, nrows=rows, ncols=cols, squeeze=False)
+    for ax, metric in zip(axes.flat, metrics, strict=False):
+        rows_of = table[table["metric"] == metric]
+        groups = rows_of.groupby(others, dropna=False) if others else [((), rows_of)]
         for key, group in groups:
             group = group.sort_values(param)
             label = (
@@ -143,40 +181,51 @@ def line_figure(table: pd.DataFrame, param: str, others: list[str], path: Path) 
             ax.fill_between(
                 group[param], group["ci_low"], group["ci_high"], color=line.get_color(), alpha=0.2
             )
-        ax.set_title(metric, fontsize=10)
-        ax.set_xlabel(param.removeprefix("scenario."), fontsize=8)
-        if others and len(rows) > 1:
-            ax.legend(fontsize=6)
-    fig.suptitle("sweep: estimate with 95% CI band", fontsize=10)
-    fig.tight_layout()
+        ax.set_title(metric)
+        ax.set_xlabel(wrap(param.removeprefix("scenario."), 40))
+    for ax in axes.flat[len(metrics) :]:
+        ax.remove()
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    if others and labels:
+        fig.legend(handles, labels, loc="outside lower center", ncol=min(3, len(labels)))
+    suptitle(fig, "Sweep: each headline metric, estimate with 95% CI band")
     return save_figure(fig, path)
 
 
+@styled
 def heatmap_figure(table: pd.DataFrame, x: str, y: str, path: Path) -> Path:
+    """Each headline metric's estimate over the grid of the first two swept parameters."""
     metrics = _headline(table)
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4.4 * len(metrics), 3.8), squeeze=False)
-    for ax, metric in zip(axes[0], metrics, strict=True):
+    cols = 2 if len(metrics) == 4 else min(len(metrics), 3)
+    rows = -(-len(metrics) // cols)
+    fig, axes = figure(4.0 * rows + 1.0, nrows=rows, ncols=cols, squeeze=False)
+    for ax, metric in zip(axes.flat, metrics, strict=False):
         grid = table[table["metric"] == metric].pivot_table(
             index=y, columns=x, values="estimate", aggfunc="mean"
         )
         image = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
-        ax.set_xticks(range(len(grid.columns)), [f"{v:g}" for v in grid.columns], fontsize=7)
-        ax.set_yticks(range(len(grid.index)), [f"{v:g}" for v in grid.index], fontsize=7)
-        ax.set_xlabel(x.removeprefix("scenario."), fontsize=8)
-        ax.set_ylabel(y.removeprefix("scenario."), fontsize=8)
-        ax.set_title(metric, fontsize=10)
+        ax.set_xticks(range(len(grid.columns)), [f"{v:g}" for v in grid.columns])
+        ax.set_yticks(range(len(grid.index)), [f"{v:g}" for v in grid.index])
+        ax.set_xlabel(wrap(x.removeprefix("scenario."), 30))
+        ax.set_ylabel(wrap(y.removeprefix("scenario."), 30))
+        ax.set_title(metric)
+        ax.grid(False)
         fig.colorbar(image, ax=ax)
-    fig.tight_layout()
+    for ax in axes.flat[len(metrics) :]:
+        ax.remove()
+    suptitle(fig, "Sweep: each headline metric's estimate over the grid")
     return save_figure(fig, path)
 
 
 def aggregate(sweep_dir: Path) -> tuple[pd.DataFrame, list[Path]]:
-    """Write ``sweep.parquet`` and figures into ``sweep_dir``; return the table and unfinished jobs."""
+    """Write ``sweep.parquet``, ``sweep_wide.parquet`` and figures into ``sweep_dir``; return
+    the long table and the unfinished jobs."""
     sweep_dir = Path(sweep_dir)
     table, swept, unfinished = collect(sweep_dir)
     if table.empty:
         return table, unfinished
     write_parquet(sweep_dir / TABLE, table)
+    write_parquet(sweep_dir / WIDE, wide(table, swept))
     numeric = [p for p in swept if _numeric(table, p)]
     figures = sweep_dir / "figures"
     figures.mkdir(exist_ok=True)
@@ -190,14 +239,17 @@ def aggregate(sweep_dir: Path) -> tuple[pd.DataFrame, list[Path]]:
 
 
 def report(sweep_dir: Path, table: pd.DataFrame, unfinished: list[Path]) -> str:
-    """The one line printed after aggregating: jobs in the table, and how to finish the rest."""
+    """The one line printed after aggregating: jobs in the tables, and how to finish the rest."""
     jobs = table["job"].nunique() if not table.empty else 0
-    line = f"negsim: sweep {sweep_dir}: {jobs} job(s) in {TABLE}"
+    if jobs:
+        line = f"negsim: sweep {sweep_dir}: {plural(jobs, 'job')} in {TABLE} and {WIDE}"
+    else:
+        line = f"negsim: sweep {sweep_dir}: no finished job, no table written"
     if unfinished:
         names = ", ".join(p.name for p in unfinished)
         seed = f" seed={int(table['seed'].iloc[0])}" if not table.empty else ""
         line += (
-            f"; {len(unfinished)} job(s) did not finish ({names}): rerun the same command with "
-            f"hydra.sweep.dir={sweep_dir}{seed} to complete them"
+            f"; {plural(len(unfinished), 'job')} did not finish ({names}): rerun the same command "
+            f"with hydra.sweep.dir={sweep_dir}{seed} to complete {'it' if len(unfinished) == 1 else 'them'}"
         )
     return line

@@ -9,10 +9,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
 from sim.outputs.figures import FinishedRun, register, save_figure  # noqa: E402
 from sim.outputs.formatting import ci  # noqa: E402
+from sim.outputs.style import figure, suptitle  # noqa: E402
 from sim.scenario.spec import Scenario  # noqa: E402
 
 TITLES = {
@@ -20,6 +20,7 @@ TITLES = {
     "kalai_smorodinsky": "Kalai–Smorodinsky (1975) solution (gains in proportion to what each could hope for)",
     "utilitarian": "utilitarian optimum (the largest total utility)",
 }
+CLOUD = "#e67e22"  # the simulated agreements: a colour no marker uses
 MARKERS = {
     "nash": ("*", "#1f5fa8"),
     "kalai_smorodinsky": ("D", "#2e7d32"),
@@ -53,7 +54,7 @@ def theory_lines(scenario: Scenario, summary: dict) -> list[str]:
             else "not fully efficient: both sides could have gained more"
         )
         lines.append(
-            f"- Distance below the Pareto frontier: {gap['estimate']:.4f} on average, so the agreements were {efficient}."
+            f"- Distance below the Pareto frontier: {gap['estimate']:.4f} in utility on average, so the agreements were {efficient}."
         )
     rubinstein = section.get("rubinstein")
     if rubinstein:
@@ -92,17 +93,20 @@ def utility_space_figure(run: FinishedRun, path: Path) -> Path:
     scenario, section, sample = run.scenario, run.summary["theory"], run.result.sample
     a, b = section["agents"]
     labels = {agent.name: agent.label for agent in scenario.agents}
-    fig, ax = plt.subplots(figsize=(6, 5.2))
+    fig, ax = figure(7.2)
     frontier = section["frontier"]["utility"]
-    ax.plot(frontier[a], frontier[b], color="black", lw=1.5, label="Pareto frontier")
+    ax.plot(frontier[a], frontier[b], color="black", lw=1.5, label="Pareto frontier", zorder=2)
     if sample is not None and f"agreement_utility_{a}" in sample:
+        cloud = sample[[f"agreement_utility_{a}", f"agreement_utility_{b}"]].dropna()
         ax.scatter(
-            sample[f"agreement_utility_{a}"],
-            sample[f"agreement_utility_{b}"],
-            s=6,
-            alpha=0.25,
-            color="#7f8c8d",
-            label="simulated agreements (session 1)",
+            cloud[f"agreement_utility_{a}"],
+            cloud[f"agreement_utility_{b}"],
+            s=36,
+            alpha=0.35,
+            color=CLOUD,
+            edgecolors="none",
+            label=f"simulated agreements, session 1 ({len(cloud):,} runs)",
+            zorder=3,
         )
     d = section["disagreement"]["utility"]
     ax.scatter(
@@ -110,25 +114,27 @@ def utility_space_figure(run: FinishedRun, path: Path) -> Path:
         [d[b]],
         marker="s",
         color="#c0392b",
-        s=50,
+        s=90,
         label=f"disagreement point ({section['disagreement']['kind']})",
-        zorder=3,
+        zorder=4,
     )
-    for name, (marker, colour) in MARKERS.items():
+    for layer, (name, (marker, colour)) in enumerate(MARKERS.items()):
         s = section.get(name)
-        if s:
+        if s:  # solutions that coincide stay visible: the later ones smaller and on top
             ax.scatter(
                 [s["utility"][a]],
                 [s["utility"][b]],
                 marker=marker,
-                s=120,
+                s=320 - 90 * layer,
                 color=colour,
+                edgecolors="white",
+                linewidths=1.2,
                 label=name.replace("_", "–").title(),
-                zorder=4,
+                zorder=5 + layer,
             )
     ax.set_xlabel(f"utility of {labels[a]}")
     ax.set_ylabel(f"utility of {labels[b]}")
-    ax.set_title(f"{scenario.name}: utility space", fontsize=10)
-    ax.legend(fontsize=7, loc="lower left")
-    fig.tight_layout()
+    ax.set_aspect("equal", adjustable="datalim")
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside right center")
+    suptitle(fig, f"{scenario.title or scenario.name}: utility space, first session")
     return save_figure(fig, path)

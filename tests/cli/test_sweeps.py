@@ -12,6 +12,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from sim.cli import main as cli
+from sim.outputs.sweep import read_replications
 
 pytestmark = pytest.mark.slow  # through the installed commands, in subprocesses
 
@@ -47,8 +48,18 @@ def test_launcher_sweep_matches_jobs_run_alone(tmp_path, launcher):
         "ci_low",
         "ci_high",
     } <= set(table.columns)
-    agreement = table[table["metric"] == "agreement_rate"]
+    agreement = table[table["metric"] == "agreement"]
     assert len(agreement) == 4 and agreement["ci_low"].le(agreement["estimate"]).all()
+    # the metrics are the jobs' replications.parquet columns, and estimate their means
+    replications = read_replications(sweep)
+    assert set(table["metric"]) <= set(replications.columns)
+    means = replications.groupby("job")[["agreement", "utility_us", "value_taiwan"]].mean()
+    for metric in means.columns:
+        rows = table[table["metric"] == metric].set_index("job")["estimate"]
+        assert rows.sort_index().tolist() == pytest.approx(means[metric].tolist())
+    wide = pd.read_parquet(sweep / "sweep_wide.parquet").set_index("job")
+    assert wide["utility_us"].tolist() == pytest.approx(means["utility_us"].tolist())
+    assert {"scenario.agents.us.reservation", "scenario.trust.initial"} <= set(replications.columns)
     assert {p.name for p in (sweep / "figures").iterdir()} >= {"heatmap.png"}
     # job 3 is the last combination; alone, with the same overrides and seed, it gives the same rows
     job = json.loads((sweep / "3" / "run.json").read_text())
@@ -120,7 +131,7 @@ def test_bad_job_is_reported_and_fails_the_sweep(tmp_path):
     )
     assert done.returncode == 2
     assert "agents.us.reservation: must be <= 1 (got 1.5)" in done.stderr
-    assert "1 job(s) did not finish (1)" in done.stdout
+    assert "1 job did not finish (1)" in done.stdout
     assert "Traceback" not in done.stderr
 
 

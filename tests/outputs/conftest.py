@@ -55,3 +55,9 @@ def drawn(monkeypatch) -> list[matplotlib.figure.Figure]:
 
     monkeypatch.setattr(matplotlib.figure.Figure, "savefig", keep)
     return figures
+
+
+@pytest.fixture(scope="session")
+def make_run():
+    """``finished_run`` for tests that need a run of their own size or seed."""
+    return finished_run

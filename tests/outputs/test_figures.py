@@ -87,23 +87,40 @@ def test_offers(us_china_run, tmp_path, drawn):
     assert is_png(path)
     (fig,) = drawn
     scenario = us_china_run.scenario
-    assert fig._suptitle.get_text().startswith(f"{scenario.title}: offers per issue (bold: ")
-    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    title = fig.get_suptitle().replace("\n", " ")
+    assert title == (
+        f"{scenario.title}: offers per issue (bold: replication 0; faint: 2 other traced "
+        "replications)"
+    )
+    titles = [ax.get_title().replace("_\n", "_") for ax in fig.axes]
     assert titles == list(scenario.issue_names)
-    assert fig.axes[-1].get_xlabel() == "round (dashed lines: new session)"
+    assert fig.axes[-1].get_xlabel() == "round of the run"
     labels = legend(fig)
-    assert {"United States offers", "China offers", "beyond China's red line"} <= set(labels)
-    assert "agreed (hollow: not implemented)" in labels
+    assert {
+        "United States' offers",
+        "China's offers",
+        "United States' ideal",
+        "beyond China's red line",
+        "agreed (hollow: not implemented)",
+        "a new session begins",
+    } <= set(labels)
+    taiwan = fig.axes[scenario.issue_names.index("taiwan")]
+    ends = [t.get_text().replace("\n", " ") for t in taiwan.get_yticklabels()]
+    assert ends == [  # what 0 and 1 mean, wrapped, never cut
+        "0: China's position unchanged",
+        "1: China gives the US the assurances it asks for (e.g. renounces coercion)",
+    ]
 
 
 def test_outcomes(pie_run, tmp_path, drawn):
     assert is_png(figures.outcome_figure(pie_run, tmp_path / "outcomes.png"))
     (fig,) = drawn
     left, right = fig.axes
+    assert fig.get_suptitle() == "Split the pie: where each issue ended"
     assert left.get_title() == "final value (mean, 95% CI)"
     assert right.get_title() == "agreement rate (95% CI)"
     assert [t.get_text() for t in left.get_yticklabels()] == ["share"]
-    assert legend(fig) == ["a ideal", "b ideal", "starting status quo", "simulated"]
+    assert legend(fig) == ["a's ideal", "b's ideal", "starting status quo", "simulated (95% CI)"]
 
 
 def test_utility_space(pie_run, tmp_path, drawn):
@@ -112,11 +129,11 @@ def test_utility_space(pie_run, tmp_path, drawn):
     assert is_png(utility_space_figure(pie_run, tmp_path / "utility_space.png"))
     (fig,) = drawn
     (ax,) = fig.axes
-    assert ax.get_title() == "split_the_pie: utility space"
+    assert fig.get_suptitle() == "Split the pie: utility space, first session"
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("utility of a", "utility of b")
     assert legend(fig) == [
         "Pareto frontier",
-        "simulated agreements (session 1)",
+        "simulated agreements, session 1 (50 runs)",
         "disagreement point (reservation)",
         "Nash",
         "Kalai–Smorodinsky",
@@ -130,10 +147,14 @@ def test_cooperation(pause_run, tmp_path, drawn):
     assert is_png(cooperation_figure(pause_run, tmp_path / "cooperation.png"))
     (fig,) = drawn
     (ax,) = fig.axes
-    assert ax.get_title() == "tactical_pause: cooperation on peripheral issues (mean, 95% CI)"
-    assert ax.get_ylabel() == "cooperation index"
+    assert fig.get_suptitle().replace("\n", " ") == (
+        "The tactical pause: pressure-driven cooperation and a misread signal: cooperation on "
+        "peripheral issues (mean, 95% CI)"
+    )
+    assert ax.get_ylabel() == "cooperation index (0 to 1)"
     assert legend(fig) == [
-        "China cooperation, with pressure",
-        "China cooperation, without pressure",
+        "China's cooperation, with pressure",
+        "China's cooperation, without pressure",
         "detected pause window",
+        "a new session begins",
     ]

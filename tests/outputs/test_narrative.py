@@ -106,3 +106,18 @@ def test_the_story_of_a_misread_signal_is_told_first(pause_run):
     assert narrative(pause_run.scenario, offers, sessions, rep=2).startswith(
         "# What happened in replication 2\n"
     )
+
+
+def test_issues_agreed_at_the_value_in_place_are_kept_not_agreed_on(split_the_pie, pause_run):
+    offers = pd.DataFrame([offer(0, "a", 0.5, accepted=True)])
+    at_status_quo = pd.DataFrame([{**ended(0, True), "value_share": 0.5}])
+    assert narrative(split_the_pie, offers, at_status_quo).splitlines()[-1] == (
+        "- Agreed to keep every issue where it was: share (0.50)."
+    )
+    text = narrative(pause_run.scenario, pause_run.result.offers, pause_run.result.sessions)
+    agreed = [line for line in text.splitlines() if line.startswith("- Agreed on ")]
+    assert agreed
+    for line in agreed:  # China's red-line issues never move: never "agreed on"
+        moved = line.removeprefix("- Agreed on ").split(".")[0]
+        assert "taiwan" not in moved and "party_rule" not in moved
+        assert "taiwan (0.00), party_rule (0.00)" in line

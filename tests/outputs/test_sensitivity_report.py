@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from PIL import Image
+from slide_checks import problems
 
 from sim.outputs.sensitivity_report import (
     console_summary,
@@ -244,7 +246,10 @@ def test_index_figure(tmp_path, drawn, method, table, metric, xlabel, labels):
     (fig,) = drawn
     (ax,) = fig.axes
     title = {"sobol": "Sobol'", "morris": "Morris"}[method]
-    assert ax.get_title() == f"{title} indices for {metric} (95% CI)"
+    assert fig.get_suptitle() == f"{title} indices for {metric} (95% CI)"
     assert ax.get_xlabel() == xlabel
     assert [t.get_text() for t in ax.get_yticklabels()] == list(wide(table, metric).index)
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == labels
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == labels
+    with Image.open(path) as image:
+        assert image.size[0] == 1280
+    assert problems(fig, 1280) == []  # slide_checks.py

@@ -67,3 +67,18 @@ def test_sections_of_features_the_scenario_has(pie_run, pause_run):
 
 def test_the_summary_is_strict_json(pause_run):
     json.dumps(pause_run.summary, allow_nan=False)
+
+
+def test_run_metrics_are_named_by_the_column_they_are_the_mean_of(us_china_run):
+    from sim.outputs.summary import run_metrics
+
+    table = us_china_run.result.sample  # every row of this small run
+    assert len(table) == us_china_run.summary["replications"]
+    metrics = run_metrics(us_china_run.summary)
+    assert {"agreement", "utility_us", "discounted_china", "agreed_taiwan", "value_taiwan"} <= set(
+        metrics
+    )
+    for column, est in metrics.items():
+        values = table[column].astype(float)
+        if values.notna().any():
+            assert est["estimate"] == pytest.approx(values.mean()), column

@@ -6,8 +6,15 @@ import json
 
 import pandas as pd
 import pytest
+from PIL import Image
+from slide_checks import problems
 
-from sim.outputs.sweep import TABLE, aggregate, collect, report
+from sim.outputs.sweep import TABLE, WIDE, aggregate, collect, read_replications, report, wide
+from sim.scenario.errors import ScenarioError
+
+
+def legend_texts(fig) -> list[str]:
+    return [t.get_text() for legend in fig.legends for t in legend.get_texts()]
 
 
 def estimate(value, ci=None):
@@ -68,18 +75,18 @@ def test_one_row_per_job_and_metric_with_only_the_swept_parameters(sweep):
     ]
     metrics = list(table.loc[table["job"] == 0, "metric"])
     assert metrics == [
-        "agreement_rate",
+        "agreement",
         "rounds_to_agreement",
         "sessions_agreed",
         "broken_commitments",
-        "utility.a",
-        "gain.a",
-        "utility.b",
-        "gain.b",
-        "agreement_rate.share",
-        "final_value.share",
+        "utility_a",
+        "gain_a",
+        "utility_b",
+        "gain_b",
+        "agreed_share",
+        "value_share",
     ]
-    row = table[(table["job"] == 3) & (table["metric"] == "agreement_rate")].iloc[0]
+    row = table[(table["job"] == 3) & (table["metric"] == "agreement")].iloc[0]
     assert (row["scenario.agents.a.reservation"], row["scenario.x"]) == (0.3, 0.4)
     assert row["estimate"] == pytest.approx(0.7)
     assert (row["ci_low"], row["ci_high"]) == pytest.approx((0.6, 0.8))
@@ -105,19 +112,21 @@ def test_aggregate_writes_the_table_a_line_figure_per_numeric_parameter_and_a_he
         "sweep_agents.a.reservation.png",
         "sweep_x.png",
     ]
-    line = drawn[0]
-    assert line._suptitle.get_text() == "sweep: estimate with 95% CI band"
+    line, _, heatmap = drawn
+    assert line.get_suptitle() == "Sweep: each headline metric, estimate with 95% CI band"
+    assert heatmap.get_suptitle() == "Sweep: each headline metric's estimate over the grid"
+    for fig, name in zip(drawn, ("sweep_agents.a.reservation", "sweep_x", "heatmap"), strict=True):
+        with Image.open(sweep / "figures" / f"{name}.png") as image:
+            assert image.size[0] == 1280
+        assert problems(fig, 1280) == [], name  # slide_checks.py
     assert [ax.get_title() for ax in line.axes] == [
-        "agreement_rate",
+        "agreement",
         "rounds_to_agreement",
-        "utility.a",
-        "utility.b",
+        "utility_a",
+        "utility_b",
     ]
     assert line.axes[0].get_xlabel() == "agents.a.reservation"
-    assert [t.get_text() for t in line.axes[0].get_legend().get_texts()] == [
-        "scenario.x=0.2",
-        "scenario.x=0.4",
-    ]
+    assert legend_texts(line) == ["scenario.x=0.2", "scenario.x=0.4"]
 
 
 def test_nothing_finished_nothing_written(tmp_path):
@@ -125,12 +134,68 @@ def test_nothing_finished_nothing_written(tmp_path):
     table, unfinished = aggregate(tmp_path)
     assert table.empty and len(unfinished) == 1
     assert not (tmp_path / TABLE).exists() and not (tmp_path / "figures").exists()
+    assert not (tmp_path / WIDE).exists()
 
 
 def test_the_report_line_says_how_to_finish_a_sweep(sweep):
     table, _, unfinished = collect(sweep)
     assert report(sweep, table, unfinished) == (
-        f"negsim: sweep {sweep}: 4 job(s) in sweep.parquet; 1 job(s) did not finish (4): rerun "
-        f"the same command with hydra.sweep.dir={sweep} seed=3 to complete them"
+        f"negsim: sweep {sweep}: 4 jobs in sweep.parquet and sweep_wide.parquet; 1 job did not "
+        f"finish (4): rerun the same command with hydra.sweep.dir={sweep} seed=3 to complete it"
     )
-    assert report(sweep, table, []) == f"negsim: sweep {sweep}: 4 job(s) in sweep.parquet"
+    assert report(sweep, table, []) == (
+        f"negsim: sweep {sweep}: 4 jobs in sweep.parquet and sweep_wide.parquet"
+    )
+    assert report(sweep, table.iloc[:0], unfinished[:1] * 2).startswith(
+        f"negsim: sweep {sweep}: no finished job, no table written; 2 jobs did not finish (4, 4)"
+    )
+
+
+def test_the_wide_table_has_a_row_per_job_and_a_column_per_metric_and_bound(sweep):
+    table, unfinished = aggregate(sweep)
+    written = pd.read_parquet(sweep / WIDE)
+    swept = ["scenario.agents.a.reservation", "scenario.x"]
+    pd.testing.assert_frame_equal(written, wide(table, swept))
+    assert list(written["job"]) == [0, 1, 2, 3]
+    assert list(written.columns[:6]) == ["job", *swept, "replications", "seed", "folder"]
+    assert list(written.columns[6:12]) == [
+        "agreement",
+        "agreement_ci_low",
+        "agreement_ci_high",
+        "rounds_to_agreement",
+        "rounds_to_agreement_ci_low",
+        "rounds_to_agreement_ci_high",
+    ]
+    assert len(written.columns) == 6 + 3 * table["metric"].nunique()
+    job3 = written.set_index("job").loc[3]
+    assert (job3["scenario.agents.a.reservation"], job3["scenario.x"]) == (0.3, 0.4)
+    assert (job3["agreement"], job3["agreement_ci_low"], job3["agreement_ci_high"]) == (
+        pytest.approx((0.7, 0.6, 0.8))
+    )
+    long = table.set_index(["job", "metric"])
+    for metric in table["metric"].unique():  # the same numbers as the long table, no more
+        assert written[metric].tolist() == pytest.approx(
+            long.xs(metric, level="metric")["estimate"].tolist(), nan_ok=True
+        )
+
+
+def test_the_jobs_replications_read_as_one_table_with_the_job_and_its_swept_values(sweep):
+    for number, a in enumerate((0.1, 0.1, 0.3, 0.3)):
+        rows = pd.DataFrame({"rep": [0, 1, 2], "agreement": [True, False, a > 0.2]})
+        rows.to_parquet(sweep / str(number) / "replications.parquet")
+    table = read_replications(sweep)
+    assert list(table.columns) == [
+        "job",
+        "scenario.agents.a.reservation",
+        "scenario.x",
+        "rep",
+        "agreement",
+    ]
+    assert len(table) == 12 and table["job"].tolist() == [0] * 3 + [1] * 3 + [2] * 3 + [3] * 3
+    assert table.groupby("scenario.agents.a.reservation")["agreement"].sum().to_dict() == {
+        0.1: 2,
+        0.3: 4,
+    }
+    assert list(read_replications(sweep, columns=["agreement"]).columns)[-1] == "agreement"
+    with pytest.raises(ScenarioError, match="no such folder"):
+        read_replications(sweep / "nowhere")

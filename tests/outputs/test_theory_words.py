@@ -58,7 +58,7 @@ def test_inefficient_agreements_and_notes(pie_run, section):
     section["notes"] = ["uncertain numbers set to their medians for this section: a.reservation"]
     text = lines(pie_run, section)
     assert (
-        "- Distance below the Pareto frontier: 0.0421 on average, so the agreements were not "
+        "- Distance below the Pareto frontier: 0.0421 in utility on average, so the agreements were not "
         "fully efficient: both sides could have gained more."
     ) in text
     assert text[-2] == (
