@@ -29,6 +29,7 @@ from sim.outputs.figures import (  # noqa: E402
     TITLE_CHARS,
     FinishedRun,
     end_labels,
+    finish_panels,
     issue_axes,
     panel_columns,
     red_line_bands,
@@ -101,16 +102,7 @@ def animation_figure(run: FinishedRun) -> tuple[Figure, Callable[[int], list], i
                 label="agreed (hollow: not implemented)" if kept else None,
             )
         issue_axes(ax, scenario, issue, ends[issue], TITLE_CHARS[cols])
-    for ax in axes.flat[len(issues) :]:
-        ax.remove()
-    for col in range(cols):
-        lowest = max(r for r in range(rows) if r * cols + col < len(issues))
-        axes[lowest, col].set_xlabel("round of the run")
-    handles = {}
-    for ax in fig.axes:
-        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
-            handles.setdefault(lab, h)
-    fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncol=3)
+    finish_panels(fig, axes, len(issues))
     name = scenario.title or scenario.name
     chars = title_width(plt.rcParams["figure.titlesize"])
     title = fig.suptitle(wrap(f"{name}: session {sessions} of {sessions}, round {rounds}", chars))

@@ -135,6 +135,22 @@ def red_line_bands(ax, agent: AgentSpec, issue: str, colour: str) -> None:
             )
 
 
+def finish_panels(fig, axes, used: int) -> None:
+    """The last touches of a grid of issue panels: spare panels removed, the lowest panel of
+    each column labelled with the x axis, and one legend for all panels below them."""
+    rows, cols = axes.shape
+    for ax in axes.flat[used:]:
+        ax.remove()
+    for col in range(cols):
+        lowest = max(r for r in range(rows) if r * cols + col < used)
+        axes[lowest, col].set_xlabel("round of the run")
+    handles = {}
+    for ax in fig.axes:
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(lab, h)
+    fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncol=3)
+
+
 def traced(run: FinishedRun) -> bool:
     """Only the first replications of a run are traced: none with ``trace_replications=0`` or in
     a shard that starts later."""
@@ -177,16 +193,7 @@ def offers_figure(run: FinishedRun, path: Path) -> Path:
         _offers_panel(ax, scenario, issue, offers, first_rep)
         _agreements(ax, scenario, issue, run.result.sessions, first_rep)
         issue_axes(ax, scenario, issue, ends[issue], TITLE_CHARS[cols])
-    for ax in axes.flat[len(issues) :]:
-        ax.remove()
-    for col in range(cols):  # the lowest panel of each column says what the x axis is
-        lowest = max(r for r in range(rows) if r * cols + col < len(issues))
-        axes[lowest, col].set_xlabel("round of the run")
-    handles = {}
-    for ax in fig.axes:
-        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
-            handles.setdefault(lab, h)
-    fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncol=3)
+    finish_panels(fig, axes, len(issues))
     faint = f"; faint: {others} other traced replications" if others else ""
     suptitle(
         fig,
