@@ -29,6 +29,7 @@ import solara
 import solara.lab
 
 from sim.cli.guard import ArgumentParser, guarded
+from sim.core.catalogue import validate
 from sim.core.strategies.base import STRATEGIES
 from sim.scenario.errors import ScenarioError
 from sim.scenario.reading import read_scenario_file
@@ -302,6 +303,19 @@ def Page():
             Stage(dashboard, pending.value, lambda: set_generation(dashboard.generation))
 
 
+def _port(text: str) -> int:
+    """A TCP port number, for argparse: a bad one is a one-line usage error."""
+    import argparse
+
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port (1 to 65535)")
+    return port
+
+
 @guarded("negsim-dashboard")
 def main(argv: list[str] | None = None) -> None:
     parser = ArgumentParser(
@@ -310,7 +324,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})"
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        help=f"port to listen on (default {DEFAULT_PORT})",
     )
     parser.add_argument(
         "--scenario",
@@ -326,6 +343,10 @@ def main(argv: list[str] | None = None) -> None:
         if args.scenario.endswith((".yaml", ".yml")):
             if not path.is_file():
                 parser.exit(2, f"negsim-dashboard: error: {args.scenario}: file not found\n")
+            try:  # refused here, in one line, rather than on the page after the server starts
+                validate(read_scenario_file(path, args.scenario), args.scenario, path.stem)
+            except ScenarioError as exc:
+                parser.exit(2, f"negsim-dashboard: error: {exc}\n")
             env[SCENARIO_VARIABLE] = str(path.resolve())
         elif args.scenario not in available_scenarios():
             known = ", ".join(available_scenarios())
@@ -333,6 +354,11 @@ def main(argv: list[str] | None = None) -> None:
                 2, f"negsim-dashboard: error: unknown scenario '{args.scenario}' ({known})\n"
             )
         else:
+            chosen = available_scenarios()[args.scenario]
+            try:
+                validate(read_scenario_file(chosen), str(chosen), chosen.stem)
+            except ScenarioError as exc:
+                parser.exit(2, f"negsim-dashboard: error: {exc}\n")
             env[SCENARIO_VARIABLE] = args.scenario
     if server.port_in_use(args.host, args.port):
         parser.exit(

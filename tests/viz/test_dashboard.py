@@ -751,3 +751,23 @@ def test_the_page_renders_offline_and_steps(dashboard_url, tmp_path):
     assert "Solara server is starting" not in output, output  # only our line, once it answers
     (SCREENSHOTS / "measurements.json").write_text(json.dumps(measured, indent=1) + "\n")
     print(json.dumps({**measured, "screenshots": [str(s) for s in shots]}))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--port", "99999"], "argument --port: '99999' is not a port (1 to 65535)"),
+        (["--scenario", "bad.yaml"], "bad.yaml: a: line 2: defined twice (first on line 1)"),
+    ],
+)
+def test_the_command_refuses_bad_arguments_before_serving(
+    tmp_path, monkeypatch, capsys, args, message
+):
+    dashboard = pytest.importorskip("sim.viz.dashboard", reason="the viz extra is not installed")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bad.yaml").write_text("a: 1\na: 2\n")
+    with pytest.raises(SystemExit) as stop:
+        dashboard.main(args)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("negsim-dashboard: error: ") and message in err
