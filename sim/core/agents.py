@@ -52,7 +52,7 @@ class StateAgent(Agent):
         self.reservation_shift = np.zeros_like(self.floor)
         # Set by a misread signal: (issue, value, rows) to ask for in this round's offer.
         self.probe: tuple[int, float, np.ndarray] | None = None
-        self._offer_plan_key: tuple[int, int, int] | None = None
+        self._offer_plan_for: tuple | None = None
         self._offer_plan: offers.OfferPlan | None = None
 
     def utility(self, package: np.ndarray) -> np.ndarray:
@@ -101,11 +101,15 @@ class StateAgent(Agent):
     def _plan(self, opponent: Preferences) -> offers.OfferPlan:
         """The offer plan toward ``opponent``, rebuilt only when either side's preferences change
         (an event may replace them) or the admissible box does (a new session's one-way bounds)."""
-        key = (id(self.preferences), id(opponent), id(self.admissible))
-        if self._offer_plan_key != key:
+        # The objects themselves, compared by identity: an id() alone can be reused by a new
+        # object once the old one is freed, and a stale plan would then be taken for current.
+        made_for = (self.preferences, opponent, self.admissible)
+        if self._offer_plan_for is None or any(
+            a is not b for a, b in zip(made_for, self._offer_plan_for, strict=True)
+        ):
             box = self.admissible
             self._offer_plan = offers.OfferPlan(self.preferences, opponent, box.low, box.high)
-            self._offer_plan_key = key
+            self._offer_plan_for = made_for
         return self._offer_plan
 
     def propose(self, opponent: Preferences, linkage: bool, round_: int) -> np.ndarray:

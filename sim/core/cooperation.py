@@ -44,14 +44,17 @@ class Cooperation:
         self.path = {
             agent.name: np.full((session.n, steps), np.nan, dtype=np.float32) for agent in agents
         }
-        self._weights: dict[tuple[str, int], np.ndarray] = {}
+        # agent name -> (the other side's preferences they were computed for, weights)
+        self._weights: dict[str, tuple[object, np.ndarray]] = {}
 
     def _peripheral(self, agent: StateAgent, other: StateAgent) -> np.ndarray:
-        key = (agent.name, id(other.preferences))
-        if key not in self._weights:  # preferences change only through events
-            self._weights = {k: v for k, v in self._weights.items() if k[0] != agent.name}
-            self._weights[key] = peripheral_weights(agent, other)
-        return self._weights[key]
+        """Recomputed only when the other side's preferences are replaced (by an event). The
+        preferences object is kept and compared by identity: an id() could be reused."""
+        cached = self._weights.get(agent.name)
+        if cached is None or cached[0] is not other.preferences:
+            cached = (other.preferences, peripheral_weights(agent, other))
+            self._weights[agent.name] = cached
+        return cached[1]
 
     def update(self, session: Session, rows: np.ndarray) -> None:
         """Score each agent's standing position for this round of the run, in ``rows`` (R,);
