@@ -220,7 +220,8 @@ def check_work(scenario: Scenario, settings: RunSettings, free: int | None = Non
 def check_feasible(scenario: Scenario, settings: RunSettings, seed: int, run_dir: Path) -> dict:
     """Refuse, before anything is written, a run whose output would not fit on disk or whose
     estimated time exceeds ``mc.time_limit_s``. A pilot block measures bytes and seconds per
-    replication; returns the estimates (also recorded in run.json)."""
+    replication; returns the estimates (also recorded in run.json). The work itself was checked
+    before (:func:`check_work`, which ``negsim`` runs before it loads the model)."""
     # Imported here: bad input is refused before the model, pandas and pyarrow are loaded.
     import pandas as pd
     import pyarrow as pa
@@ -228,7 +229,6 @@ def check_feasible(scenario: Scenario, settings: RunSettings, seed: int, run_dir
 
     from sim.engine.montecarlo import run_batch
 
-    check_work(scenario, settings)
     start, stop = settings.replication_range
     n = stop - start
     if n <= 4 * BLOCK_SIZE and settings.time_limit_s is None:

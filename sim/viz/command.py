@@ -7,8 +7,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
+from sim.cli.guard import EXIT_BAD_INPUT
+
 PROG = "negsim-dashboard"
-EXIT_BAD_INPUT = 2
 
 
 def main(argv: Sequence[str] | None = None) -> None:

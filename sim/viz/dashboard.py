@@ -28,7 +28,7 @@ from pathlib import Path
 import solara
 import solara.lab
 
-from sim.cli.guard import ArgumentParser, guarded
+from sim.cli.guard import EXIT_BAD_INPUT, ArgumentParser, guarded
 from sim.core.catalogue import validate
 from sim.core.strategies.base import STRATEGIES
 from sim.scenario.errors import ScenarioError
@@ -336,17 +336,21 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     if not available_scenarios():
-        parser.exit(2, "negsim-dashboard: error: no scenarios found (looked in ./scenarios)\n")
+        parser.exit(
+            EXIT_BAD_INPUT, "negsim-dashboard: error: no scenarios found (looked in ./scenarios)\n"
+        )
     env = {**os.environ, **SERVER_ENV}
     if args.scenario:
         path = Path(args.scenario)
         if args.scenario.endswith((".yaml", ".yml")):
             if not path.is_file():
-                parser.exit(2, f"negsim-dashboard: error: {args.scenario}: file not found\n")
+                parser.exit(
+                    EXIT_BAD_INPUT, f"negsim-dashboard: error: {args.scenario}: file not found\n"
+                )
             try:  # refused here, in one line, rather than on the page after the server starts
                 validate(read_scenario_file(path, args.scenario), args.scenario, path.stem)
             except ScenarioError as exc:
-                parser.exit(2, f"negsim-dashboard: error: {exc}\n")
+                parser.exit(EXIT_BAD_INPUT, f"negsim-dashboard: error: {exc}\n")
             env[SCENARIO_VARIABLE] = str(path.resolve())
         elif args.scenario not in available_scenarios():
             known = ", ".join(available_scenarios())
@@ -358,7 +362,7 @@ def main(argv: list[str] | None = None) -> None:
             try:
                 validate(read_scenario_file(chosen), str(chosen), chosen.stem)
             except ScenarioError as exc:
-                parser.exit(2, f"negsim-dashboard: error: {exc}\n")
+                parser.exit(EXIT_BAD_INPUT, f"negsim-dashboard: error: {exc}\n")
             env[SCENARIO_VARIABLE] = args.scenario
     if server.port_in_use(args.host, args.port):
         parser.exit(
