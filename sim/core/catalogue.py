@@ -22,6 +22,7 @@ def catalogue() -> Catalogue:
         strategies={name: dict(cls.params) for name, cls in STRATEGIES.items()},
         protocols=tuple(PROTOCOLS),
         shapes=SHAPES,
+        bilateral_protocols=tuple(name for name, cls in PROTOCOLS.items() if cls.bilateral),
     )
 
 

@@ -25,6 +25,8 @@ class Catalogue:
     strategies: Mapping[str, Mapping[str, Param]]
     protocols: tuple[str, ...]
     shapes: tuple[str, ...]
+    #: the protocols that seat exactly two agents
+    bilateral_protocols: tuple[str, ...] = ()
 
     def strategy_params(self, name: str) -> Mapping[str, Param]:
         return self.strategies[name]

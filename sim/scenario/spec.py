@@ -23,6 +23,17 @@ NO_RED_LINE = (0.0, 1.0)
 Value = float | Distribution | PerReplication
 
 
+# How many agents a scenario may seat.
+MIN_AGENTS, MAX_AGENTS = 2, 30
+# Ratification rules: every agent must accept, or a qualified majority (of the weights or of the
+# agents) including every veto player. A red line is always a veto, whatever the rule.
+UNANIMITY, QUALIFIED_MAJORITY = "unanimity", "qualified_majority"
+RATIFICATION_RULES = (UNANIMITY, QUALIFIED_MAJORITY)
+BY_WEIGHT, BY_COUNT = "weight", "count"
+# How a single-text mediator moves its text (``mediated_single_text``).
+MEDIATOR_RULES = ("nash_step", "anneal")
+
+
 # Agent fields an event may shift, with the range the shifted value is kept in.
 SHIFTABLE = {
     "reservation": (0.0, 1.0),
@@ -61,6 +72,9 @@ class AgentSpec:
     red_lines: dict[str, tuple[float, float]]  # only the issues that have one
     strategy: str
     strategy_params: dict[str, Value]
+    # Voting weight (qualified majority ``by: weight``) or capability; the weighted Nash
+    # solution's exponent and the weight of this agent's utility in the others' offers.
+    weight: float = 1.0
 
     def red_line(self, issue: str) -> tuple[float, float]:
         """The values this agent will ever propose or accept on ``issue``: ``[0, 1]`` when the
@@ -73,12 +87,45 @@ class AgentSpec:
 
 
 @dataclass(frozen=True)
+class Ratification:
+    """When an offer becomes an agreement: every agent accepts (``unanimity``), or the agents who
+    accept hold at least ``threshold`` of the weights (``by: weight``) or of the agents
+    (``by: count``) and include every ``veto`` player (``qualified_majority``). Whatever the
+    rule, a package that crosses any agent's red line is never ratified."""
+
+    rule: str = UNANIMITY
+    threshold: float = 1.0
+    by: str = BY_WEIGHT
+    veto: tuple[str, ...] = ()
+
+    @property
+    def unanimous(self) -> bool:
+        return self.rule == UNANIMITY
+
+
+@dataclass(frozen=True)
+class Mediator:
+    """The single-text mediator's rule (``mediated_single_text``): ``nash_step`` moves the text a
+    ``step`` toward the Nash point of the agents who said no; ``anneal`` tries a random
+    perturbation of size ``spread`` and keeps it if it brings the agents closer to accepting, or
+    by chance at ``temperature``, which falls by ``cooling`` each round (simulated annealing)."""
+
+    rule: str = "nash_step"
+    step: float = 0.1
+    spread: float = 0.1
+    temperature: float = 0.05
+    cooling: float = 0.9
+
+
+@dataclass(frozen=True)
 class Negotiation:
     protocol: str
     sessions: int
     rounds: int
     first_proposer: str
     disagreement: str  # what an agent falls back on: the status quo, or its reservation utility
+    ratification: Ratification = field(default_factory=Ratification)
+    mediator: Mediator = field(default_factory=Mediator)
 
 
 @dataclass(frozen=True)
@@ -144,3 +191,13 @@ class Scenario:
 
     def agent(self, name: str) -> AgentSpec:
         return self.agents[self.agent_names.index(name)]
+
+    @property
+    def multilateral(self) -> bool:
+        """More than two agents at the table."""
+        return len(self.agents) > 2
+
+    @property
+    def weights(self) -> tuple[float, ...]:
+        """Each agent's weight, in scenario order."""
+        return tuple(agent.weight for agent in self.agents)

@@ -16,17 +16,18 @@ from sim.scenario.catalogue import Catalogue
 from sim.scenario.checker import Checker, show
 from sim.scenario.distributions import Distribution
 from sim.scenario.errors import suggest
+from sim.scenario.negotiation import negotiation_section
 from sim.scenario.reading import raise_invalid, read_scenario_file
 from sim.scenario.spec import (
     ALL_PARTIES,
     DIRECTIONS,
-    DISAGREEMENT,
+    MAX_AGENTS,
+    MIN_AGENTS,
     SHIFTABLE,
     UP,
     AgentSpec,
     EventSpec,
     IssueSpec,
-    Negotiation,
     Scenario,
     Shift,
     Trust,
@@ -47,10 +48,10 @@ def validate(
     )
     agent_nodes = c.names(top["agents"], "agents")
     agent_names = tuple(agent_nodes)
-    if len(agent_names) != 2:
+    if not MIN_AGENTS <= len(agent_names) <= MAX_AGENTS:
         c.fail(
             "agents",
-            f"negsim negotiates bilaterally: give exactly 2 agents (got {len(agent_names)})",
+            f"give {MIN_AGENTS} to {MAX_AGENTS} agents (got {len(agent_names)})",
         )
     issue_nodes = c.names(top["issues"], "issues")
     issues = tuple(_issue(c, name, node, agent_names) for name, node in issue_nodes.items())
@@ -61,7 +62,7 @@ def validate(
     for issue in issues:
         if issue.one_way:
             _one_way_room(c, issue, agents)
-    negotiation = _negotiation(c, top["negotiation"], agent_names, catalogue)
+    negotiation = negotiation_section(c, top["negotiation"], agent_names, catalogue)
     scenario = Scenario(
         catalogue=catalogue,
         name=c.text(top.get("name", default_name), "name"),
@@ -95,38 +96,6 @@ def validate(
                 f"({negotiation.sessions} sessions of {negotiation.rounds} rounds, counted from 0)",
             )
     return scenario
-
-
-def _negotiation(c: Checker, node, agent_names, catalogue: Catalogue) -> Negotiation:
-    path = "negotiation"
-    c.mapping(
-        node,
-        path,
-        required=("rounds",),
-        optional=("protocol", "sessions", "first_proposer", "disagreement"),
-    )
-    return Negotiation(
-        protocol=c.choice(
-            node.get("protocol", "alternating_offers"),
-            f"{path}.protocol",
-            catalogue.protocols,
-            "protocol",
-        ),
-        sessions=c.integer(node.get("sessions", 1), f"{path}.sessions"),
-        rounds=c.integer(node["rounds"], f"{path}.rounds"),
-        first_proposer=c.choice(
-            node.get("first_proposer", agent_names[0]),
-            f"{path}.first_proposer",
-            agent_names,
-            "agent",
-        ),
-        disagreement=c.choice(
-            node.get("disagreement", DISAGREEMENT[0]),
-            f"{path}.disagreement",
-            DISAGREEMENT,
-            "disagreement point",
-        ),
-    )
 
 
 def _trust(c: Checker, node) -> Trust:
@@ -197,7 +166,7 @@ def _agent(c: Checker, name, node, issue_names, catalogue: Catalogue) -> AgentSp
         node,
         path,
         required=("reservation", "strategy", "preferences"),
-        optional=("label", "utility", "risk", "discount", "compliance", "red_lines"),
+        optional=("label", "utility", "risk", "discount", "compliance", "red_lines", "weight"),
     )
     ideal, salience = _preferences(c, node["preferences"], f"{path}.preferences", issue_names)
     strategy, params = _strategy(c, node["strategy"], f"{path}.strategy", catalogue)
@@ -217,6 +186,7 @@ def _agent(c: Checker, name, node, issue_names, catalogue: Catalogue) -> AgentSp
         red_lines=red_lines,
         strategy=strategy,
         strategy_params=params,
+        weight=c.number(node.get("weight", 1.0), f"{path}.weight", 0.0, 1e6, low_open=True),
     )
 
 

@@ -178,10 +178,85 @@ def test_an_issue_without_preferences(raw):
         validate(data, SOURCE)
 
 
-def test_three_agents_are_refused(raw):
+def test_a_bilateral_protocol_refuses_a_third_agent(raw):
     data = copy.deepcopy(raw)
     data["agents"]["eu"] = copy.deepcopy(data["agents"]["us"])
-    with pytest.raises(ScenarioError, match="exactly 2 agents"):
+    data["negotiation"]["protocol"] = "alternating_offers"
+    with pytest.raises(
+        ScenarioError,
+        match=r"negotiation\.protocol: protocol 'alternating_offers' seats exactly 2 agents,"
+        r" this scenario has 3; for more use .*stacked_alternating_offers",
+    ):
+        validate(data, SOURCE)
+
+
+@pytest.mark.parametrize("count", [1, 31])
+def test_too_few_or_too_many_agents_are_refused(raw, count):
+    data = copy.deepcopy(raw)
+    us = data["agents"]["us"]
+    data["agents"] = {f"state{k}": copy.deepcopy(us) for k in range(count)}
+    data["negotiation"]["first_proposer"] = "state0"
+    for issue in data["issues"].values():
+        issue.pop("implementer", None)
+    data.pop("events", None), data.pop("pressures", None), data.pop("misread", None)
+    with pytest.raises(ScenarioError, match=rf"agents: give 2 to 30 agents \(got {count}\)"):
+        validate(data, SOURCE)
+
+
+@pytest.mark.parametrize(
+    ("ratification", "field", "message"),
+    [
+        ({"rule": "majority"}, "rule", "unknown ratification rule 'majority'"),
+        ({"rule": "qualified_majority"}, "threshold", "missing: a qualified majority needs"),
+        ({"rule": "qualified_majority", "threshold": 0}, "threshold", "must be > 0"),
+        ({"rule": "qualified_majority", "threshold": 1.2}, "threshold", "must be <= 1"),
+        ({"rule": "qualified_majority", "threshold": 0.6, "by": "gdp"}, "by", "unknown share"),
+        (
+            {"rule": "qualified_majority", "threshold": 0.6, "veto": ["eu"]},
+            r"veto\[0\]",
+            "unknown agent 'eu'",
+        ),
+        (
+            {"rule": "qualified_majority", "threshold": 0.6, "veto": ["us", "us"]},
+            r"veto\[1\]",
+            "listed twice",
+        ),
+        ({"rule": "unanimity", "veto": ["us"]}, "veto", "takes no threshold, by or veto"),
+    ],
+)
+def test_bad_ratification_rules_name_their_field(raw, ratification, field, message):
+    data = copy.deepcopy(raw)
+    data["negotiation"]["ratification"] = ratification
+    with pytest.raises(ScenarioError, match=rf"negotiation\.ratification\.{field}: {message}"):
+        validate(data, SOURCE)
+
+
+def test_ratification_and_weight_are_read(raw):
+    data = copy.deepcopy(raw)
+    data["negotiation"]["ratification"] = {
+        "rule": "qualified_majority",
+        "threshold": 0.6,
+        "by": "count",
+        "veto": ["china"],
+    }
+    data["agents"]["us"]["weight"] = 3
+    scenario = validate(data, SOURCE)
+    rule = scenario.negotiation.ratification
+    assert (rule.rule, rule.threshold, rule.by, rule.veto) == (
+        "qualified_majority",
+        0.6,
+        "count",
+        ("china",),
+    )
+    assert scenario.weights == (3.0, 1.0)
+    assert validate(copy.deepcopy(raw), SOURCE).negotiation.ratification.unanimous
+
+
+@pytest.mark.parametrize("weight", [0, -1, "heavy"])
+def test_a_weight_must_be_a_positive_number(raw, weight):
+    data = copy.deepcopy(raw)
+    data["agents"]["us"]["weight"] = weight
+    with pytest.raises(ScenarioError, match=r"agents\.us\.weight: (must be > 0|expected a number)"):
         validate(data, SOURCE)
 
 

@@ -19,11 +19,13 @@ class BargainingProtocol:
     """Base class; subclasses set ``name`` and ``linkage`` and define ``play_round``.
 
     ``linkage``: whether offers are whole packages (issues traded against each other) or each
-    issue is settled on its own.
+    issue is settled on its own. ``bilateral``: the protocol seats exactly two agents (a
+    scenario with more is refused when it is validated, and a run that names it).
     """
 
     name: ClassVar[str]
     linkage: ClassVar[bool]
+    bilateral: ClassVar[bool] = False
 
     def play_round(self, session: Session) -> None:
         raise NotImplementedError
