@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from sim.core import offers
 from sim.core._mesa import Agent
+from sim.core.audience import many_plan, stand_in
 from sim.core.preferences import Preferences, issue_utility
 from sim.core.red_lines import OneWay, RedLines
 from sim.core.strategies.base import Strategy, View
@@ -31,9 +34,11 @@ class StateAgent(Agent):
         discount: np.ndarray,
         compliance: np.ndarray,
         initial_trust: np.ndarray,
+        weight: float = 1.0,
     ):
         super().__init__(model)
         self.name = name
+        self.weight = float(weight)
         self.preferences = preferences
         self.red_lines = red_lines
         self.admissible = red_lines
@@ -98,28 +103,51 @@ class StateAgent(Agent):
         reach = np.minimum(self.trust * self.concession_scale, 1.0)
         return np.maximum(1.0 - (1.0 - self.floor) * reach, self.floor)
 
-    def _plan(self, opponent: Preferences) -> offers.OfferPlan:
-        """The offer plan toward ``opponent``, rebuilt only when either side's preferences change
-        (an event may replace them) or the admissible box does (a new session's one-way bounds)."""
+    def _plan(self, others: Sequence[StateAgent]):
+        """The offer plan toward ``others``, rebuilt only when a side's preferences change (an
+        event may replace them) or the admissible box does (a new session's one-way bounds)."""
         # The objects themselves, compared by identity: an id() alone can be reused by a new
         # object once the old one is freed, and a stale plan would then be taken for current.
-        made_for = (self.preferences, opponent, self.admissible)
-        if self._offer_plan_for is None or any(
-            a is not b for a, b in zip(made_for, self._offer_plan_for, strict=True)
+        made_for = (self.preferences, self.admissible, *(other.preferences for other in others))
+        cached = self._offer_plan_for
+        if (
+            cached is None
+            or len(cached) != len(made_for)
+            or any(a is not b for a, b in zip(made_for, cached, strict=True))
         ):
             box = self.admissible
-            self._offer_plan = offers.OfferPlan(self.preferences, opponent, box.low, box.high)
-            self._offer_plan_for = made_for
+            if len(others) == 1:
+                plan = offers.OfferPlan(self.preferences, others[0].preferences, box.low, box.high)
+            else:
+                plan = many_plan(
+                    self.preferences,
+                    [other.preferences for other in others],
+                    [other.weight for other in others],
+                    box.low,
+                    box.high,
+                )
+            self._offer_plan, self._offer_plan_for = plan, made_for
         return self._offer_plan
 
-    def propose(self, opponent: Preferences, linkage: bool, round_: int) -> np.ndarray:
+    def propose(self, others: Sequence[StateAgent], linkage: bool, round_: int) -> np.ndarray:
+        """This round's offer to ``others`` (everyone else at the table): the efficient package
+        at the agent's aspiration, whole (``linkage``) or issue by issue, inside its admissible
+        box (:mod:`sim.core.offers` for one other agent, :mod:`sim.core.audience` for many)."""
         if linkage:
-            raw = self._plan(opponent).offer(self.aspiration)
+            raw = self._plan(others).offer(self.aspiration)
         else:
             box = self.admissible
-            raw = offers.issue_offers(
-                self.preferences, opponent, self.aspiration, box.low, box.high
-            )
+            if len(others) == 1:
+                toward = others[0].preferences
+            else:
+                toward = stand_in(
+                    self.preferences,
+                    [other.preferences for other in others],
+                    [other.weight for other in others],
+                    box.low,
+                    box.high,
+                )
+            raw = offers.issue_offers(self.preferences, toward, self.aspiration, box.low, box.high)
         if self.probe is not None:  # a deliberate test of the other side's core interest
             issue, value, rows = self.probe
             raw = raw.copy()

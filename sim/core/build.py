@@ -70,6 +70,7 @@ def state_agent(model, spec: AgentSpec, scenario: Scenario, draw: Draw) -> State
         discount=discount,
         compliance=compliance,
         initial_trust=initial_trust,
+        weight=spec.weight,
     )
 
 

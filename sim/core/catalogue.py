@@ -14,6 +14,8 @@ from sim.core.protocols.base import PROTOCOLS
 from sim.core.strategies.base import STRATEGIES
 from sim.scenario import validation
 from sim.scenario.catalogue import Catalogue
+from sim.scenario.errors import ScenarioError
+from sim.scenario.negotiation import bilateral_refusal
 from sim.scenario.spec import Scenario
 
 
@@ -34,3 +36,15 @@ def validate(data: dict[str, Any], source: str, default_name: str = "scenario") 
 def load_scenario(path: Path | str, source: str | None = None) -> Scenario:
     """Read and validate a scenario file in one go (for notebooks and tests)."""
     return validation.load_scenario(path, catalogue(), source)
+
+
+def check_protocol(scenario: Scenario, name: str) -> None:
+    """Refuse to play ``scenario`` under protocol ``name`` (a run setting that overrides the
+    scenario's own) when the protocol seats two agents and the scenario has more."""
+    if PROTOCOLS.lookup(name).bilateral and scenario.multilateral:
+        raise ScenarioError(
+            scenario.source,
+            "negotiation.protocol",
+            f"the run setting protocol={name} cannot play this scenario: "
+            + bilateral_refusal(name, len(scenario.agents), catalogue()),
+        )

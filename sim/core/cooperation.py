@@ -1,7 +1,8 @@
 """The cooperation index: how much a state's standing position gives the other side on the
 issues that are not its core interests (the visible half of a tactical pause).
 
-Bilateral by nature: the index scores an agent's position by its one opponent's utility.
+With more than two agents at the table, the index averages what the position gives each other
+agent, weighted by their ``weight``.
 """
 
 from __future__ import annotations
@@ -44,16 +45,17 @@ class Cooperation:
         self.path = {
             agent.name: np.full((session.n, steps), np.nan, dtype=np.float32) for agent in agents
         }
-        # agent name -> (the other side's preferences they were computed for, weights)
-        self._weights: dict[str, tuple[object, np.ndarray]] = {}
+        # (agent name, other's name) -> (the other's preferences they were computed for, weights)
+        self._weights: dict[tuple[str, str], tuple[object, np.ndarray]] = {}
 
     def _peripheral(self, agent: StateAgent, other: StateAgent) -> np.ndarray:
         """Recomputed only when the other side's preferences are replaced (by an event). The
         preferences object is kept and compared by identity: an id() could be reused."""
-        cached = self._weights.get(agent.name)
+        key = (agent.name, other.name)
+        cached = self._weights.get(key)
         if cached is None or cached[0] is not other.preferences:
             cached = (other.preferences, peripheral_weights(agent, other))
-            self._weights[agent.name] = cached
+            self._weights[key] = cached
         return cached[1]
 
     def update(self, session: Session, rows: np.ndarray) -> None:
@@ -62,9 +64,19 @@ class Cooperation:
         rounds a batch skips."""
         column = session.session * session.rounds + session.round
         for agent in session.state_agents:
-            (other,) = session.others(agent)
+            others = session.others(agent)
             position = session.standing_position(agent)
-            score = cooperation_index(agent, other, position, self._peripheral(agent, other))
+            if len(others) == 1:
+                (other,) = others
+                score = cooperation_index(agent, other, position, self._peripheral(agent, other))
+            else:
+                total = sum(other.weight for other in others)
+                score = sum(
+                    other.weight
+                    / total
+                    * cooperation_index(agent, other, position, self._peripheral(agent, other))
+                    for other in others
+                )
             self.now[agent.name] = np.where(rows, score, self.now[agent.name])
             self.path[agent.name][:, column] = self.now[agent.name]
 

@@ -17,6 +17,7 @@ from sim.core import build
 from sim.core._mesa import Model, release_model
 from sim.core.agents import StateAgent
 from sim.core.beliefs import Misread
+from sim.core.catalogue import check_protocol
 from sim.core.cooperation import Cooperation
 from sim.core.diagnostics import StallDiagnostics
 from sim.core.events import Events
@@ -24,6 +25,7 @@ from sim.core.implementation import Implementation
 from sim.core.outcomes import Tally, outcome_columns
 from sim.core.pressures import Pressures
 from sim.core.protocols.base import get_protocol, resolve_protocol
+from sim.core.ratification import Ratifier
 from sim.core.red_lines import OneWay
 from sim.core.rng import BlockStreams, fresh_seed
 from sim.core.strategies.base import View
@@ -59,7 +61,10 @@ class NegotiationModel(Model):
         self.start = start
         self.issues = scenario.issue_names
         negotiation = scenario.negotiation
-        self.protocol = get_protocol(resolve_protocol(scenario, protocol))()
+        played = resolve_protocol(scenario, protocol)
+        check_protocol(scenario, played)
+        self.protocol = get_protocol(played)()
+        self.mediator = negotiation.mediator
         self.sessions = negotiation.sessions
         self.rounds = negotiation.rounds
         self.fall_back_on_status_quo = negotiation.disagreement == "status_quo"
@@ -75,6 +80,7 @@ class NegotiationModel(Model):
             build.state_agent(self, spec, scenario, self.draw) for spec in scenario.agents
         ]
         release_model(self)
+        self.ratifier = Ratifier(negotiation.ratification, self.state_agents)
         self.implementation = Implementation(scenario, self.draw)
         self.events = Events(self, scenario.events)
         self.pressures = Pressures(self, scenario.pressures, effects=pressure_effects)
@@ -91,7 +97,7 @@ class NegotiationModel(Model):
         self.walked_out = np.zeros(n, dtype=bool)
 
         self._cooperation = Cooperation(self)
-        self.tally = Tally(n, n_issues, self.one_way)
+        self.tally = Tally(n, n_issues, self.one_way, len(self.state_agents))
         self.stalls = StallDiagnostics(n, n_issues)
         self.trace = Trace(self, min(trace, n))
 
@@ -140,9 +146,12 @@ class NegotiationModel(Model):
         return self.events.active_names(rep)
 
     def view_for(self, agent: StateAgent) -> View:
-        """What ``agent``'s strategy may see. Bilateral by nature: a :class:`View` shows one
-        opponent."""
-        (other,) = self.others(agent)
+        """What ``agent``'s strategy may see. A :class:`View` shows one opponent: the other agent,
+        or with several others all of them as one (:meth:`_view_of_many`)."""
+        others = self.others(agent)
+        if len(others) > 1:
+            return self._view_of_many(agent, others)
+        (other,) = others
         concession = None
         if other.last_offer_round == self.round - 1 and other.previous_offer is not None:
             concession = other.utility(other.previous_offer) - other.utility(other.last_offer)
@@ -158,6 +167,35 @@ class NegotiationModel(Model):
             opp_utility=other.utility,
         )
 
+    def _view_of_many(self, agent: StateAgent, others: list[StateAgent]) -> View:
+        """The others as one opponent: its utility and floor are the others' averaged with their
+        weights, its last offer the newest offer another agent made (the first in scenario order
+        among those made in the same round), its concession the mean of the concessions the
+        others made in the previous round, each in its own utility."""
+        weights = np.array([other.weight for other in others]) / sum(o.weight for o in others)
+
+        def opp_utility(package: np.ndarray) -> np.ndarray:
+            return sum(w * other.utility(package) for w, other in zip(weights, others, strict=True))
+
+        offered = [other for other in others if other.last_offer is not None]
+        newest = max(offered, key=lambda other: other.last_offer_round, default=None)
+        conceded = [
+            other.utility(other.previous_offer) - other.utility(other.last_offer)
+            for other in offered
+            if other.last_offer_round == self.round - 1 and other.previous_offer is not None
+        ]
+        return View(
+            round=self.round,
+            rounds=self.rounds,
+            floor=agent.floor,
+            opp_floor=sum(w * other.floor for w, other in zip(weights, others, strict=True)),
+            own_last_offer=agent.last_offer,
+            opp_last_offer=None if newest is None else newest.last_offer,
+            opp_concession=np.mean(conceded, axis=0) if conceded else None,
+            own_utility=agent.utility,
+            opp_utility=opp_utility,
+        )
+
     # --- what collaborators change ---------------------------------------------------------------
 
     def update_aspirations(self) -> None:
@@ -168,12 +206,20 @@ class NegotiationModel(Model):
     def record_offer(self, agent: StateAgent, offer: np.ndarray) -> None:
         self.trace.offer(agent, offer)
 
-    def record_response(self, responder: StateAgent, accepted: np.ndarray) -> None:
-        self.trace.response(responder, accepted)
+    def record_response(
+        self, responder: StateAgent, accepted: np.ndarray, offered_by: StateAgent | None = None
+    ) -> None:
+        self.trace.response(responder, accepted, offered_by)
 
-    def close(self, accepted: np.ndarray, package: np.ndarray) -> None:
-        """Settle the still-open issues where ``accepted`` (R, I) holds, at ``package``."""
+    def close(
+        self, accepted: np.ndarray, package: np.ndarray, votes: np.ndarray | None = None
+    ) -> None:
+        """Settle the still-open issues where ``accepted`` (R, I) holds, at ``package``;
+        ``votes`` (R, n), or (R, I, n) issue by issue, who accepted it, in scenario order."""
         new = accepted & self.open
+        if votes is not None:
+            yes = votes if votes.ndim == 2 else (votes | ~new[..., None]).all(axis=1)
+            self.tally.vote(new.any(axis=1), yes)
         self.agreed |= new
         self.agreed_value = np.where(new, package, self.agreed_value)
         self.agreed_round = np.where(new, self.round, self.agreed_round)

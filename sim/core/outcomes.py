@@ -17,10 +17,11 @@ from sim.core.red_lines import OneWay, count_violations
 class Tally:
     """Per replication, over the sessions so far: sessions with an agreement, the run's round of
     the first agreement, issues ever agreed, red-line violations, broken commitments and, with
-    one-way issues (``one_way``), agreed values that moved one the wrong way; and the first
-    session's agreement (NaN where none), for comparison with theory."""
+    one-way issues (``one_way``), agreed values that moved one the wrong way; the first
+    session's agreement (NaN where none), for comparison with theory; and which of the
+    ``n_agents`` agents accepted the run's first agreement (``accepted``, (R, n_agents))."""
 
-    def __init__(self, n: int, n_issues: int, one_way: OneWay | None = None):
+    def __init__(self, n: int, n_issues: int, one_way: OneWay | None = None, n_agents: int = 2):
         self.sessions_agreed = np.zeros(n, dtype=int)
         self.rounds_to_agreement = np.full(n, np.nan)
         self.ever_agreed = np.zeros((n, n_issues), dtype=bool)
@@ -29,6 +30,15 @@ class Tally:
         self.one_way = one_way
         self.wrong_way = None if one_way is None else np.zeros(n, dtype=int)
         self.first_agreement = np.full((n, n_issues), np.nan)
+        self.voted = np.zeros(n, dtype=bool)
+        self.accepted = np.zeros((n, n_agents), dtype=bool)
+
+    def vote(self, rows: np.ndarray, yes: np.ndarray) -> None:
+        """An agreement was reached where ``rows`` (R,) holds, ``yes`` (R, n_agents) accepting it:
+        kept where it is the run's first."""
+        first = rows & ~self.voted
+        self.accepted[first] = yes[first]
+        self.voted |= first
 
     def end_session(
         self,
@@ -92,7 +102,10 @@ def outcome_columns(
         "red_line_blocks": stalls.red_line_blocks,
         "exhausted_sessions": stalls.exhausted,
         "conflicts": stalls.conflicts,
+        "coalition_size": tally.accepted.sum(axis=1),
     }
+    for index, agent in enumerate(agents):
+        columns[f"accepted_{agent.name}"] = tally.accepted[:, index].copy()
     for agent in agents:
         core = np.broadcast_to(agent.red_lines.core, (len(issues),))
         moved = np.abs(status_quo - initial_status_quo)[:, core]

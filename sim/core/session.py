@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from sim.core.rng import BlockStreams
-from sim.scenario.spec import Value
+from sim.scenario.spec import Mediator, Value
 
 if TYPE_CHECKING:  # only for annotations: importing the agents imports Mesa (slow)
     from sim.core.agents import StateAgent
+    from sim.core.ratification import Ratifier
 
 
 class Session(Protocol):
@@ -59,6 +60,14 @@ class Session(Protocol):
     @property
     def agents_in_order(self) -> Sequence[StateAgent]:
         """The agents in proposing order: the scenario's first proposer first."""
+
+    @property
+    def ratifier(self) -> Ratifier:
+        """The scenario's ratification rule for the agents at the table."""
+
+    @property
+    def mediator(self) -> Mediator:
+        """The single-text mediator's rule (``negotiation.mediator``)."""
 
     @property
     def open(self) -> np.ndarray:
@@ -103,11 +112,17 @@ class Session(Protocol):
 
     def record_offer(self, agent: StateAgent, offer: np.ndarray) -> None: ...
 
-    def record_response(self, responder: StateAgent, accepted: np.ndarray) -> None:
-        """``responder`` accepted the latest offer on the table where ``accepted`` holds."""
+    def record_response(
+        self, responder: StateAgent, accepted: np.ndarray, offered_by: StateAgent | None = None
+    ) -> None:
+        """``responder`` accepted the latest offer on the table (``offered_by``'s, if given)
+        where ``accepted`` holds."""
 
-    def close(self, accepted: np.ndarray, package: np.ndarray) -> None:
-        """Settle the still-open issues where ``accepted`` (R, I) holds, at ``package``."""
+    def close(
+        self, accepted: np.ndarray, package: np.ndarray, votes: np.ndarray | None = None
+    ) -> None:
+        """Settle the still-open issues where ``accepted`` (R, I) holds, at ``package``;
+        ``votes`` (R, n), or (R, I, n) issue by issue: who accepted it, in scenario order."""
 
     def end_in_conflict(self, rows: np.ndarray) -> None:
         """The session ends without agreement on what is still open, where ``rows`` (R,) holds."""

@@ -59,11 +59,16 @@ class Trace:
             if r < len(rows) and rows[r]:
                 row["walkout"] = True
 
-    def response(self, responder: StateAgent, accepted: np.ndarray) -> None:
-        """Mark this round's offers of the other agents as accepted where ``accepted`` holds."""
+    def response(
+        self, responder: StateAgent, accepted: np.ndarray, offered_by: StateAgent | None = None
+    ) -> None:
+        """Mark this round's offers of the other agents (only ``offered_by``'s, if given) as
+        accepted where ``accepted`` holds."""
         accepted = np.asarray(accepted)
         took = accepted.any(axis=-1) if accepted.ndim == 2 else accepted
         for r, row in self._this_round(besides=responder):
+            if offered_by is not None and row["agent"] != offered_by.name:
+                continue
             if took[r]:
                 row["accepted"] = True
 

@@ -18,11 +18,18 @@ from sim.core.model import NegotiationModel
 
 GOLDEN = Path(__file__).parent / "golden"
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+DATA = Path(__file__).parent / "data"
 CASES = [
     ("us_china_2024", None),
     ("us_china_2024", "issue_by_issue"),
     ("us_china_2024", "monotonic_concession"),
     ("split_the_pie", None),
+    # Three states, every multilateral protocol (the scenario's own is stacked alternating offers).
+    ("three_states", None),
+    ("three_states", "issue_by_issue"),
+    ("three_states", "monotonic_concession"),
+    ("three_states", "mediated_single_text"),
+    ("three_states_council", None),
 ]
 
 
@@ -38,7 +45,8 @@ def _snapshot(scenario, protocol) -> dict:
 
 @pytest.mark.parametrize(("name", "protocol"), CASES)
 def test_golden_run(name, protocol):
-    scenario = load_scenario(SCENARIOS / f"{name}.yaml")
+    folder = DATA if name.startswith("three_states") else SCENARIOS
+    scenario = load_scenario(folder / f"{name}.yaml")
     path = GOLDEN / f"{name}__{protocol or 'default'}__seed2024.json"
     got = json.loads(json.dumps(_snapshot(scenario, protocol)))
     if os.environ.get("REGENERATE_GOLDEN"):

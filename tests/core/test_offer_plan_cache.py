@@ -26,5 +26,5 @@ def test_a_new_box_gets_a_new_plan_even_at_a_reused_address():
         low, high = np.zeros((2, 1)), np.full((2, 1), 1.0 - k / 100)
         b.admissible = None  # under id() keys the old box was freed here and its address reused
         b.admissible = RedLines(low, high)
-        offer = b._plan(a.preferences).offer(np.zeros(2))
+        offer = b._plan([a]).offer(np.zeros(2))
         np.testing.assert_allclose(offer, high, atol=1e-9, err_msg=str(k))

@@ -84,6 +84,8 @@ def test_the_columns_in_their_order(tactical_pause_run):
         "red_line_blocks",
         "exhausted_sessions",
         "conflicts",
+        "coalition_size",
+        *(f"accepted_{a}" for a in agents),
         *(f"{kind}_{a}" for a in agents for kind in ("core_movement", "cooperation")),
         *(f"pressure_{p.name}" for p in scenario.pressures),
         "misread",

@@ -91,7 +91,14 @@ def test_a_name_registered_twice_is_an_error():
 
 def test_the_shipped_strategies_and_protocols_are_found():
     assert list(STRATEGIES) == ["tit_for_tat", "time_dependent", "zeuthen"]
-    assert tuple(PROTOCOLS) == ("alternating_offers", "issue_by_issue", "monotonic_concession")
+    assert sorted(PROTOCOLS) == [
+        "alternating_offers",
+        "issue_by_issue",
+        "mediated_single_text",
+        "monotonic_concession",
+        "stacked_alternating_offers",
+    ]
+    assert [name for name, cls in PROTOCOLS.items() if cls.bilateral] == ["alternating_offers"]
     for name, cls in STRATEGIES.items():
         assert issubclass(cls, Strategy) and cls.name == name and get_strategy(name) is cls
     for name, cls in PROTOCOLS.items():

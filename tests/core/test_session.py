@@ -109,16 +109,23 @@ class FakeSession:
     def proposer_order(self, round_):
         return self.model.proposer_order(round_)
 
+    def others(self, agent):
+        return self.model.others(agent)
+
+    @property
+    def ratifier(self):
+        return self.model.ratifier
+
     def update_aspirations(self):
         self.events.append(("update_aspirations",))
 
     def record_offer(self, agent, offer):
         self.events.append(("offer", agent.name))
 
-    def record_response(self, responder, accepted):
+    def record_response(self, responder, accepted, offered_by=None):
         self.events.append(("response", responder.name, np.asarray(accepted).copy()))
 
-    def close(self, accepted, package):
+    def close(self, accepted, package, votes=None):
         self.events.append(("close", np.asarray(accepted).copy(), package.copy()))
 
 

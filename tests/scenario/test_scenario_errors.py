@@ -219,9 +219,13 @@ def test_too_few_or_too_many_agents_are_refused(raw, count):
         (
             {"rule": "qualified_majority", "threshold": 0.6, "veto": ["us", "us"]},
             r"veto\[1\]",
-            "listed twice",
+            "'us' is listed twice",
         ),
-        ({"rule": "unanimity", "veto": ["us"]}, "veto", "takes no threshold, by or veto"),
+        (
+            {"rule": "unanimity", "veto": ["us"]},
+            "veto",
+            "unanimity needs every agent to accept: it takes no threshold, by or veto",
+        ),
     ],
 )
 def test_bad_ratification_rules_name_their_field(raw, ratification, field, message):
