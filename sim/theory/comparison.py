@@ -68,13 +68,13 @@ def scenario_theory(scenario: Scenario) -> TheoryResult | None:
 
 def theory_columns(model: FinishedBatch) -> dict[str, np.ndarray]:
     """Per-replication distances of the first session's agreement from each solution."""
-    a, b = model.state_agents
+    agents = model.state_agents
     agreed = model.first_agreement
-    utility = np.column_stack([a.utility(np.nan_to_num(agreed)), b.utility(np.nan_to_num(agreed))])
+    utility = np.column_stack([agent.utility(np.nan_to_num(agreed)) for agent in agents])
     utility[np.isnan(agreed).any(axis=1)] = np.nan
-    columns = {f"agreement_utility_{agent.name}": utility[:, i] for i, agent in enumerate((a, b))}
+    columns = {f"agreement_utility_{agent.name}": utility[:, i] for i, agent in enumerate(agents)}
     nan = np.full(model.n, np.nan)
-    result = scenario_theory(model.scenario)
+    result = None if len(agents) > 2 else scenario_theory(model.scenario)
     if result is None:
         return columns | {f"distance_{name}": nan for name in SOLUTIONS} | {"frontier_gap": nan}
     distances = distance_from(result, agreed)
