@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim.core.catalogue import check_protocol
 from sim.core.protocols.base import PROTOCOLS
 from sim.core.rng import BLOCK_SIZE, shard_range
 from sim.scenario.checker import Checker
@@ -173,7 +174,10 @@ def _count(n: int, what: str) -> str:
 
 def check_work(scenario: Scenario, settings: RunSettings, free: int | None = None) -> None:
     """Refuse, before anything is allocated, a scenario whose rounds or size would not fit in
-    ``free`` bytes of memory (by default what is available now)."""
+    ``free`` bytes of memory (by default what is available now), and a bilateral ``protocol``
+    setting for a scenario with more than two agents."""
+    if settings.protocol is not None:
+        check_protocol(scenario, settings.protocol)
     negotiation = scenario.negotiation
     rounds = negotiation.sessions * negotiation.rounds
     if rounds > MAX_RUN_ROUNDS:

@@ -354,3 +354,22 @@ def test_flags_may_come_after_the_overrides(tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     assert sorted(p.name for p in (tmp_path / "S").iterdir() if p.is_dir()) == ["0", "1", "figures"]
+
+
+def test_a_bilateral_protocol_setting_for_three_agents_is_one_line_and_writes_nothing(tmp_path):
+    scenario = ROOT / "tests" / "core" / "data" / "three_states.yaml"
+    done = subprocess.run(
+        [NEGSIM, f"scenario={scenario}", "protocol=alternating_offers"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stderr.count("\n") == 1
+    assert done.stderr.startswith(
+        f"negsim: error: {scenario}: negotiation.protocol: the run setting"
+    )
+    assert "'alternating_offers' seats exactly 2 agents, this scenario has 3" in done.stderr
+    assert list(tmp_path.iterdir()) == []
