@@ -1,19 +1,32 @@
-"""The case's numbers and their sources: every field tagged ``[case]`` in a shipped US–China
-scenario has a row in docs/sources.md (the fact it rests on and where the article reports it),
-every row names a ``[case]`` field, and the two scenarios agree where they share a status quo."""
+"""The case's numbers and their sources: every field tagged ``[case]`` in a shipped scenario built
+on the US–China case has a row in docs/sources.md (the fact it rests on and where the article
+reports it), every row names a ``[case]`` field, the scenarios agree where they share a status
+quo, and in the newer scenarios every number says where it comes from."""
 
 from __future__ import annotations
 
 import re
+from itertools import combinations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from sim.core.catalogue import load_scenario
 from sim.core.model import NegotiationModel
 
 ROOT = Path(__file__).resolve().parents[2]
-CASE_SCENARIOS = ("us_china_2024", "tactical_pause")
+# The scenarios built on the case, each with the fewest ``[case]`` fields it may have (so tags do
+# not silently vanish).
+CASE_SCENARIOS = {
+    "us_china_2024": 10,
+    "tactical_pause": 10,
+    "fentanyl_trilateral": 10,
+    "precursor_council": 5,
+}
+# The scenarios in which every number carries a tag, and every ``[assumption]`` its reason.
+FULLY_TAGGED = ("fentanyl_trilateral", "precursor_council")
+NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 KEY = re.compile(r"^(\s*)([A-Za-z_]\w*):")
 
 
@@ -53,7 +66,7 @@ def covers(row: str, field: str) -> bool:
 def test_every_case_number_has_its_source(scenario):
     fields = case_fields(ROOT / "scenarios" / f"{scenario}.yaml")
     rows = source_rows(scenario)
-    assert len(fields) >= 10
+    assert len(fields) >= CASE_SCENARIOS[scenario]
     for field, line in fields.items():
         assert any(covers(row, field) for row, _ in rows), f"{scenario}.yaml:{line} {field}"
     for row, where in rows:
@@ -61,19 +74,55 @@ def test_every_case_number_has_its_source(scenario):
         assert re.fullmatch(r"¶\d+(, ¶\d+)*", where.strip()), (row, where)
 
 
-def test_the_two_scenarios_agree_where_they_share_an_issue():
-    """Both start just after the November 2023 summit: an issue they share has the same status
-    quo and the same direction."""
-    us_china, pause = (
-        load_scenario(ROOT / "scenarios" / f"{name}.yaml") for name in CASE_SCENARIOS
-    )
-    shared = set(us_china.issue_names) & set(pause.issue_names)
-    assert len(shared) >= 5
-    for name in shared:
-        (a,) = (i for i in us_china.issues if i.name == name)
-        (b,) = (i for i in pause.issues if i.name == name)
-        same = (a.status_quo, a.direction, a.implementer)
-        assert same == (b.status_quo, b.direction, b.implementer), name
+def numbers(node: yaml.Node):
+    """Every number scalar under ``node``."""
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag in NUMBER_TAGS:
+            yield node
+    elif isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield from numbers(key)
+            yield from numbers(value)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from numbers(item)
+
+
+@pytest.mark.parametrize("scenario", FULLY_TAGGED)
+def test_every_number_says_where_it_comes_from(scenario):
+    """A number's line carries ``[case]`` or ``[assumption]``, and an ``[assumption]`` tag is
+    followed by its reason (in ``[case] fact; [assumption] 0.2`` the case's fact is the reason)."""
+    text = (ROOT / "scenarios" / f"{scenario}.yaml").read_text()
+    lines = text.splitlines()
+    found = list(numbers(yaml.compose(text, Loader=yaml.SafeLoader)))
+    assert len(found) >= 50
+    for node in found:
+        line = node.start_mark.line
+        comment = lines[line].partition(" #")[2]
+        assert "[case]" in comment or "[assumption]" in comment, f"{scenario}.yaml:{line + 1}"
+    for number, line in enumerate(lines, 1):
+        comment = line.partition(" #")[2]
+        if "[case]" in comment:
+            continue
+        for reason in re.findall(r"\[assumption\]([^\[]*)", comment):
+            assert re.search(r"[a-z]{3}", reason), f"{scenario}.yaml:{number} gives no reason"
+
+
+def test_the_scenarios_agree_where_they_share_an_issue():
+    """The US–China scenarios and the trilateral built on them start just after the November
+    2023 summit: an issue two of them share has the same status quo, direction and implementer."""
+    loaded = [load_scenario(ROOT / "scenarios" / f"{name}.yaml") for name in CASE_SCENARIOS]
+    for one, other in combinations(loaded, 2):
+        shared = set(one.issue_names) & set(other.issue_names)
+        if {one.name, other.name} == {"us_china_2024", "tactical_pause"}:
+            assert len(shared) >= 5
+        if {one.name, other.name} == {"us_china_2024", "fentanyl_trilateral"}:
+            assert shared == {"fentanyl_precursors", "sanctions_delisting"}
+        for name in shared:
+            (a,) = (i for i in one.issues if i.name == name)
+            (b,) = (i for i in other.issues if i.name == name)
+            same = (a.status_quo, a.direction, a.implementer)
+            assert same == (b.status_quo, b.direction, b.implementer), (one.name, other.name, name)
 
 
 def test_china_cannot_roll_back_pressure_it_already_applies(us_china):
