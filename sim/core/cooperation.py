@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.core.agents import StateAgent
-from sim.core.preferences import issue_utility
+from sim.core.preferences import issue_loss, issue_utility
 from sim.core.session import Session
 
 
@@ -34,6 +34,45 @@ def cooperation_index(
     return np.sum(weights * issue_utility(position, prefs.ideal, prefs.shape), axis=-1)
 
 
+def _compact(array: np.ndarray) -> np.ndarray:
+    """``array`` (R, I) as one row when every replication's row is the same."""
+    return array[:1] if len(array) > 1 and bool((array == array[:1]).all()) else array
+
+
+class Table:
+    """With many others, an index is their cooperation indices averaged with their weights:
+    ``sum_j omega_j sum_k p_jk u_j(x_k)``. The others' ideals and weighted peripheral weights
+    ``omega_j p_jk`` are stacked per utility shape (one row when every replication has the same),
+    so a round scores a position with one array operation per shape, not one per agent."""
+
+    def __init__(self, others: list[StateAgent], weights: list[np.ndarray]):
+        self.groups = []
+        for shape in ("linear", "quadratic"):
+            members = [j for j, other in enumerate(others) if other.preferences.shape == shape]
+            if not members:
+                continue
+            ideal = [_compact(np.atleast_2d(others[j].preferences.ideal)) for j in members]
+            weight = [_compact(np.nan_to_num(np.atleast_2d(weights[j]))) for j in members]
+            rows = max(len(a) for a in (*ideal, *weight))
+            ideal, weight = (
+                np.stack([np.broadcast_to(a, (rows, a.shape[-1])) for a in arrays])
+                for arrays in (ideal, weight)
+            )
+            self.groups.append((shape, ideal, weight))
+        self.total = sum(weight.sum(axis=(0, 2)) for _, _, weight in self.groups)
+
+    def score(self, position: np.ndarray) -> np.ndarray:
+        """(R,) the index of ``position`` (R, I): the weights minus the weighted losses."""
+        lost = 0.0
+        for shape, ideal, weight in self.groups:
+            loss = issue_loss(position[None], ideal, shape)  # (m, R, I)
+            if len(weight[0]) == 1:
+                lost = lost + np.einsum("jrk,jk->r", loss, weight[:, 0])
+            else:
+                lost = lost + np.einsum("jrk,jrk->r", loss, weight)
+        return self.total - lost
+
+
 class Cooperation:
     """Each agent's cooperation index now (``now``, (R,)) and in every round of the run
     (``path``, (R, sessions * rounds), float32 to keep a long run's paths small)."""
@@ -47,6 +86,8 @@ class Cooperation:
         }
         # (agent name, other's name) -> (the other's preferences they were computed for, weights)
         self._weights: dict[tuple[str, str], tuple[object, np.ndarray]] = {}
+        # agent name -> (the others' preferences, their stacked table), with many others
+        self._tables: dict[str, tuple[tuple, Table]] = {}
 
     def _peripheral(self, agent: StateAgent, other: StateAgent) -> np.ndarray:
         """Recomputed only when the other side's preferences are replaced (by an event). The
@@ -56,6 +97,18 @@ class Cooperation:
         if cached is None or cached[0] is not other.preferences:
             cached = (other.preferences, peripheral_weights(agent, other))
             self._weights[key] = cached
+        return cached[1]
+
+    def _table(self, agent: StateAgent, others: list[StateAgent]) -> Table:
+        """The stacked weights of ``agent``'s index over many others, rebuilt only when one of
+        their preferences is replaced (by an event)."""
+        made_for = tuple(other.preferences for other in others)
+        cached = self._tables.get(agent.name)
+        if cached is None or any(a is not b for a, b in zip(made_for, cached[0], strict=True)):
+            total = sum(other.weight for other in others)
+            weights = [other.weight / total * peripheral_weights(agent, other) for other in others]
+            cached = (made_for, Table(others, weights))
+            self._tables[agent.name] = cached
         return cached[1]
 
     def update(self, session: Session, rows: np.ndarray) -> None:

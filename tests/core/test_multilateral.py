@@ -168,8 +168,8 @@ def test_an_offer_to_many_linear_agents_is_exact(problem):
     best_in_box = own.additive(np.clip(own.ideal, lo, hi))[0]
     assert reached >= min(level, best_in_box) - 1e-9  # the aspiration, or the best the box allows
     gain = sum(w * o.additive(offer)[0] for o, w in zip(others, weights, strict=True))
-    if level <= best_in_box:
-        assert gain == pytest.approx(_lp_optimum(own, others, weights, lo, hi, level), abs=1e-8)
+    if level <= best_in_box:  # HiGHS meets constraints to about 1e-7: compare at that precision
+        assert gain == pytest.approx(_lp_optimum(own, others, weights, lo, hi, level), abs=1e-6)
 
 
 @pytest.mark.parametrize("level", [0.8, 0.95])  # 0.8: the others' best is within reach
@@ -297,7 +297,9 @@ def test_every_red_line_holds_and_the_rule_decides(data):
             k = scenario.issue_names.index(issue)
             values = out[f"value_{issue}"][out[f"agreed_{issue}"]]
             assert np.all((values >= low - 1e-9) & (values <= high + 1e-9))
-            assert np.all((first[agreed, k] >= low - 1e-9) & (first[agreed, k] <= high + 1e-9))
+            if data["negotiation"]["protocol"] != "issue_by_issue":  # whole packages agreed
+                settled = first[agreed, k]
+                assert np.all((settled >= low - 1e-9) & (settled <= high + 1e-9))
     accepted = np.column_stack([out[f"accepted_{name}"] for name in names])
     np.testing.assert_array_equal(out["coalition_size"], accepted.sum(axis=1))
     assert not accepted[~out["agreement"]].any()
