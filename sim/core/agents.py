@@ -49,6 +49,9 @@ class StateAgent(Agent):
         self.trust = np.array(initial_trust, dtype=float)
         self.floor = np.array(reservation, dtype=float)
         self.aspiration = np.ones_like(self.floor)
+        #: the aspiration before the latest update of this session (None before the second)
+        self.previous_aspiration: np.ndarray | None = None
+        self._aspired = False
         self.last_offer: np.ndarray | None = None
         self.previous_offer: np.ndarray | None = None
         self.last_offer_round = -1
@@ -76,6 +79,7 @@ class StateAgent(Agent):
         self._status_quo_utility = self.utility(status_quo) if fall_back_on_status_quo else None
         self.refresh_floor()
         self.aspiration = np.ones_like(self.floor)
+        self.previous_aspiration, self._aspired = None, False
         self.last_offer = self.previous_offer = None
         self.last_offer_round = -1
         self.strategy.start_session()
@@ -95,6 +99,8 @@ class StateAgent(Agent):
         """
         wanted = self.strategy.aspiration(view)
         conceded = (1.0 - wanted) * self.trust * self.concession_scale
+        self.previous_aspiration = self.aspiration if self._aspired else None
+        self._aspired = True
         self.aspiration = np.clip(1.0 - conceded, self.floor, 1.0)
         return self.aspiration
 

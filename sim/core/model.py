@@ -153,7 +153,9 @@ class NegotiationModel(Model):
             return self._view_of_many(agent, others)
         (other,) = others
         concession = None
-        if other.last_offer_round == self.round - 1 and other.previous_offer is not None:
+        if not self.protocol.agents_offer:
+            concession = self._aspiration_drop(others)
+        elif other.last_offer_round == self.round - 1 and other.previous_offer is not None:
             concession = other.utility(other.previous_offer) - other.utility(other.last_offer)
         return View(
             round=self.round,
@@ -184,6 +186,9 @@ class NegotiationModel(Model):
             for other in offered
             if other.last_offer_round == self.round - 1 and other.previous_offer is not None
         ]
+        if not self.protocol.agents_offer:
+            drop = self._aspiration_drop(others)
+            conceded = [] if drop is None else [drop]
         return View(
             round=self.round,
             rounds=self.rounds,
@@ -195,6 +200,17 @@ class NegotiationModel(Model):
             own_utility=agent.utility,
             opp_utility=opp_utility,
         )
+
+    @staticmethod
+    def _aspiration_drop(others: list[StateAgent]) -> np.ndarray | None:
+        """How far the others' aspirations fell in the previous round, on average: their
+        concession when a mediator drafts the only text (None before they have moved)."""
+        drops = [
+            other.previous_aspiration - other.aspiration
+            for other in others
+            if other.previous_aspiration is not None
+        ]
+        return np.mean(drops, axis=0) if drops else None
 
     # --- what collaborators change ---------------------------------------------------------------
 

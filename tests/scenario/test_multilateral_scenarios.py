@@ -21,7 +21,7 @@ from sim.theory.problem import agent_preferences, disagreement_point, feasible_b
 ROOT = Path(__file__).resolve().parents[2]
 # name -> (protocol, ratification rule, number of agents)
 MULTILATERAL = {
-    "fentanyl_trilateral": ("stacked_alternating_offers", UNANIMITY, 3),
+    "fentanyl_trilateral": ("mediated_single_text", UNANIMITY, 3),
     "precursor_council": ("mediated_single_text", QUALIFIED_MAJORITY, 7),
 }
 

@@ -21,11 +21,14 @@ class BargainingProtocol:
     ``linkage``: whether offers are whole packages (issues traded against each other) or each
     issue is settled on its own. ``bilateral``: the protocol seats exactly two agents (a
     scenario with more is refused when it is validated, and a run that names it).
+    ``agents_offer``: the agents make offers (False: a mediator drafts the only text, and a
+    strategy sees the others' concessions in their aspirations instead of their offers).
     """
 
     name: ClassVar[str]
     linkage: ClassVar[bool]
     bilateral: ClassVar[bool] = False
+    agents_offer: ClassVar[bool] = True
 
     def play_round(self, session: Session) -> None:
         raise NotImplementedError

@@ -48,12 +48,15 @@ class MediatedSingleText(BargainingProtocol):
       (simulated annealing; Klein et al. 2003). The draws for a session are made at its start, so
       a replication's numbers do not depend on when the rest of its batch settles.
 
-    The agents make no offers of their own, so the misread observer's probe has nothing to ride
-    on under this protocol.
+    The agents make no offers of their own: a strategy that answers the others' concessions
+    (tit-for-tat, Zeuthen) sees how far their aspirations fell in the previous round, as a
+    mediator reports how far each party has moved, and the misread observer's probe has nothing
+    to ride on under this protocol.
     """
 
     name = "mediated_single_text"
     linkage = True
+    agents_offer = False
 
     def __init__(self) -> None:
         self.text: np.ndarray | None = None
