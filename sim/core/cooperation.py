@@ -41,9 +41,15 @@ def _compact(array: np.ndarray) -> np.ndarray:
 
 class Table:
     """With many others, an index is their cooperation indices averaged with their weights:
-    ``sum_j omega_j sum_k p_jk u_j(x_k)``. The others' ideals and weighted peripheral weights
-    ``omega_j p_jk`` are stacked per utility shape (one row when every replication has the same),
-    so a round scores a position with one array operation per shape, not one per agent."""
+    ``sum_j omega_j sum_k p_jk u_j(x_k)``, i.e. the weights ``a_jk = omega_j p_jk`` minus the
+    weighted losses ``sum_k g_k(x_k)``, ``g_k(x) = sum_j a_jk L(x - b_jk)``.
+
+    When every replication has the same weights and ideals, ``g_k`` is prepared once per issue:
+    for quadratic others it is one quadratic, ``A x^2 - 2 B x + C``; for linear ones it is
+    piecewise linear with a kink at each ideal, so a position is scored by finding between which
+    ideals it lies (one sorted search over every issue at once) and one multiply-add. Otherwise
+    the losses of every other agent are computed, stacked per utility shape.
+    """
 
     def __init__(self, others: list[StateAgent], weights: list[np.ndarray]):
         self.groups = []
@@ -58,19 +64,67 @@ class Table:
                 np.stack([np.broadcast_to(a, (rows, a.shape[-1])) for a in arrays])
                 for arrays in (ideal, weight)
             )
-            self.groups.append((shape, ideal, weight))
-        self.total = sum(weight.sum(axis=(0, 2)) for _, _, weight in self.groups)
+            if rows > 1:
+                self.groups.append((shape, ideal, weight))
+            elif shape == "quadratic":
+                self.groups.append(("quadratic_sum", *_quadratic_sum(ideal[:, 0], weight[:, 0])))
+            else:
+                self.groups.append(("kinks", *_kinks(ideal[:, 0], weight[:, 0])))
+        self.total = sum(_weight_total(group) for group in self.groups)
 
     def score(self, position: np.ndarray) -> np.ndarray:
         """(R,) the index of ``position`` (R, I): the weights minus the weighted losses."""
         lost = 0.0
-        for shape, ideal, weight in self.groups:
-            loss = issue_loss(position[None], ideal, shape)  # (m, R, I)
-            if len(weight[0]) == 1:
-                lost = lost + np.einsum("jrk,jk->r", loss, weight[:, 0])
+        for kind, *arrays in self.groups:
+            if kind == "kinks":
+                flat, slope, intercept, offset, step, _ = arrays
+                where = np.searchsorted(flat, position + offset, side="right") - step
+                lost = lost + np.sum(slope[where] * position + intercept[where], axis=-1)
+            elif kind == "quadratic_sum":
+                a, b, c, _ = arrays
+                lost = lost + np.sum((a * position - 2.0 * b) * position + c, axis=-1)
             else:
+                ideal, weight = arrays
+                loss = issue_loss(position[None], ideal, kind)  # (m, R, I)
                 lost = lost + np.einsum("jrk,jrk->r", loss, weight)
         return self.total - lost
+
+
+def _weight_total(group) -> np.ndarray | float:
+    kind, *arrays = group
+    if kind in ("kinks", "quadratic_sum"):
+        return arrays[-1]
+    return arrays[1].sum(axis=(0, 2))
+
+
+def _quadratic_sum(ideal: np.ndarray, weight: np.ndarray):
+    """``sum_j a_j (x - b_j)^2 = A x^2 - 2 B x + C`` per issue, from (m, I) ideals and weights."""
+    return (
+        weight.sum(axis=0),
+        (weight * ideal).sum(axis=0),
+        (weight * ideal * ideal).sum(axis=0),
+        weight.sum(),
+    )
+
+
+def _kinks(ideal: np.ndarray, weight: np.ndarray):
+    """``sum_j a_j |x - b_j|`` per issue as a lookup: with ``q`` ideals at or below ``x``,
+    it is ``slope[q] x + intercept[q]``. Issue k's ideals are shifted by ``2k`` and every issue's
+    laid end to end, so one sorted search finds ``q`` for every issue of a position (values lie
+    in [0, 1]); ``step`` turns the position found into the issue's own table row."""
+    m, issues = ideal.shape
+    order = np.argsort(ideal, axis=0, kind="stable")
+    b = np.take_along_axis(ideal, order, axis=0)
+    a = np.take_along_axis(weight, order, axis=0)
+    below_a = np.vstack([np.zeros(issues), np.cumsum(a, axis=0)])  # (m + 1, I)
+    below_b = np.vstack([np.zeros(issues), np.cumsum(a * b, axis=0)])
+    slope = 2.0 * below_a - below_a[-1]
+    intercept = below_b[-1] - 2.0 * below_b
+    offset = 2.0 * np.arange(issues)
+    flat = (b + offset).T.reshape(-1)  # issue-major, each issue's ideals sorted
+    # Issue k's search lands in [k m, (k + 1) m]; its table row is k (m + 1) + q.
+    step = np.arange(issues) * m - np.arange(issues) * (m + 1)
+    return flat, slope.T.reshape(-1), intercept.T.reshape(-1), offset, step, weight.sum()
 
 
 class Cooperation:
@@ -123,13 +177,7 @@ class Cooperation:
                 (other,) = others
                 score = cooperation_index(agent, other, position, self._peripheral(agent, other))
             else:
-                total = sum(other.weight for other in others)
-                score = sum(
-                    other.weight
-                    / total
-                    * cooperation_index(agent, other, position, self._peripheral(agent, other))
-                    for other in others
-                )
+                score = self._table(agent, others).score(position)
             self.now[agent.name] = np.where(rows, score, self.now[agent.name])
             self.path[agent.name][:, column] = self.now[agent.name]
 

@@ -376,3 +376,42 @@ def test_a_misread_can_join_any_two_of_many():
     }
     out = run(copy.deepcopy(data), 100)
     assert out["misread"].any() and (out["red_line_violations"] == 0).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    shapes=st.lists(st.sampled_from(["linear", "quadratic"]), min_size=2, max_size=6),
+    issues=st.integers(1, 5),
+    same_rows=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_the_stacked_cooperation_index_is_the_weighted_sum_of_the_pairwise_ones(
+    shapes, issues, same_rows, seed
+):
+    """The many-others index (sorted kinks, summed quadratics, or stacked losses) equals the
+    sum of each other agent's weighted issue utilities computed one by one."""
+    from types import SimpleNamespace
+
+    from sim.core.cooperation import Table
+    from sim.core.preferences import issue_utility
+
+    rng = np.random.default_rng(seed)
+    rows = 50
+
+    def per_row(values):
+        return np.tile(values, (rows, 1)) if same_rows else rng.random((rows, issues))
+
+    others = [
+        SimpleNamespace(
+            preferences=Preferences(per_row(rng.random(issues)), None, shape, np.ones(rows))
+        )
+        for shape in shapes
+    ]
+    weights = [per_row(rng.random(issues)) for _ in shapes]
+    position = rng.random((rows, issues))
+    position[0] = others[0].preferences.ideal[0]  # exactly on a kink
+    direct = sum(
+        np.sum(w * issue_utility(position, o.preferences.ideal, o.preferences.shape), axis=-1)
+        for o, w in zip(others, weights, strict=True)
+    )
+    np.testing.assert_allclose(Table(others, weights).score(position), direct, atol=1e-12)
