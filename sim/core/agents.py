@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
 
 from sim.core import offers
 from sim.core._mesa import Agent
+from sim.core.acceptance.base import REACHES, Acceptance
+from sim.core.acceptance.conditions import AspirationLevel
 from sim.core.audience import many_plan, stand_in
+from sim.core.opponents.base import OpponentModel
 from sim.core.preferences import Preferences, issue_utility
 from sim.core.red_lines import OneWay, RedLines
 from sim.core.strategies.base import Strategy, View
@@ -35,10 +39,20 @@ class StateAgent(Agent):
         compliance: np.ndarray,
         initial_trust: np.ndarray,
         weight: float = 1.0,
+        acceptance: Acceptance | None = None,
     ):
         super().__init__(model)
         self.name = name
         self.weight = float(weight)
+        #: when to accept an offer (``sim.core.acceptance``; today's rule by default)
+        self.acceptance = (
+            acceptance if acceptance is not None else AspirationLevel(len(reservation))
+        )
+        #: one opponent model per other agent, by name (``sim.core.opponents``; set by the model)
+        self.beliefs: dict[str, OpponentModel] = {}
+        #: the session's time at the latest aspiration update, and the rounds between its turns
+        self.time = 0.0
+        self.turn_gap = 1
         self.preferences = preferences
         self.red_lines = red_lines
         self.admissible = red_lines
@@ -61,6 +75,7 @@ class StateAgent(Agent):
         # Set by a misread signal: (issue, value, rows) to ask for in this round's offer.
         self.probe: tuple[int, float, np.ndarray] | None = None
         self._offer_plan_for: tuple | None = None
+        self._offer_box_for: tuple | None = None
         self._offer_plan: offers.OfferPlan | None = None
 
     def utility(self, package: np.ndarray) -> np.ndarray:
@@ -83,6 +98,9 @@ class StateAgent(Agent):
         self.last_offer = self.previous_offer = None
         self.last_offer_round = -1
         self.strategy.start_session()
+        self.acceptance.start_session()
+        for model in self.beliefs.values():
+            model.start_session()
 
     def refresh_floor(self) -> None:
         """The session's floor: the reservation utility, raised to the status quo's utility
@@ -97,6 +115,7 @@ class StateAgent(Agent):
         Effective aspiration = 1 - (1 - strategy's aspiration) * trust * pressure scale, never
         below the floor (pressures scale concessions; see ``sim.core.pressures``).
         """
+        self.time = view.time
         wanted = self.strategy.aspiration(view)
         conceded = (1.0 - wanted) * self.trust * self.concession_scale
         self.previous_aspiration = self.aspiration if self._aspired else None
@@ -109,50 +128,78 @@ class StateAgent(Agent):
         reach = np.minimum(self.trust * self.concession_scale, 1.0)
         return np.maximum(1.0 - (1.0 - self.floor) * reach, self.floor)
 
+    def believed(self, other: StateAgent) -> Preferences:
+        """``other``'s preferences as this agent believes them (its opponent model; the true
+        ones without a model)."""
+        model = self.beliefs.get(other.name)
+        return other.preferences if model is None else model.preferences
+
+    def _offer_box(self, others: Sequence[StateAgent]) -> RedLines:
+        """Where offers stay: the admissible box, cut to the values this agent believes every
+        other accepts (red lines declared or learned); on an issue where the two do not meet,
+        the admissible box alone."""
+        regions = [
+            model.region
+            for other in others
+            if (model := self.beliefs.get(other.name)) is not None and model.region is not None
+        ]
+        if not regions:
+            return self.admissible
+        made_for = (self.admissible, *regions)
+        cached = self._offer_box_for
+        if (
+            cached is None
+            or len(cached[0]) != len(made_for)
+            or any(a is not b for a, b in zip(made_for, cached[0], strict=True))
+        ):
+            box = self.admissible
+            low = functools.reduce(np.maximum, (r.low for r in regions), box.low)
+            high = functools.reduce(np.minimum, (r.high for r in regions), box.high)
+            apart = low > high
+            low = np.where(apart, box.low, low)
+            high = np.where(apart, box.high, high)
+            cached = (made_for, RedLines(low, high))
+            self._offer_box_for = cached
+        return cached[1]
+
     def _plan(self, others: Sequence[StateAgent]):
-        """The offer plan toward ``others``, rebuilt only when a side's preferences change (an
-        event may replace them) or the admissible box does (a new session's one-way bounds)."""
+        """The offer plan toward ``others``, rebuilt only when a side's (believed) preferences
+        change (an event may replace them, an opponent model learns) or the box does (a new
+        session's one-way bounds, a red line learned)."""
         # The objects themselves, compared by identity: an id() alone can be reused by a new
         # object once the old one is freed, and a stale plan would then be taken for current.
-        made_for = (self.preferences, self.admissible, *(other.preferences for other in others))
+        box = self._offer_box(others)
+        believed = [self.believed(other) for other in others]
+        made_for = (self.preferences, box, *believed)
         cached = self._offer_plan_for
         if (
             cached is None
             or len(cached) != len(made_for)
             or any(a is not b for a, b in zip(made_for, cached, strict=True))
         ):
-            box = self.admissible
             if len(others) == 1:
-                plan = offers.OfferPlan(self.preferences, others[0].preferences, box.low, box.high)
+                plan = offers.OfferPlan(self.preferences, believed[0], box.low, box.high)
             else:
-                plan = many_plan(
-                    self.preferences,
-                    [other.preferences for other in others],
-                    [other.weight for other in others],
-                    box.low,
-                    box.high,
-                )
+                weights = [other.weight for other in others]
+                plan = many_plan(self.preferences, believed, weights, box.low, box.high)
             self._offer_plan, self._offer_plan_for = plan, made_for
         return self._offer_plan
 
     def propose(self, others: Sequence[StateAgent], linkage: bool, round_: int) -> np.ndarray:
         """This round's offer to ``others`` (everyone else at the table): the efficient package
-        at the agent's aspiration, whole (``linkage``) or issue by issue, inside its admissible
-        box (:mod:`sim.core.offers` for one other agent, :mod:`sim.core.audience` for many)."""
+        at the agent's aspiration for the others' believed preferences, whole (``linkage``) or
+        issue by issue, inside its admissible box and the red lines it believes they hold
+        (:mod:`sim.core.offers` for one other agent, :mod:`sim.core.audience` for many)."""
         if linkage:
             raw = self._plan(others).offer(self.aspiration)
         else:
-            box = self.admissible
+            box = self._offer_box(others)
+            believed = [self.believed(other) for other in others]
             if len(others) == 1:
-                toward = others[0].preferences
+                toward = believed[0]
             else:
-                toward = stand_in(
-                    self.preferences,
-                    [other.preferences for other in others],
-                    [other.weight for other in others],
-                    box.low,
-                    box.high,
-                )
+                weights = [other.weight for other in others]
+                toward = stand_in(self.preferences, believed, weights, box.low, box.high)
             raw = offers.issue_offers(self.preferences, toward, self.aspiration, box.low, box.high)
         if self.probe is not None:  # a deliberate test of the other side's core interest
             issue, value, rows = self.probe
@@ -172,11 +219,16 @@ class StateAgent(Agent):
         return self.utility(package) >= level - 1e-12
 
     def accepts(self, package: np.ndarray, threshold: np.ndarray | None = None) -> np.ndarray:
-        """(R,) Accept a whole package that reaches ``threshold`` (the aspiration by default;
-        never less than the floor) and lies in the admissible box (no red line crossed, no
-        one-way issue moved back)."""
-        level = None if threshold is None else np.maximum(threshold, self.floor)
-        return self.accepts_on_utility(package, level) & self.admissible.admits(package)
+        """(R,) Accept a whole package that the agent's acceptance condition takes (by default:
+        it reaches the aspiration), or that reaches ``threshold`` when a protocol sets one
+        (never less than the floor), and that lies in the admissible box (no red line
+        crossed, no one-way issue moved back): no condition waives a red line."""
+        utility = self.utility(package)
+        if threshold is None:
+            taken = self.acceptance.accepts(self, utility)
+        else:
+            taken = utility >= np.maximum(threshold, self.floor) - REACHES
+        return taken & self.admissible.admits(package)
 
     def stands_by(self, offer: np.ndarray) -> np.ndarray:
         """(R,) Whether the agent still agrees to its own package ``offer``: worth at least its

@@ -23,7 +23,9 @@ class Misread:
     behind the softening: that is the misreading. Past ``threshold`` it tests the target's core
     interest once (its next offer asks for ``probe.value`` there), and the target walks out
     (``Session.walk_out``): the session ends in conflict, its trust falls, and it suspends what it
-    had implemented on the peripheral issues it implements.
+    had implemented on the peripheral issues it implements. The belief is kept in the
+    observer's opponent model of the target (one belief state, carried across sessions); a
+    learning model also takes the walk-out as proof of a red line at the probed value.
     """
 
     def __init__(self, session: Session, spec: MisreadSpec):
@@ -32,6 +34,8 @@ class Misread:
         self.observer, self.target = agents[spec.observer], agents[spec.target]
         self.issue = session.issues.index(spec.probe_issue)
         self.prior_log_odds = math.log(spec.prior / (1 - spec.prior)) if spec.prior < 1 else 30.0
+        # One belief state: the log-odds live in the observer's opponent model of the target.
+        self.state = self.observer.beliefs[self.target.name]
         self.log_odds = np.full(session.n, self.prior_log_odds)
         self.tested = np.zeros(session.n, dtype=bool)
         self.walkouts = np.zeros(session.n, dtype=int)
@@ -40,6 +44,16 @@ class Misread:
         self._if_soft = math.log(g / t)
         self._if_firm = math.log((1 - g) / (1 - t))
         self._open = np.zeros(session.n, dtype=bool)
+
+    @property
+    def log_odds(self) -> np.ndarray:
+        """The observer's log-odds that the target's softening is genuine, kept in its opponent
+        model of the target (``OpponentModel.softening_log_odds``)."""
+        return self.state.softening_log_odds
+
+    @log_odds.setter
+    def log_odds(self, value: np.ndarray) -> None:
+        self.state.softening_log_odds = value
 
     @property
     def belief(self) -> np.ndarray:
@@ -77,6 +91,8 @@ class Misread:
             provoked, target.trust * (1 - self.spec.walkout_trust_penalty), target.trust
         )
         self.walkouts += provoked
+        if self.state.learns:  # a learning model takes the lesson: the red line is real
+            self.state.red_line_learned(self.issue, self.spec.probe_value, provoked)
         session.walk_out(target, provoked)
         # Having seen the reaction, the observer falls back to its prior.
         self.log_odds = np.where(asked, self.prior_log_odds, self.log_odds)

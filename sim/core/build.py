@@ -12,7 +12,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from sim.core.acceptance.base import get_acceptance
 from sim.core.agents import StateAgent
+from sim.core.opponents.base import get_opponent_model
 from sim.core.preferences import Preferences
 from sim.core.red_lines import RedLines
 from sim.core.rng import BlockStreams
@@ -58,6 +60,7 @@ def state_agent(model, spec: AgentSpec, scenario: Scenario, draw: Draw) -> State
     discount = draw(spec.discount)
     compliance = draw(spec.compliance)
     strategy_params = {key: draw(value) for key, value in spec.strategy_params.items()}
+    acceptance_params = {key: draw(value) for key, value in spec.acceptance_params.items()}
     initial_trust = draw(scenario.trust.initial)
     n = len(risk)  # the batch's replications
     return StateAgent(
@@ -71,7 +74,32 @@ def state_agent(model, spec: AgentSpec, scenario: Scenario, draw: Draw) -> State
         compliance=compliance,
         initial_trust=initial_trust,
         weight=spec.weight,
+        acceptance=get_acceptance(spec.acceptance)(n, **acceptance_params),
     )
+
+
+def declared_red_lines(spec: AgentSpec, issues: Sequence[str]) -> RedLines | None:
+    """The red lines ``spec`` has made public, as (I,) bounds ([0, 1] elsewhere); None if none."""
+    if not spec.declared:
+        return None
+    low, high = np.zeros(len(issues)), np.ones(len(issues))
+    for issue in spec.declared:
+        k = issues.index(issue)
+        low[k], high[k] = spec.red_line(issue)
+    return RedLines(low, high)
+
+
+def opponent_models(scenario: Scenario, agents: Sequence[StateAgent], draw: Draw) -> None:
+    """Give every agent its model of every other (its ``beliefs``), in scenario order, the
+    model's parameters drawn after everything else the agents need."""
+    issues = scenario.issue_names
+    for spec, agent in zip(scenario.agents, agents, strict=True):
+        params = {key: draw(value) for key, value in spec.opponent_params.items()}
+        cls = get_opponent_model(spec.opponent_model)
+        for other_spec, other in zip(scenario.agents, agents, strict=True):
+            if other is not agent:
+                declared = declared_red_lines(other_spec, issues)
+                agent.beliefs[other.name] = cls(len(agent.floor), other, declared, **params)
 
 
 def proposing_order(scenario: Scenario, agents: Sequence[StateAgent]) -> tuple[StateAgent, ...]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from sim.core.acceptance.base import ACCEPTANCES
+from sim.core.opponents.base import OPPONENT_MODELS
 from sim.core.preferences import SHAPES
 from sim.core.protocols.base import PROTOCOLS
 from sim.core.strategies.base import STRATEGIES
@@ -25,6 +27,8 @@ def catalogue() -> Catalogue:
         protocols=tuple(PROTOCOLS),
         shapes=SHAPES,
         bilateral_protocols=tuple(name for name, cls in PROTOCOLS.items() if cls.bilateral),
+        opponent_models={name: dict(cls.params) for name, cls in OPPONENT_MODELS.items()},
+        acceptances={name: dict(cls.params) for name, cls in ACCEPTANCES.items()},
     )
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from sim.core import build
 from sim.core._mesa import Model, release_model
+from sim.core.accuracy import Accuracy
 from sim.core.agents import StateAgent
 from sim.core.beliefs import Misread
 from sim.core.catalogue import check_protocol
@@ -81,9 +82,12 @@ class NegotiationModel(Model):
         ]
         release_model(self)
         self.ratifier = Ratifier(negotiation.ratification, self.state_agents)
+        for agent in self.state_agents:
+            agent.turn_gap = len(self.state_agents) - 1
         self.implementation = Implementation(scenario, self.draw)
         self.events = Events(self, scenario.events)
         self.pressures = Pressures(self, scenario.pressures, effects=pressure_effects)
+        build.opponent_models(scenario, self.state_agents, self.draw)
         self.misread = Misread(self, scenario.misread) if scenario.misread else None
         self.agents_in_order = build.proposing_order(scenario, self.state_agents)
 
@@ -97,6 +101,11 @@ class NegotiationModel(Model):
         self.walked_out = np.zeros(n, dtype=bool)
 
         self._cooperation = Cooperation(self)
+        #: whether any agent's opponent model learns (the round loop then feeds the models)
+        self._learning = any(
+            model.learns for agent in self.state_agents for model in agent.beliefs.values()
+        )
+        self.accuracy = Accuracy(self) if self._learning else None
         self.tally = Tally(n, n_issues, self.one_way, len(self.state_agents))
         self.stalls = StallDiagnostics(n, n_issues)
         self.trace = Trace(self, min(trace, n))
@@ -115,6 +124,11 @@ class NegotiationModel(Model):
     def cooperation_path(self) -> dict[str, np.ndarray]:
         """Each agent's cooperation index in every round of the run, (R, sessions * rounds)."""
         return self._cooperation.path
+
+    @property
+    def accuracy_path(self) -> dict[str, np.ndarray]:
+        """Each agent's opponent-model accuracy in every round (empty when no model learns)."""
+        return {} if self.accuracy is None else self.accuracy.path
 
     @property
     def pressure(self) -> dict[str, np.ndarray]:
@@ -221,6 +235,21 @@ class NegotiationModel(Model):
 
     def record_offer(self, agent: StateAgent, offer: np.ndarray) -> None:
         self.trace.offer(agent, offer)
+        if self._learning:
+            rows, time = self.open.any(axis=1), (self.round + 1) / self.rounds
+            for observer in self.others(agent) if agent in self.state_agents else ():
+                model = observer.beliefs[agent.name]
+                if model.learns:
+                    model.observe_offer(offer, rows, time)
+
+    def record_votes(self, proposer: StateAgent, offer: np.ndarray, votes: np.ndarray) -> None:
+        if not self._learning:
+            return
+        rows = self.open.any(axis=1)
+        for index, responder in enumerate(self.state_agents):
+            model = proposer.beliefs.get(responder.name)
+            if responder is not proposer and model.learns:
+                model.observe_answer(offer, votes[..., index], rows)
 
     def record_response(
         self, responder: StateAgent, accepted: np.ndarray, offered_by: StateAgent | None = None
@@ -273,6 +302,8 @@ class NegotiationModel(Model):
         was_open = self.open.any(axis=1)
         self.protocol.play_round(self)
         self._cooperation.update(self, was_open)
+        if self.accuracy is not None:
+            self.accuracy.update(self, was_open)
         if self.misread is not None:
             self.misread.after_round(self)
         self.events.end_round()
@@ -304,6 +335,8 @@ class NegotiationModel(Model):
         self.pressures.skip_rounds(self.session, self.round, self.rounds)
         played = self.session * self.rounds + self.round
         self._cooperation.hold(played, (self.session + 1) * self.rounds)
+        if self.accuracy is not None:
+            self.accuracy.hold(played, (self.session + 1) * self.rounds)
         if self.misread is not None:
             self.misread.observe(self, rounds=self.rounds - self.round)
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from sim.core.accuracy import mean_accuracy, mean_red_lines_found
 from sim.core.agents import StateAgent
 from sim.core.beliefs import Misread
 from sim.core.diagnostics import StallDiagnostics
@@ -153,4 +154,7 @@ def _utilities(
         columns[f"discounted_{agent.name}"] = final * agent.discount**delay
         columns[f"gain_{agent.name}"] = final - agent.utility(initial_status_quo)
         columns[f"trust_{agent.name}"] = agent.trust
+    for agent in agents:
+        columns[f"accuracy_{agent.name}"] = mean_accuracy(agent)
+        columns[f"red_lines_found_{agent.name}"] = mean_red_lines_found(agent)
     return columns

@@ -112,6 +112,10 @@ class Session(Protocol):
 
     def record_offer(self, agent: StateAgent, offer: np.ndarray) -> None: ...
 
+    def record_votes(self, proposer: StateAgent, offer: np.ndarray, votes: np.ndarray) -> None:
+        """Every agent's answer to ``proposer``'s ``offer``: ``votes`` (R, n), or (R, I, n)
+        issue by issue, in scenario order (the proposer's opponent models learn from them)."""
+
     def record_response(
         self, responder: StateAgent, accepted: np.ndarray, offered_by: StateAgent | None = None
     ) -> None:

@@ -92,7 +92,7 @@ def run_batch(scenario, seed, start, n, protocol, trace, compare_theory=True):
     columns = model.outcomes() | (theory_columns(model) if compare_theory else {})
     paths = {
         f"cooperation_{name}": path.astype(float) for name, path in model.cooperation_path.items()
-    }
+    } | {f"accuracy_{name}": path.astype(float) for name, path in model.accuracy_path.items()}
     if scenario.pressures:
         without = NegotiationModel(
             scenario, n, seed, start=start, protocol=protocol, pressure_effects=False

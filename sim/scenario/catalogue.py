@@ -5,7 +5,7 @@ their parameters, bargaining protocols and utility shapes. The core builds one f
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,13 @@ class Catalogue:
     shapes: tuple[str, ...]
     #: the protocols that seat exactly two agents
     bilateral_protocols: tuple[str, ...] = ()
+    #: opponent models and acceptance conditions, with their parameters
+    opponent_models: Mapping[str, Mapping[str, Param]] = field(
+        default_factory=lambda: {"oracle": {}}
+    )
+    acceptances: Mapping[str, Mapping[str, Param]] = field(
+        default_factory=lambda: {"aspiration": {}}
+    )
 
     def strategy_params(self, name: str) -> Mapping[str, Param]:
         return self.strategies[name]

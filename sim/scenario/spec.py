@@ -75,6 +75,14 @@ class AgentSpec:
     # Voting weight (qualified majority ``by: weight``) or capability; the weighted Nash
     # solution's exponent and the weight of this agent's utility in the others' offers.
     weight: float = 1.0
+    # What the agent believes of the others (an opponent model) and when it accepts an offer
+    # (an acceptance condition), each a registered component with its parameters.
+    opponent_model: str = "oracle"
+    opponent_params: dict[str, Value] = field(default_factory=dict)
+    acceptance: str = "aspiration"
+    acceptance_params: dict[str, Value] = field(default_factory=dict)
+    # The issues whose red line the agent has made public: every other agent knows it.
+    declared: tuple[str, ...] = ()
 
     def red_line(self, issue: str) -> tuple[float, float]:
         """The values this agent will ever propose or accept on ``issue``: ``[0, 1]`` when the

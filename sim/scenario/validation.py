@@ -169,8 +169,10 @@ def _agent(c: Checker, name, node, issue_names, catalogue: Catalogue) -> AgentSp
         optional=("label", "utility", "risk", "discount", "compliance", "red_lines", "weight"),
     )
     ideal, salience = _preferences(c, node["preferences"], f"{path}.preferences", issue_names)
-    strategy, params = _strategy(c, node["strategy"], f"{path}.strategy", catalogue)
-    red_lines = _red_lines(c, node.get("red_lines") or {}, f"{path}.red_lines", issue_names, ideal)
+    chosen = _strategy(c, node["strategy"], f"{path}.strategy", catalogue)
+    red_lines, declared = _red_lines(
+        c, node.get("red_lines") or {}, f"{path}.red_lines", issue_names, ideal
+    )
     return AgentSpec(
         name=name,
         label=c.text(node.get("label", name), f"{path}.label"),
@@ -184,8 +186,13 @@ def _agent(c: Checker, name, node, issue_names, catalogue: Catalogue) -> AgentSp
         ideal=ideal,
         salience=salience,
         red_lines=red_lines,
-        strategy=strategy,
-        strategy_params=params,
+        declared=declared,
+        strategy=chosen["strategy"],
+        strategy_params=chosen["strategy_params"],
+        opponent_model=chosen["opponent_model"],
+        opponent_params=chosen["opponent_params"],
+        acceptance=chosen["acceptance"],
+        acceptance_params=chosen["acceptance_params"],
         weight=c.number(node.get("weight", 1.0), f"{path}.weight", 0.0, 1e6, low_open=True),
     )
 
@@ -214,15 +221,36 @@ def _preferences(c: Checker, node, path, issue_names):
     return ideal, {issue: w / most for issue, w in weight.items()}
 
 
-def _strategy(c: Checker, node, path, catalogue: Catalogue):
+def _strategy(c: Checker, node, path, catalogue: Catalogue) -> dict:
+    """A concession curve with its parameters, and optionally an opponent model and an
+    acceptance condition, each a name with its own parameters."""
     if isinstance(node, str):
         node = {"name": node}
-    c.mapping(node, path, required=("name",), optional=("params",))
+    c.mapping(node, path, required=("name",), optional=("params", "opponent_model", "acceptance"))
     name = c.choice(node["name"], f"{path}.name", tuple(catalogue.strategies), "strategy")
-    spec = catalogue.strategy_params(name)
+    chosen = {
+        "strategy": name,
+        "strategy_params": _params(c, node, path, catalogue.strategy_params(name)),
+    }
+    for key, family, default, what in (
+        ("opponent_model", catalogue.opponent_models, "oracle", "opponent model"),
+        ("acceptance", catalogue.acceptances, "aspiration", "acceptance condition"),
+    ):
+        part = node.get(key, default)
+        where = f"{path}.{key}"
+        if isinstance(part, str):
+            part = {"name": part}
+        c.mapping(part, where, required=("name",), optional=("params",))
+        part_name = c.choice(part["name"], f"{where}.name", tuple(family), what)
+        chosen[key] = part_name
+        chosen[f"{key.split('_')[0]}_params"] = _params(c, part, where, family[part_name])
+    return chosen
+
+
+def _params(c: Checker, node, path, spec) -> dict:
     given = node.get("params") or {}
     c.mapping(given, f"{path}.params", optional=tuple(spec))
-    params = {
+    return {
         key: c.param(
             value,
             f"{path}.params.{key}",
@@ -232,17 +260,20 @@ def _strategy(c: Checker, node, path, catalogue: Catalogue):
         )
         for key, value in given.items()
     }
-    return name, params
 
 
 def _red_lines(c: Checker, node, path, issue_names, ideal):
     c.mapping(node, path, optional=issue_names)
-    lines = {}
+    lines, declared = {}, []
     for issue, entry in node.items():
         where = f"{path}.{issue}"
-        c.mapping(entry, where, optional=("min", "max"))
-        if not entry:
+        c.mapping(entry, where, optional=("min", "max", "declared"))
+        if not set(entry) - {"declared"}:
             c.fail(where, "a red line needs 'min', 'max' or both")
+        if entry.get("declared", False) not in (True, False):
+            c.fail(f"{where}.declared", f"expected true or false, got {show(entry['declared'])}")
+        if entry.get("declared", False):
+            declared.append(issue)
         low = c.number(entry.get("min", 0.0), f"{where}.min")
         high = c.number(entry.get("max", 1.0), f"{where}.max")
         if low > high or high < 0.0 or low > 1.0:
@@ -255,7 +286,7 @@ def _red_lines(c: Checker, node, path, issue_names, ideal):
             )
             c.fail(where, f"red line [{low:g}, {high:g}] excludes the agent's own ideal {shown}")
         lines[issue] = (max(low, 0.0), min(high, 1.0))
-    return lines
+    return lines, tuple(declared)
 
 
 def _event(c: Checker, name, node, agents, catalogue: Catalogue) -> EventSpec:

@@ -94,6 +94,7 @@ def test_the_columns_in_their_order(tactical_pause_run):
         *(f"event_{e.name}" for e in scenario.events),
         *(f"{kind}_{i}" for i in issues for kind in ("agreed", "value", "widest_gap")),
         *(f"{kind}_{a}" for a in agents for kind in ("utility", "discounted", "gain", "trust")),
+        *(f"{kind}_{a}" for a in agents for kind in ("accuracy", "red_lines_found")),
     ]
     columns = model.outcomes()
     assert list(columns) == expected

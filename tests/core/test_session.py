@@ -122,6 +122,9 @@ class FakeSession:
     def record_offer(self, agent, offer):
         self.events.append(("offer", agent.name))
 
+    def record_votes(self, proposer, offer, votes):
+        self.events.append(("votes", proposer.name))
+
     def record_response(self, responder, accepted, offered_by=None):
         self.events.append(("response", responder.name, np.asarray(accepted).copy()))
 
@@ -143,12 +146,12 @@ def test_a_protocol_plays_a_round_against_any_session(tactical_pause, monkeypatc
     monkeypatch.setattr(responder, "accepts_issues", lambda offer: np.outer(verdict, issues))
     protocol().play_round(fake)
     kinds = [event[0] for event in fake.events]
-    assert kinds == ["update_aspirations", "offer", "response", "close"]
-    assert fake.events[1][1] == proposer.name and fake.events[2][1] == responder.name
-    closed = fake.events[3][1]
+    assert kinds == ["update_aspirations", "offer", "votes", "response", "close"]
+    assert fake.events[1][1] == proposer.name and fake.events[3][1] == responder.name
+    closed = fake.events[4][1]
     expected = verdict[:, None] & (True if protocol.linkage else issues)
     np.testing.assert_array_equal(closed, np.broadcast_to(expected, closed.shape))
-    np.testing.assert_array_equal(fake.events[3][2], proposer.last_offer)
+    np.testing.assert_array_equal(fake.events[4][2], proposer.last_offer)
 
 
 # --- the session's own operations --------------------------------------------------------------

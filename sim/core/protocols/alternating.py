@@ -39,6 +39,7 @@ class StackedAlternatingOffers(BargainingProtocol):
         offer = proposer.propose(session.others(proposer), self.linkage, k)
         session.record_offer(proposer, offer)
         votes = session.ratifier.votes(lambda agent: self.vote(agent, agent is proposer, offer))
+        session.record_votes(proposer, offer, votes)
         agreed = session.ratifier.ratifies(votes, offer)
         if agreed.ndim == 1:
             agreed = np.broadcast_to(agreed[:, None], offer.shape)

@@ -48,6 +48,7 @@ class MonotonicConcession(BargainingProtocol):
                     else agent.accepts(offer, threshold=own[agent.name])
                 )
             )
+            session.record_votes(proposer, offer, yes)
             votes.append(yes)
             ratified.append(ratifier.ratifies(yes, offer))
             gains = [agent.utility(offer) - agent.floor for agent in agents]
