@@ -14,13 +14,14 @@ import numpy as np
 
 from sim.core.acceptance.base import get_acceptance
 from sim.core.agents import StateAgent
+from sim.core.lineup import MixedAcceptance, MixedModel, MixedStrategy, seats
 from sim.core.opponents.base import get_opponent_model
 from sim.core.preferences import Preferences
 from sim.core.red_lines import RedLines
 from sim.core.rng import BlockStreams
 from sim.core.strategies.base import get_strategy
 from sim.scenario.distributions import Distribution, PerReplication
-from sim.scenario.spec import AgentSpec, Scenario, Value
+from sim.scenario.spec import AgentSpec, Scenario, StrategyChoice, Value
 
 Draw = Callable[[Value], np.ndarray]
 
@@ -59,23 +60,44 @@ def state_agent(model, spec: AgentSpec, scenario: Scenario, draw: Draw) -> State
     reservation = draw(spec.reservation)
     discount = draw(spec.discount)
     compliance = draw(spec.compliance)
-    strategy_params = {key: draw(value) for key, value in spec.strategy_params.items()}
-    acceptance_params = {key: draw(value) for key, value in spec.acceptance_params.items()}
+    n = len(ideal)  # the batch's replications
+    parts = seats(scenario.lineup, spec.name, spec.choice, model.start, n)
+    if parts:  # a tournament: several strategies, each in its own replications
+        strategy = MixedStrategy(n, [(rows, _strategy(c, n, draw)) for rows, c in parts])
+        acceptance = MixedAcceptance(n, [(rows, _acceptance(c, n, draw)) for rows, c in parts])
+    else:
+        strategy = _strategy(spec.choice, n, draw)
+        acceptance = _acceptance(spec.choice, n, draw)
     initial_trust = draw(scenario.trust.initial)
-    n = len(risk)  # the batch's replications
     return StateAgent(
         model,
         name=spec.name,
         preferences=Preferences(ideal=ideal, salience=salience, shape=spec.utility, risk=risk),
         red_lines=RedLines.from_spec(spec, issues),
-        strategy=get_strategy(spec.strategy)(n, **strategy_params),
+        strategy=strategy,
         reservation=reservation,
         discount=discount,
         compliance=compliance,
         initial_trust=initial_trust,
         weight=spec.weight,
-        acceptance=get_acceptance(spec.acceptance)(n, **acceptance_params),
+        acceptance=acceptance,
     )
+
+
+def _strategy(choice: StrategyChoice, n: int, draw: Draw):
+    """The concession curve of ``choice`` for ``n`` replications, its parameters drawn."""
+    params = {key: draw(value) for key, value in choice.strategy_params.items()}
+    return get_strategy(choice.strategy)(n, **params)
+
+
+def _acceptance(choice: StrategyChoice, n: int, draw: Draw):
+    params = {key: draw(value) for key, value in choice.acceptance_params.items()}
+    return get_acceptance(choice.acceptance)(n, **params)
+
+
+def _model(choice: StrategyChoice, n: int, other, declared, draw: Draw):
+    params = {key: draw(value) for key, value in choice.opponent_params.items()}
+    return get_opponent_model(choice.opponent_model)(n, other, declared, **params)
 
 
 def declared_red_lines(spec: AgentSpec, issues: Sequence[str]) -> RedLines | None:
@@ -94,12 +116,18 @@ def opponent_models(scenario: Scenario, agents: Sequence[StateAgent], draw: Draw
     model's parameters drawn after everything else the agents need."""
     issues = scenario.issue_names
     for spec, agent in zip(scenario.agents, agents, strict=True):
-        params = {key: draw(value) for key, value in spec.opponent_params.items()}
-        cls = get_opponent_model(spec.opponent_model)
+        n = len(agent.floor)
+        parts = seats(scenario.lineup, spec.name, spec.choice, agent.model.start, n)
         for other_spec, other in zip(scenario.agents, agents, strict=True):
-            if other is not agent:
-                declared = declared_red_lines(other_spec, issues)
-                agent.beliefs[other.name] = cls(len(agent.floor), other, declared, **params)
+            if other is agent:
+                continue
+            declared = declared_red_lines(other_spec, issues)
+            if parts:
+                agent.beliefs[other.name] = MixedModel(
+                    n, other, [(rows, _model(c, n, other, declared, draw)) for rows, c in parts]
+                )
+            else:
+                agent.beliefs[other.name] = _model(spec.choice, n, other, declared, draw)
 
 
 def proposing_order(scenario: Scenario, agents: Sequence[StateAgent]) -> tuple[StateAgent, ...]:

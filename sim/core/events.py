@@ -18,7 +18,6 @@ import numpy as np
 
 from sim.core.agents import StateAgent
 from sim.core.session import Session
-from sim.core.strategies.base import get_strategy
 from sim.scenario.spec import SHIFTABLE, EventSpec
 
 
@@ -45,7 +44,7 @@ def _write(agent: StateAgent, field: str, value: np.ndarray) -> None:
 def _range(agent: StateAgent, field: str) -> tuple[float, float]:
     if field in SHIFTABLE:
         return SHIFTABLE[field]
-    spec = get_strategy(agent.strategy.name).params[field]
+    spec = agent.strategy.params[field]
     return (spec.low + 1e-12 if spec.low_open else spec.low, spec.high)
 
 

@@ -59,6 +59,28 @@ class IssueSpec:
 
 
 @dataclass(frozen=True)
+class StrategyChoice:
+    """A whole strategy: a concession curve, an opponent model and an acceptance condition, each
+    a registered name with its parameters."""
+
+    strategy: str
+    strategy_params: dict[str, Value] = field(default_factory=dict)
+    opponent_model: str = "oracle"
+    opponent_params: dict[str, Value] = field(default_factory=dict)
+    acceptance: str = "aspiration"
+    acceptance_params: dict[str, Value] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Lineup:
+    """Which strategy each agent plays in which replications (a tournament plays every pairing
+    in one run): ``seats[agent]`` holds ``(first, stop, choice)`` ranges of replications; an
+    agent without a seat, and a replication outside every range, play the scenario's own."""
+
+    seats: dict[str, tuple[tuple[int, int, StrategyChoice], ...]]
+
+
+@dataclass(frozen=True)
 class AgentSpec:
     name: str
     label: str
@@ -83,6 +105,18 @@ class AgentSpec:
     acceptance_params: dict[str, Value] = field(default_factory=dict)
     # The issues whose red line the agent has made public: every other agent knows it.
     declared: tuple[str, ...] = ()
+
+    @property
+    def choice(self) -> StrategyChoice:
+        """The agent's whole strategy."""
+        return StrategyChoice(
+            self.strategy,
+            self.strategy_params,
+            self.opponent_model,
+            self.opponent_params,
+            self.acceptance,
+            self.acceptance_params,
+        )
 
     def red_line(self, issue: str) -> tuple[float, float]:
         """The values this agent will ever propose or accept on ``issue``: ``[0, 1]`` when the
@@ -181,6 +215,8 @@ class Scenario:
     events: tuple[EventSpec, ...] = ()
     pressures: tuple[PressureSpec, ...] = ()
     misread: MisreadSpec | None = None
+    # Set programmatically by a tournament: who plays which strategy in which replications.
+    lineup: Lineup | None = None
     # The strategies, protocols and utility shapes the scenario was checked against.
     catalogue: Catalogue | None = field(default=None, compare=False, repr=False)
 

@@ -14,7 +14,8 @@ UNCHANGED = 1e-9
 class Learner(OpponentModel):
     """What the frequency and Bayesian models share: issue weights learned from how the other's
     offers change (an issue it keeps unchanged matters more to it: HardHeaded's frequency
-    heuristic), and a linear believed utility."""
+    heuristic). The shape of the other's utility (linear or quadratic) is taken as known; its
+    ideals and saliences are learned."""
 
     learns = True
     params = {
@@ -35,7 +36,8 @@ class Learner(OpponentModel):
         return self._prefs
 
     def _refresh(self) -> None:
-        self._prefs = Preferences(self.ideal, self.weights, "linear", np.ones(self.n))
+        shape = self.other.preferences.shape
+        self._prefs = Preferences(self.ideal, self.weights, shape, np.ones(self.n))
 
     def start_session(self) -> None:
         self.last = np.full_like(self.last, np.nan)  # a new session's first offer is no move
