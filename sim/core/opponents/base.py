@@ -108,10 +108,14 @@ class OpponentModel:
         """(R,) Pearson correlation of believed and true utility over the fixed sample."""
         if not self.learns and self.preferences is self.other.preferences:
             return np.ones(self.n)
-        sample = sample_packages(np.shape(self.other.preferences.ideal)[-1])
-        believed = _utilities(self.preferences, sample)
-        true = _utilities(self.other.preferences, sample)
-        return _correlation(believed, true)
+        true = self.other.preferences
+        if getattr(self, "_true_for", None) is not true:  # the truth changes only by an event
+            sample = sample_packages(np.shape(true.ideal)[-1])
+            self._true = _centred(_utilities(true, sample))
+            self._true_for = true
+        sample = sample_packages(np.shape(true.ideal)[-1])
+        believed = _centred(_utilities(self.preferences, sample))
+        return _correlation(believed, self._true)
 
     def red_lines_found(self) -> np.ndarray:
         """(R,) share of the other's red-line region (values outside its red lines) believed
@@ -130,19 +134,27 @@ class OpponentModel:
 
 def _utilities(prefs: Preferences, sample: np.ndarray) -> np.ndarray:
     """(R, S) utility of every sample package under each replication's preferences."""
-    ideal = np.asarray(prefs.ideal)[:, None, :]
-    salience = np.asarray(prefs.salience)[:, None, :]
-    distance = np.abs(sample[None] - ideal)
+    distance = np.abs(sample[None] - np.asarray(prefs.ideal)[:, None, :])
     loss = distance if prefs.shape == "linear" else distance * distance
-    additive = np.clip(np.sum(salience * (1.0 - loss), axis=-1), 0.0, 1.0)
-    return additive ** np.asarray(prefs.risk, dtype=float).reshape(-1, 1)
+    salience = np.asarray(prefs.salience)
+    additive = np.clip(
+        salience.sum(axis=-1)[:, None] - np.einsum("rsi,ri->rs", loss, salience), 0.0, 1.0
+    )
+    risk = np.asarray(prefs.risk, dtype=float)
+    return additive if np.all(risk == 1.0) else additive ** risk.reshape(-1, 1)
 
 
-def _correlation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    a = a - a.mean(axis=1, keepdims=True)
-    b = b - b.mean(axis=1, keepdims=True)
-    scale = np.sqrt((a * a).sum(axis=1) * (b * b).sum(axis=1))
-    return np.divide((a * b).sum(axis=1), scale, out=np.zeros(len(a)), where=scale > 0)
+def _centred(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows minus their means, and the rows' norms."""
+    centred = values - values.mean(axis=1, keepdims=True)
+    return centred, np.sqrt(np.einsum("rs,rs->r", centred, centred))
+
+
+def _correlation(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Pearson correlation per row of two centred samples with their norms."""
+    (a, a_norm), (b, b_norm) = a, b
+    scale = a_norm * b_norm
+    return np.divide(np.einsum("rs,rs->r", a, b), scale, out=np.zeros(len(a)), where=scale > 0)
 
 
 OPPONENT_MODELS: Registry[type[OpponentModel]] = Registry("opponent model", "sim.core.opponents")
