@@ -50,6 +50,12 @@ class StateAgent(Agent):
         )
         #: one opponent model per other agent, by name (``sim.core.opponents``; set by the model)
         self.beliefs: dict[str, OpponentModel] = {}
+        #: domestic politics (sim.core.domestic): a ratifier at home, set by ``set_domestic``
+        self.threshold: np.ndarray | None = None
+        self.threshold_shift = np.zeros(len(reservation))
+        self.ratifier: Preferences | None = None
+        self.own_ratifier = True
+        self.commitments = None
         #: the session's time at the latest aspiration update, and the rounds between its turns
         self.time = 0.0
         self.turn_gap = 1
@@ -62,6 +68,7 @@ class StateAgent(Agent):
         self.compliance = compliance
         self.trust = np.array(initial_trust, dtype=float)
         self.floor = np.array(reservation, dtype=float)
+        self.floor_abroad = self.floor
         self.aspiration = np.ones_like(self.floor)
         #: the aspiration before the latest update of this session (None before the second)
         self.previous_aspiration: np.ndarray | None = None
@@ -99,15 +106,49 @@ class StateAgent(Agent):
         self.last_offer_round = -1
         self.strategy.start_session()
         self.acceptance.start_session()
+        if self.commitments is not None:
+            self.commitments.start_session(self.trust)
         for model in self.beliefs.values():
             model.start_session()
 
     def refresh_floor(self) -> None:
         """The session's floor: the reservation utility, raised to the status quo's utility
-        when failing to agree leaves the status quo in place."""
+        when failing to agree leaves the status quo in place, and to the domestic threshold when
+        the ratifier has the agent's own preferences (it knows its win-set)."""
         self.floor = np.clip(self.reservation + self.reservation_shift, 0.0, 1.0)
         if getattr(self, "_status_quo_utility", None) is not None:
             self.floor = np.maximum(self.floor, self._status_quo_utility)
+        self.floor_abroad = self.floor  # the floor without the win-set (what others may see)
+        if self.threshold is not None and self.own_ratifier:
+            self.floor = np.maximum(self.floor, self.win_set_edge)
+
+    # --- domestic politics (sim.core.domestic) ---------------------------------------------
+
+    def set_domestic(self, ratifier: Preferences | None, threshold: np.ndarray) -> None:
+        """A ratifier at home (None: the agent's own preferences) and its threshold (R,)."""
+        self.ratifier = ratifier
+        self.own_ratifier = ratifier is None
+        self.threshold = np.asarray(threshold, dtype=float)
+        self.refresh_floor()
+
+    @property
+    def win_set_edge(self) -> np.ndarray:
+        """(R,) the utility a deal must reach at home now (the threshold, as shifted)."""
+        return np.clip(self.threshold + self.threshold_shift, 0.0, 1.0)
+
+    def ratifies(self, package: np.ndarray) -> np.ndarray:
+        """(R,) whether the ratifier at home takes ``package``."""
+        if self.threshold is None:
+            return np.ones(len(package), dtype=bool)
+        judge = self.preferences if self.own_ratifier else self.ratifier
+        return judge.utility(package) >= self.win_set_edge - REACHES
+
+    def _at_home(self, package: np.ndarray, taken: np.ndarray) -> np.ndarray:
+        """``taken`` cut to what the ratifier takes (when it is not the agent itself: the
+        agent's floor already keeps to its own threshold)."""
+        if self.threshold is not None and not self.own_ratifier:
+            taken = taken & self.ratifies(package)
+        return taken
 
     def update_aspiration(self, view: View) -> np.ndarray:
         """Ask the strategy, then let low trust in the other side slow the concession.
@@ -143,6 +184,13 @@ class StateAgent(Agent):
             for other in others
             if (model := self.beliefs.get(other.name)) is not None and model.region is not None
         ]
+        # Its own public commitments, and the others' that would cost them to break.
+        for agent in (self, *others):
+            commitments = agent.commitments
+            if commitments is not None:
+                kept = commitments.region(credible=agent is not self)
+                if kept is not None:
+                    regions.append(kept)
         if not regions:
             return self.admissible
         made_for = (self.admissible, *regions)
@@ -224,18 +272,21 @@ class StateAgent(Agent):
         (never less than the floor), and that lies in the admissible box (no red line
         crossed, no one-way issue moved back): no condition waives a red line."""
         utility = self.utility(package)
+        if self.commitments is not None:  # backing down from a public position costs utility
+            utility = utility - self.commitments.penalty(package)
         if threshold is None:
             taken = self.acceptance.accepts(self, utility)
         else:
             taken = utility >= np.maximum(threshold, self.floor) - REACHES
-        return taken & self.admissible.admits(package)
+        return self._at_home(package, taken) & self.admissible.admits(package)
 
     def stands_by(self, offer: np.ndarray) -> np.ndarray:
         """(R,) Whether the agent still agrees to its own package ``offer``: worth at least its
         floor. An offer keeps the aspiration wherever the admissible box allows; where a one-way
         issue cuts off the agent's ideal, the box may hold nothing worth the floor, and then
         the agent's best offer binds nobody."""
-        return self.accepts_on_utility(offer, self.floor) & self.admissible.admits(offer)
+        stands = self.accepts_on_utility(offer, self.floor) & self.admissible.admits(offer)
+        return self._at_home(offer, stands)
 
     def accepts_issues_on_utility(self, offer: np.ndarray) -> np.ndarray:
         """(R, I) Which issue values reach the aspiration level on that issue alone."""

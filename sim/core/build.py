@@ -14,6 +14,7 @@ import numpy as np
 
 from sim.core.acceptance.base import get_acceptance
 from sim.core.agents import StateAgent
+from sim.core.domestic import Commitments
 from sim.core.lineup import MixedAcceptance, MixedModel, MixedStrategy, seats
 from sim.core.opponents.base import get_opponent_model
 from sim.core.preferences import Preferences
@@ -69,7 +70,7 @@ def state_agent(model, spec: AgentSpec, scenario: Scenario, draw: Draw) -> State
         strategy = _strategy(spec.choice, n, draw)
         acceptance = _acceptance(spec.choice, n, draw)
     initial_trust = draw(scenario.trust.initial)
-    return StateAgent(
+    agent = StateAgent(
         model,
         name=spec.name,
         preferences=Preferences(ideal=ideal, salience=salience, shape=spec.utility, risk=risk),
@@ -82,6 +83,26 @@ def state_agent(model, spec: AgentSpec, scenario: Scenario, draw: Draw) -> State
         weight=spec.weight,
         acceptance=acceptance,
     )
+    if spec.domestic is not None:  # drawn last, so the numbers before it match a run without
+        home = spec.domestic
+        threshold = draw(home.threshold)
+        ratifier = None
+        if not home.own_preferences:
+            weights = vector(home.salience)
+            total = weights.sum(axis=1, keepdims=True)
+            ratifier = Preferences(
+                ideal=vector(home.ideal),
+                salience=np.divide(
+                    weights, total, out=np.full_like(weights, 1 / weights.shape[1]), where=total > 0
+                ),
+                shape=spec.utility,
+                risk=np.ones(n),
+            )
+        agent.set_domestic(ratifier, threshold)
+        agent.believed_threshold = typical(home.threshold)
+    if spec.commitments:
+        agent.commitments = Commitments(spec.commitments, issues, ideal, n)
+    return agent
 
 
 def _strategy(choice: StrategyChoice, n: int, draw: Draw):
@@ -100,6 +121,17 @@ def _model(choice: StrategyChoice, n: int, other, declared, draw: Draw):
     return get_opponent_model(choice.opponent_model)(n, other, declared, **params)
 
 
+def typical(value: Value) -> float:
+    """A scenario number's typical value: itself, or its distribution's median (what others
+    believe of a domestic threshold they do not see drawn)."""
+    if isinstance(value, Distribution):
+        choices = getattr(value, "values", None)
+        return float(np.median(choices)) if choices else float(value.scipy().median())
+    if isinstance(value, PerReplication):
+        return float(np.median(value.values))
+    return float(value)
+
+
 def declared_red_lines(spec: AgentSpec, issues: Sequence[str]) -> RedLines | None:
     """The red lines ``spec`` has made public, as (I,) bounds ([0, 1] elsewhere); None if none."""
     if not spec.declared:
@@ -107,7 +139,7 @@ def declared_red_lines(spec: AgentSpec, issues: Sequence[str]) -> RedLines | Non
     low, high = np.zeros(len(issues)), np.ones(len(issues))
     for issue in spec.declared:
         k = issues.index(issue)
-        low[k], high[k] = spec.red_line(issue)
+        low[k], high[k] = spec.declared_line(issue)
     return RedLines(low, high)
 
 

@@ -32,8 +32,8 @@ def _read(agent: StateAgent, field: str) -> np.ndarray:
 def _write(agent: StateAgent, field: str, value: np.ndarray) -> None:
     if field == "risk":
         agent.preferences = dataclasses.replace(agent.preferences, risk=value)
-    elif field == "reservation":
-        agent.reservation = value
+    elif field in ("reservation", "threshold"):
+        setattr(agent, field, value)
         agent.refresh_floor()
     elif field in SHIFTABLE:
         setattr(agent, field, value)

@@ -47,6 +47,7 @@ class Implementation:
         self.implementer = implementers(scenario)
         self.trust_penalty = draw(scenario.trust.penalty)
         self.trust_recovery = draw(scenario.trust.recovery)
+        self.ratification_penalty = draw(scenario.trust.ratification_penalty)
 
     def issues_of(self, index: int) -> np.ndarray:
         """(I,) mask of the issues agent ``index`` implements alone."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.core import build
+from sim.core import build, domestic, views
 from sim.core._mesa import Model, release_model
 from sim.core.accuracy import Accuracy
 from sim.core.agents import StateAgent
@@ -66,6 +66,7 @@ class NegotiationModel(Model):
         check_protocol(scenario, played)
         self.protocol = get_protocol(played)()
         self.mediator = negotiation.mediator
+        self.win_sets = negotiation.win_sets
         self.sessions = negotiation.sessions
         self.rounds = negotiation.rounds
         self.fall_back_on_status_quo = negotiation.disagreement == "status_quo"
@@ -106,6 +107,11 @@ class NegotiationModel(Model):
             model.learns for agent in self.state_agents for model in agent.beliefs.values()
         )
         self.accuracy = Accuracy(self) if self._learning else None
+        #: whether some agent has a ratifier at home or public commitments
+        self.two_level = any(
+            agent.threshold is not None or agent.commitments is not None
+            for agent in self.state_agents
+        )
         self.tally = Tally(n, n_issues, self.one_way, len(self.state_agents))
         self.stalls = StallDiagnostics(n, n_issues)
         self.trace = Trace(self, min(trace, n))
@@ -160,71 +166,8 @@ class NegotiationModel(Model):
         return self.events.active_names(rep)
 
     def view_for(self, agent: StateAgent) -> View:
-        """What ``agent``'s strategy may see. A :class:`View` shows one opponent: the other agent,
-        or with several others all of them as one (:meth:`_view_of_many`)."""
-        others = self.others(agent)
-        if len(others) > 1:
-            return self._view_of_many(agent, others)
-        (other,) = others
-        concession = None
-        if not self.protocol.agents_offer:
-            concession = self._aspiration_drop(others)
-        elif other.last_offer_round == self.round - 1 and other.previous_offer is not None:
-            concession = other.utility(other.previous_offer) - other.utility(other.last_offer)
-        return View(
-            round=self.round,
-            rounds=self.rounds,
-            floor=agent.floor,
-            opp_floor=other.floor,
-            own_last_offer=agent.last_offer,
-            opp_last_offer=other.last_offer,
-            opp_concession=concession,
-            own_utility=agent.utility,
-            opp_utility=other.utility,
-        )
-
-    def _view_of_many(self, agent: StateAgent, others: list[StateAgent]) -> View:
-        """The others as one opponent: its utility and floor are the others' averaged with their
-        weights, its last offer the newest offer another agent made (the first in scenario order
-        among those made in the same round), its concession the mean of the concessions the
-        others made in the previous round, each in its own utility."""
-        weights = np.array([other.weight for other in others]) / sum(o.weight for o in others)
-
-        def opp_utility(package: np.ndarray) -> np.ndarray:
-            return sum(w * other.utility(package) for w, other in zip(weights, others, strict=True))
-
-        offered = [other for other in others if other.last_offer is not None]
-        newest = max(offered, key=lambda other: other.last_offer_round, default=None)
-        conceded = [
-            other.utility(other.previous_offer) - other.utility(other.last_offer)
-            for other in offered
-            if other.last_offer_round == self.round - 1 and other.previous_offer is not None
-        ]
-        if not self.protocol.agents_offer:
-            drop = self._aspiration_drop(others)
-            conceded = [] if drop is None else [drop]
-        return View(
-            round=self.round,
-            rounds=self.rounds,
-            floor=agent.floor,
-            opp_floor=sum(w * other.floor for w, other in zip(weights, others, strict=True)),
-            own_last_offer=agent.last_offer,
-            opp_last_offer=None if newest is None else newest.last_offer,
-            opp_concession=np.mean(conceded, axis=0) if conceded else None,
-            own_utility=agent.utility,
-            opp_utility=opp_utility,
-        )
-
-    @staticmethod
-    def _aspiration_drop(others: list[StateAgent]) -> np.ndarray | None:
-        """How far the others' aspirations fell in the previous round, on average: their
-        concession when a mediator drafts the only text (None before they have moved)."""
-        drops = [
-            other.previous_aspiration - other.aspiration
-            for other in others
-            if other.previous_aspiration is not None
-        ]
-        return np.mean(drops, axis=0) if drops else None
+        """What ``agent``'s strategy may see (:func:`sim.core.views.view_for`)."""
+        return views.view_for(self, agent)
 
     # --- what collaborators change ---------------------------------------------------------------
 
@@ -341,14 +284,19 @@ class NegotiationModel(Model):
             self.misread.observe(self, rounds=self.rounds - self.round)
 
         self.stalls.end_session(self.state_agents, self.open, self.conflict, self.protocol.linkage)
-        value = np.where(self.agreed, self.agreed_value, self.status_quo)
+        agreed = self.agreed
+        if self.two_level:  # the deal must also be ratified at home
+            agreed = self._ratify_at_home()
+        value = np.where(agreed, self.agreed_value, self.status_quo)
         implemented = self.implementation.end_session(
-            self.streams, self.state_agents, self.agreed, value, self.status_quo
+            self.streams, self.state_agents, agreed, value, self.status_quo
         )
+        if self.two_level:
+            self._involuntary_defection()
         self.tally.end_session(
             self.session,
             self.rounds,
-            self.agreed,
+            agreed,
             self.agreed_round,
             value,
             implemented,
@@ -356,13 +304,33 @@ class NegotiationModel(Model):
             self.session_status_quo,
         )
         self.trace.end_session(
-            self.agreed, self.agreed_value, implemented, self.agreed_round, self.conflict
+            agreed, self.agreed_value, implemented, self.agreed_round, self.conflict
         )
-        self.status_quo = np.where(self.agreed & implemented, value, self.status_quo)
+        self.status_quo = np.where(agreed & implemented, value, self.status_quo)
         self.session += 1
         self.round = 0
         if self.session >= self.sessions:
             self.running = False
+
+    def _ratify_at_home(self) -> np.ndarray:
+        """The session's deal as it stands after the ratifiers at home: a deal any of them
+        rejects falls whole (counted as a ratification failure); agents pay the audience costs of
+        the commitments the deal at the table broke."""
+        table = np.where(self.agreed, self.agreed_value, self.status_quo)
+        anything = self.agreed.any(axis=1)
+        for agent in self.state_agents:
+            if agent.commitments is not None:
+                agent.commitments.settle(table, anything)
+        self._failed = anything & ~domestic.ratified(self.state_agents, self.agreed, table)
+        self.tally.ratification_failures += self._failed
+        return self.agreed & ~self._failed[:, None]
+
+    def _involuntary_defection(self) -> None:
+        """A deal that fell at home costs every agent the share ``trust.ratification_penalty``
+        of its trust (after the session's usual trust update)."""
+        penalty = self.implementation.ratification_penalty
+        for agent in self.state_agents:
+            agent.trust = np.where(self._failed, agent.trust * (1.0 - penalty), agent.trust)
 
     # --- results ---------------------------------------------------------------------------------
 

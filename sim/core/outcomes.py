@@ -31,6 +31,7 @@ class Tally:
         self.one_way = one_way
         self.wrong_way = None if one_way is None else np.zeros(n, dtype=int)
         self.first_agreement = np.full((n, n_issues), np.nan)
+        self.ratification_failures = np.zeros(n, dtype=int)
         self.voted = np.zeros(n, dtype=bool)
         self.accepted = np.zeros((n, n_agents), dtype=bool)
 
@@ -103,6 +104,7 @@ def outcome_columns(
         "red_line_blocks": stalls.red_line_blocks,
         "exhausted_sessions": stalls.exhausted,
         "conflicts": stalls.conflicts,
+        "ratification_failures": tally.ratification_failures,
         "coalition_size": tally.accepted.sum(axis=1),
     }
     for index, agent in enumerate(agents):
@@ -150,10 +152,19 @@ def _utilities(
         final = agent.utility(status_quo)
         if not fall_back_on_status_quo:
             final = np.where(anything_agreed, final, agent.reservation)
+        if agent.commitments is not None:  # backing down in public cost it
+            final = final - agent.commitments.paid
         columns[f"utility_{agent.name}"] = final
         columns[f"discounted_{agent.name}"] = final * agent.discount**delay
         columns[f"gain_{agent.name}"] = final - agent.utility(initial_status_quo)
         columns[f"trust_{agent.name}"] = agent.trust
+    for agent in agents:
+        if agent.commitments is not None:
+            kept = agent.commitments
+            columns[f"commitments_made_{agent.name}"] = kept.made.sum(axis=1)
+            columns[f"commitments_kept_{agent.name}"] = (kept.made & ~kept.abandoned).sum(axis=1)
+            columns[f"commitments_abandoned_{agent.name}"] = kept.abandoned.sum(axis=1)
+            columns[f"audience_costs_{agent.name}"] = kept.paid
     for agent in agents:
         columns[f"accuracy_{agent.name}"] = mean_accuracy(agent)
         columns[f"red_lines_found_{agent.name}"] = mean_red_lines_found(agent)

@@ -53,12 +53,15 @@ class Pressures:
         for agent in self._agents.values():
             scale = np.ones(session.n)
             shift = np.zeros(session.n)
+            home = np.zeros(session.n)
             for spec in self.specs:
                 if spec.agent == agent.name:
                     scale = scale * (1.0 + spec.concession * self.level[spec.name])
                     shift = shift + spec.reservation * self.level[spec.name]
+                    home = home + spec.threshold * self.level[spec.name]
             agent.concession_scale = np.maximum(scale, 0.0)
             agent.reservation_shift = shift
+            agent.threshold_shift = home
             agent.refresh_floor()
 
     def skip_rounds(self, session: int, first: int, rounds: int) -> None:

@@ -21,6 +21,7 @@ class PressureSpec:
     agent: str
     concession: float  # concessions scale by (1 + concession * level)
     reservation: float  # reservation utility shifts by reservation * level
+    threshold: float = 0.0  # the domestic ratification threshold shifts by threshold * level
     by_session: tuple[float, ...] | None = None
     ar1_start: float = 0.0
     ar1_mean: float = 0.0
@@ -56,7 +57,7 @@ def pressures(c, node, agent_names) -> tuple[PressureSpec, ...]:
             entry,
             path,
             required=("agent",),
-            optional=("concession", "reservation", "by_session", "ar1", "description"),
+            optional=("concession", "reservation", "threshold", "by_session", "ar1", "description"),
         )
         agent = c.choice(entry["agent"], f"{path}.agent", agent_names, "agent")
         if ("by_session" in entry) == ("ar1" in entry):
@@ -68,6 +69,7 @@ def pressures(c, node, agent_names) -> tuple[PressureSpec, ...]:
             "reservation": c.number(
                 entry.get("reservation", 0.0), f"{path}.reservation", -1.0, 1.0
             ),
+            "threshold": c.number(entry.get("threshold", 0.0), f"{path}.threshold", -1.0, 1.0),
         }
         if "by_session" in entry:
             levels = entry["by_session"]

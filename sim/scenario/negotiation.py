@@ -14,6 +14,7 @@ from sim.scenario.spec import (
     QUALIFIED_MAJORITY,
     RATIFICATION_RULES,
     UNANIMITY,
+    WIN_SETS,
     Mediator,
     Negotiation,
     Ratification,
@@ -33,6 +34,7 @@ def negotiation_section(c: Checker, node, agent_names, catalogue: Catalogue) -> 
             "disagreement",
             "ratification",
             "mediator",
+            "win_sets",
         ),
     )
     protocol = c.choice(
@@ -61,6 +63,9 @@ def negotiation_section(c: Checker, node, agent_names, catalogue: Catalogue) -> 
         ),
         ratification=_ratification(c, node.get("ratification", UNANIMITY), agent_names),
         mediator=_mediator(c, node.get("mediator", {})),
+        win_sets=c.choice(
+            node.get("win_sets", WIN_SETS[0]), f"{path}.win_sets", WIN_SETS, "win-set knowledge"
+        ),
     )
 
 

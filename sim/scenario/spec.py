@@ -37,6 +37,7 @@ MEDIATOR_RULES = ("nash_step", "anneal")
 # Agent fields an event may shift, with the range the shifted value is kept in.
 SHIFTABLE = {
     "reservation": (0.0, 1.0),
+    "threshold": (0.0, 1.0),  # the domestic ratification threshold (agents with a ratifier)
     "compliance": (0.0, 1.0),
     "risk": (1e-6, 100.0),
 }
@@ -56,6 +57,38 @@ class IssueSpec:
     def one_way(self) -> bool:
         """Whether an agreement may move this issue only one way from the status quo."""
         return self.direction != BOTH_WAYS
+
+
+# Whether an agent knows the others' domestic win-sets (negotiation.win_sets).
+WIN_SETS = ("known", "believed", "unknown")
+
+
+@dataclass(frozen=True)
+class DomesticSpec:
+    """A ratifier at home: a deal is implemented only if it is worth at least ``threshold`` by
+    the ratifier's preferences (``ideal``, ``salience``; None: the agent's own)."""
+
+    threshold: Value
+    ideal: dict[str, Value] | None = None
+    salience: dict[str, Value] | None = None
+
+    @property
+    def own_preferences(self) -> bool:
+        return self.ideal is None
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """A public commitment on ``issue``: a deal further from the agent's ideal than ``value``
+    costs it ``audience_cost`` in utility. Made at the start, or when the agent's trust falls
+    below ``trust_below`` (checked at the start of each session). ``bluff``: a declared red line
+    tighter than the true one, whose calling costs the audience cost."""
+
+    issue: str
+    value: float
+    audience_cost: float
+    trust_below: float | None = None
+    bluff: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +138,15 @@ class AgentSpec:
     acceptance_params: dict[str, Value] = field(default_factory=dict)
     # The issues whose red line the agent has made public: every other agent knows it.
     declared: tuple[str, ...] = ()
+    # Declared red lines tighter than the true ones (bluffs): issue -> the declared bounds.
+    bluffs: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # Domestic politics: a ratifier at home, and public commitments with audience costs.
+    domestic: DomesticSpec | None = None
+    commitments: tuple[Commitment, ...] = ()
+
+    def declared_line(self, issue: str) -> tuple[float, float]:
+        """The red line the others are told of on ``issue`` (a bluff's, or the true one)."""
+        return self.bluffs.get(issue, self.red_line(issue))
 
     @property
     def choice(self) -> StrategyChoice:
@@ -168,6 +210,7 @@ class Negotiation:
     disagreement: str  # what an agent falls back on: the status quo, or its reservation utility
     ratification: Ratification = field(default_factory=Ratification)
     mediator: Mediator = field(default_factory=Mediator)
+    win_sets: str = "known"  # whether agents know the others' domestic thresholds
 
 
 @dataclass(frozen=True)
@@ -175,6 +218,9 @@ class Trust:
     initial: Value
     penalty: Value
     recovery: Value
+    # Trust lost by the others when a deal fails ratification at home (involuntary defection),
+    # per unit of the promised gain lost: smaller than a broken commitment's by default.
+    ratification_penalty: Value = 0.25
 
 
 @dataclass(frozen=True)

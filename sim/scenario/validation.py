@@ -8,9 +8,11 @@ layer (strategies and their parameters, protocols, utility shapes) come from a
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
+from sim.scenario import domestic as domestic_rules
 from sim.scenario import dynamics
 from sim.scenario.catalogue import Catalogue
 from sim.scenario.checker import Checker, show
@@ -86,6 +88,13 @@ def validate(
         if top.get("misread")
         else None,
     )
+    for pressure in scenario.pressures:
+        if pressure.threshold and scenario.agent(pressure.agent).domestic is None:
+            c.fail(
+                f"pressures.{pressure.name}.threshold",
+                f"{pressure.agent} has no domestic ratifier whose threshold it could move"
+                f" (give agents.{pressure.agent}.domestic)",
+            )
     for event in scenario.events:
         if event.session is not None and (
             event.session >= negotiation.sessions or event.round >= negotiation.rounds
@@ -99,11 +108,14 @@ def validate(
 
 
 def _trust(c: Checker, node) -> Trust:
-    c.mapping(node, "trust", optional=("initial", "penalty", "recovery"))
+    c.mapping(node, "trust", optional=("initial", "penalty", "recovery", "ratification_penalty"))
     return Trust(
         initial=c.param(node.get("initial", 1.0), "trust.initial", 0.0, 1.0),
         penalty=c.param(node.get("penalty", 0.5), "trust.penalty", 0.0, 1.0),
         recovery=c.param(node.get("recovery", 0.1), "trust.recovery", 0.0, 1.0),
+        ratification_penalty=c.param(
+            node.get("ratification_penalty", 0.25), "trust.ratification_penalty", 0.0, 1.0
+        ),
     )
 
 
@@ -166,12 +178,28 @@ def _agent(c: Checker, name, node, issue_names, catalogue: Catalogue) -> AgentSp
         node,
         path,
         required=("reservation", "strategy", "preferences"),
-        optional=("label", "utility", "risk", "discount", "compliance", "red_lines", "weight"),
+        optional=(
+            "label",
+            "utility",
+            "risk",
+            "discount",
+            "compliance",
+            "red_lines",
+            "weight",
+            "domestic",
+            "commitments",
+        ),
     )
     ideal, salience = _preferences(c, node["preferences"], f"{path}.preferences", issue_names)
     chosen = _strategy(c, node["strategy"], f"{path}.strategy", catalogue)
-    red_lines, declared = _red_lines(
+    red_lines, declared, bluffs = _red_lines(
         c, node.get("red_lines") or {}, f"{path}.red_lines", issue_names, ideal
+    )
+    committed = domestic_rules.commitments(
+        c, node.get("commitments") or {}, f"{path}.commitments", issue_names, ideal
+    )
+    committed += tuple(
+        dataclasses.replace(bluff, issue=issue) for issue, (_, bluff) in bluffs.items()
     )
     return AgentSpec(
         name=name,
@@ -187,6 +215,11 @@ def _agent(c: Checker, name, node, issue_names, catalogue: Catalogue) -> AgentSp
         salience=salience,
         red_lines=red_lines,
         declared=declared,
+        bluffs={issue: bounds for issue, (bounds, _) in bluffs.items()},
+        domestic=domestic_rules.domestic(c, node["domestic"], f"{path}.domestic", issue_names)
+        if "domestic" in node
+        else None,
+        commitments=committed,
         strategy=chosen["strategy"],
         strategy_params=chosen["strategy_params"],
         opponent_model=chosen["opponent_model"],
@@ -264,16 +297,12 @@ def _params(c: Checker, node, path, spec) -> dict:
 
 def _red_lines(c: Checker, node, path, issue_names, ideal):
     c.mapping(node, path, optional=issue_names)
-    lines, declared = {}, []
+    lines, declared, bluffs = {}, [], {}
     for issue, entry in node.items():
         where = f"{path}.{issue}"
         c.mapping(entry, where, optional=("min", "max", "declared"))
         if not set(entry) - {"declared"}:
             c.fail(where, "a red line needs 'min', 'max' or both")
-        if entry.get("declared", False) not in (True, False):
-            c.fail(f"{where}.declared", f"expected true or false, got {show(entry['declared'])}")
-        if entry.get("declared", False):
-            declared.append(issue)
         low = c.number(entry.get("min", 0.0), f"{where}.min")
         high = c.number(entry.get("max", 1.0), f"{where}.max")
         if low > high or high < 0.0 or low > 1.0:
@@ -286,7 +315,13 @@ def _red_lines(c: Checker, node, path, issue_names, ideal):
             )
             c.fail(where, f"red line [{low:g}, {high:g}] excludes the agent's own ideal {shown}")
         lines[issue] = (max(low, 0.0), min(high, 1.0))
-    return lines, tuple(declared)
+        said = entry.get("declared", False)
+        if isinstance(said, dict):
+            bluffs[issue] = domestic_rules.bluff(c, said, f"{where}.declared", *lines[issue], own)
+            declared.append(issue)
+        elif domestic_rules.declared_flag(c, said, f"{where}.declared"):
+            declared.append(issue)
+    return lines, tuple(declared), bluffs
 
 
 def _event(c: Checker, name, node, agents, catalogue: Catalogue) -> EventSpec:
@@ -321,6 +356,8 @@ def _event(c: Checker, name, node, agents, catalogue: Catalogue) -> EventSpec:
                 f"unknown agent {show(entry['agent'])}{suggest(str(entry['agent']), by_name)}",
             )
         fields = (*SHIFTABLE, *catalogue.strategy_params(agent.strategy))
+        if agent.domestic is None:  # no ratifier: no threshold to shift
+            fields = tuple(f for f in fields if f != "threshold")
         field_name = c.choice(
             entry["field"], f"{where}.field", fields, f"shiftable field of {agent.name}"
         )

@@ -433,7 +433,8 @@ def event_data(draw, agents: dict, sessions: int, rounds: int) -> dict:
     for _ in range(draw(st.integers(1, 3))):
         agent = draw(st.sampled_from(sorted(agents)))
         strategy = agents[agent]["strategy"]["name"]
-        field = draw(st.sampled_from([*SHIFTABLE, *get_strategy(strategy).params]))
+        shiftable = [f for f in SHIFTABLE if f != "threshold" or "domestic" in agents[agent]]
+        field = draw(st.sampled_from([*shiftable, *get_strategy(strategy).params]))
         shifts.append(
             {
                 "agent": agent,
@@ -450,6 +451,9 @@ def scenario_data(draw) -> dict:
     issues = [f"i{k}" for k in range(draw(st.integers(1, 3)))]
     sessions, rounds = draw(st.integers(1, 3)), draw(st.integers(1, 12))
     agents = {name: draw(agent_data(issues)) for name in ("a", "b")}
+    for agent in agents.values():  # sometimes a ratifier at home, whose threshold events move
+        if draw(st.booleans()):
+            agent["domestic"] = {"threshold": draw(value(0.0, 0.6))}
     return {
         "negotiation": {
             "protocol": draw(
