@@ -248,3 +248,40 @@ def test_cooperation_of_several_sides_under_pressure_in_their_colours(many_run, 
     assert china.get_color() != india.get_color()
     without = lines["China's cooperation, without pressure"]
     assert (without.get_color(), without.get_linestyle()) == (china.get_color(), "--")
+
+
+# --- sweeps -------------------------------------------------------------------------------
+
+
+def test_a_sweep_over_ten_sides_draws_their_utilities_in_one_panel(tmp_path, drawn):
+    import json
+
+    from sim.outputs.sweep import aggregate
+
+    root = tmp_path / "sweep"
+    sides = [f"s{k}" for k in range(1, 11)]
+    for number, value in enumerate(("0.2", "0.3", "0.4")):
+        folder = root / str(number)
+        folder.mkdir(parents=True)
+        overrides = ["seed=3", f"scenario.agents.s3.reservation={value}"]
+        (folder / "run.json").write_text(json.dumps({"overrides": overrides}))
+        est = {"estimate": 0.5, "ci95": [0.4, 0.6], "se": 0.01, "n": 100}
+        summary = {
+            "replications": 100,
+            "seed": 3,
+            "agreement_rate": est,
+            "rounds_to_agreement": est,
+            "agents": {side: {"utility": est, "accepted": est} for side in sides},
+            "issues": {},
+        }
+        (folder / "summary.json").write_text(json.dumps(summary))
+    table, _ = aggregate(root)
+    assert {f"accepted_{side}" for side in sides} <= set(table["metric"])
+    (fig,) = drawn
+    assert [ax.get_title() for ax in fig.axes] == [
+        "agreement",
+        "rounds_to_agreement",
+        "utility of each side",
+    ]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == sides
+    assert problems(fig, 1280) == []
