@@ -109,3 +109,30 @@ def test_figures_name_every_side_and_stay_readable(scenario):
     texts = int((view.offers["agent"] == "mediator").sum())
     assert texts >= 1 and mediator
     assert all(np.isfinite(line.get_xdata()).sum() == texts for line in mediator)
+
+
+def test_the_page_lists_every_side_in_its_pickers(monkeypatch):
+    """The page rendered in process on a three-sided scenario: the pressured-side and hawk
+    pickers list the sides, and a picked side is the one the pressure knob then acts on."""
+    solara = pytest.importorskip("solara", reason="the viz extra is not installed")
+    import ipyvuetify as v
+
+    from sim.viz.dashboard import Page
+    from sim.viz.knobs import SCENARIO_VARIABLE
+
+    monkeypatch.setenv(SCENARIO_VARIABLE, str(DATA / "three_states_pause.yaml"))
+    _, rc = solara.render(Page(), handle_error=False)
+    pressured = rc.find(v.Select, label="Pressured side").widget
+    hawk = rc.find(v.Select, label="Hawkish side").widget
+    assert pressured.items == ["a", "b", "c"] and pressured.v_model == "c"
+    assert hawk.items == ["a", "b"] and hawk.v_model == "a"
+    strategies = [w.label for w in rc.find(v.Select).widgets if w.label.endswith("'s strategy")]
+    assert strategies == ["a's strategy", "b's strategy", "c's strategy"]
+
+    pressured.v_model = "b"
+    rc.find(v.Select, label="Pressured side").assert_single()
+    assert rc.find(v.Select, label="Hawkish side").widget.items == ["a", "c"]
+    rc.find(v.Switch).widgets[0].v_model = True  # b's economic pressure, set to 0.5
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    notes = [w.children[0] for w in rc.find(v.Html, class_="negsim-note").widgets]
+    assert any("lowers b's reservation" in note for note in notes), notes
