@@ -285,3 +285,23 @@ def test_a_sweep_over_ten_sides_draws_their_utilities_in_one_panel(tmp_path, dra
     ]
     assert [t.get_text() for t in fig.legends[0].get_texts()] == sides
     assert problems(fig, 1280) == []
+
+
+def test_no_agreement_leaves_no_coalition_and_the_summary_is_strict_json(council_run):
+    import json
+
+    from conftest import CORE_DATA
+
+    from sim.api.loading import load
+
+    changes = {f"agents.{side}.reservation": 0.99 for side in "abc"}
+    run = scenario_run(load(CORE_DATA / "three_states_council.yaml", changes), replications=20)
+    summary = run.summary
+    assert summary["agreement_rate"]["estimate"] == 0
+    assert summary["ratification"]["coalition_size"]["estimate"] is None
+    assert summary["agents"]["b"]["outvoted"]["estimate"] == 0
+    assert summary["agents"]["b"]["accepted_when_agreed"]["estimate"] is None
+    text = write_report(run.scenario, summary, run.result.sessions, 1.0)
+    assert "No run reached an agreement, so no side accepted one." in text
+    for finished in (run, council_run):
+        json.dumps(finished.summary, allow_nan=False)
