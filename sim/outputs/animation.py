@@ -24,19 +24,22 @@ from PIL import Image  # noqa: E402
 
 from sim.outputs.figures import (  # noqa: E402
     AGREED,
-    COLOURS,
     LINE_IN,
+    MEDIATOR,
     TITLE_CHARS,
     FinishedRun,
     end_labels,
     finish_panels,
     issue_axes,
+    key_entries,
+    legend_columns,
+    many,
     panel_columns,
+    proposers,
     red_line_bands,
     register,
     traced,
 )
-from sim.outputs.formatting import possessive  # noqa: E402
 from sim.outputs.style import SLIDE_PX, figure, styled, title_width, wrap  # noqa: E402
 
 FPS = 4
@@ -83,10 +86,12 @@ def animation_figure(run: FinishedRun) -> tuple[Figure, Callable[[int], list], i
     fig, axes = figure(panel * rows + 1.8, nrows=rows, ncols=cols, squeeze=False)
     lines, stars = {}, {}
     for ax, issue in zip(axes.flat, issues, strict=False):
-        for colour, agent in zip(COLOURS, scenario.agents, strict=True):
-            red_line_bands(ax, agent, issue, colour)
-            (lines[(issue, agent.name)],) = ax.plot(
-                [], [], color=colour, marker="o", ms=4, label=f"{possessive(agent.label)} offers"
+        for who, (label, colour, style) in proposers(scenario, offers).items():
+            if who != MEDIATOR:
+                hatch_label = None if many(scenario) else "each"
+                red_line_bands(ax, scenario.agent(who), issue, colour, hatch_label)
+            (lines[(issue, who)],) = ax.plot(
+                [], [], color=colour, ls=style, marker="o", ms=4, label=label
             )
         for kept in (True, False):
             (stars[(issue, kept)],) = ax.plot(
@@ -102,7 +107,8 @@ def animation_figure(run: FinishedRun) -> tuple[Figure, Callable[[int], list], i
                 label="agreed (hollow: not implemented)" if kept else None,
             )
         issue_axes(ax, scenario, issue, ends[issue], TITLE_CHARS[cols])
-    finish_panels(fig, axes, len(issues))
+    extra = key_entries(scenario, ideals=False)
+    finish_panels(fig, axes, len(issues), extra, legend_columns(scenario))
     name = scenario.title or scenario.name
     chars = title_width(plt.rcParams["figure.titlesize"])
     title = fig.suptitle(wrap(f"{name}: session {sessions} of {sessions}, round {rounds}", chars))

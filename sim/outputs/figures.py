@@ -41,18 +41,30 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 
+from sim.core.protocols.mediated import MediatorSeat  # noqa: E402
 from sim.core.registry import Registry  # noqa: E402
 from sim.outputs.formatting import possessive  # noqa: E402
-from sim.outputs.style import SLIDE_PX, figure, styled, suptitle, wrap  # noqa: E402
+from sim.outputs.style import (  # noqa: E402
+    MEDIATOR_COLOUR,
+    SLIDE_PX,
+    agent_styles,
+    figure,
+    many,
+    styled,
+    suptitle,
+    wrap,
+)
 from sim.scenario.distributions import typical  # noqa: E402
 from sim.scenario.spec import AgentSpec, Scenario  # noqa: E402
 
 if TYPE_CHECKING:
     from sim.engine.montecarlo import MonteCarloResult
 
-COLOURS = ("#1f5fa8", "#c0392b")
 AGREED = "#2e7d32"
+MEDIATOR = MediatorSeat.name  # the mediator's rows in offers.parquet (not a scenario agent)
 
 
 @dataclass(frozen=True)
@@ -119,25 +131,23 @@ def save_figure(fig, path: Path) -> Path:
     return path
 
 
-def red_line_bands(ax, agent: AgentSpec, issue: str, colour: str) -> None:
-    """Hatch the values of ``issue`` beyond ``agent``'s red line (none if it has no red line)."""
+def red_line_bands(
+    ax, agent: AgentSpec, issue: str, colour: str, label: str | None = "each"
+) -> None:
+    """Hatch the values of ``issue`` beyond ``agent``'s red line (none if it has no red line),
+    labelled "beyond <agent>'s red line" (``label="each"``), ``label`` or not at all (None)."""
     low, high = agent.red_line(issue)
+    if label == "each":
+        label = f"beyond {possessive(agent.label)} red line"
     for lo, hi in ((high, 1.0), (0.0, low)):
         if hi > lo:
-            ax.axhspan(
-                lo,
-                hi,
-                color=colour,
-                alpha=0.15,
-                hatch="//",
-                lw=0,
-                label=f"beyond {possessive(agent.label)} red line",
-            )
+            ax.axhspan(lo, hi, color=colour, alpha=0.15, hatch="//", lw=0, label=label)
 
 
-def finish_panels(fig, axes, used: int) -> None:
+def finish_panels(fig, axes, used: int, extra: dict | None = None, ncol: int = 3) -> None:
     """The last touches of a grid of issue panels: spare panels removed, the lowest panel of
-    each column labelled with the x axis, and one legend for all panels below them."""
+    each column labelled with the x axis, and one legend for all panels below them (``extra``:
+    more entries, label -> handle, after the panels' own)."""
     rows, cols = axes.shape
     for ax in axes.flat[used:]:
         ax.remove()
@@ -148,7 +158,27 @@ def finish_panels(fig, axes, used: int) -> None:
     for ax in fig.axes:
         for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
             handles.setdefault(lab, h)
-    fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncol=3)
+    handles.update(extra or {})
+    fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncol=ncol)
+
+
+def key_entries(scenario: Scenario, ideals: bool = True) -> dict:
+    """With more than two sides, the legend says once what dotted lines (``ideals``) and
+    hatching mean."""
+    if not many(scenario):
+        return {}
+    grey = "#7f8c8d"
+    dotted = {"a side's ideal (dotted, its colour)": Line2D([], [], color=grey, ls=":", lw=1.5)}
+    return {
+        **(dotted if ideals else {}),
+        "beyond a side's red line (hatched, its colour)": Patch(
+            facecolor=grey, alpha=0.3, hatch="//", lw=0
+        ),
+    }
+
+
+def legend_columns(scenario: Scenario) -> int:
+    return 3 if not many(scenario) else 4 if len(scenario.agents) <= 5 else 5
 
 
 def traced(run: FinishedRun) -> bool:
@@ -177,8 +207,9 @@ def end_labels(scenario: Scenario, cols: int) -> dict[str, tuple[str, str]]:
 
 @register("offers.png", applies=traced)
 def offers_figure(run: FinishedRun, path: Path) -> Path:
-    """One panel per issue: the traced replications' offers (replication 0 bold), red lines
-    hatched, ideals dotted, agreements starred; what each end of an issue means on its axis."""
+    """One panel per issue: the traced replications' offers (replication 0 bold; a mediator's
+    text in black), red lines hatched, ideals dotted, agreements starred; what each end of an
+    issue means on its axis."""
     scenario, offers = run.scenario, run.result.offers
     issues = scenario.issue_names
     cols = panel_columns(len(issues))
@@ -186,14 +217,16 @@ def offers_figure(run: FinishedRun, path: Path) -> Path:
     ends = end_labels(scenario, cols)
     lines = max(low.count("\n") + high.count("\n") + 2 for low, high in ends.values())
     panel = max(2.6, lines * LINE_IN + 1.6)  # the two end labels fit beside the panel
-    fig, axes = figure(panel * rows + 1.8, nrows=rows, ncols=cols, squeeze=False)
+    legend_rows = math.ceil((len(scenario.agents) + 6) / legend_columns(scenario))
+    extra = 0.3 * max(0, legend_rows - 3)
+    fig, axes = figure(panel * rows + 1.8 + extra, nrows=rows, ncols=cols, squeeze=False)
     first_rep = offers["rep"].min() if not offers.empty else 0
     others = offers["rep"].nunique() - 1 if not offers.empty else 0
     for ax, issue in zip(axes.flat, issues, strict=False):
         _offers_panel(ax, scenario, issue, offers, first_rep)
         _agreements(ax, scenario, issue, run.result.sessions, first_rep)
         issue_axes(ax, scenario, issue, ends[issue], TITLE_CHARS[cols])
-    finish_panels(fig, axes, len(issues))
+    finish_panels(fig, axes, len(issues), key_entries(scenario), legend_columns(scenario))
     faint = f"; faint: {others} other traced replications" if others else ""
     suptitle(
         fig,
@@ -202,28 +235,52 @@ def offers_figure(run: FinishedRun, path: Path) -> Path:
     return save_figure(fig, path)
 
 
+def proposers(scenario: Scenario, offers: pd.DataFrame) -> dict[str, tuple[str, str, str]]:
+    """Whose offers the trace holds: each agent's (legend label, colour, line style), and the
+    mediator's text (``mediated_single_text``) when the trace has it."""
+    styles = agent_styles(scenario)
+    found = {
+        agent.name: (
+            agent.label if many(scenario) else f"{possessive(agent.label)} offers",
+            *styles[agent.name],
+        )
+        for agent in scenario.agents
+    }
+    names = set(offers["agent"]) if not offers.empty else set()
+    if MEDIATOR in names and MEDIATOR not in found:
+        found[MEDIATOR] = ("the mediator's text", MEDIATOR_COLOUR, "-")
+    return found
+
+
 def _offers_panel(ax, scenario: Scenario, issue: str, offers: pd.DataFrame, first_rep) -> None:
-    for colour, agent in zip(COLOURS, scenario.agents, strict=True):
-        mine = offers[offers["agent"] == agent.name] if not offers.empty else offers
+    lines = proposers(scenario, offers)
+    for name, (label, colour, style) in lines.items():
+        mine = offers[offers["agent"] == name] if not offers.empty else offers
         for rep, group in mine.groupby("rep"):
             main = rep == first_rep
             ax.plot(
                 group["step"],
                 group[f"offer_{issue}"],
                 color=colour,
+                ls=style,
                 alpha=0.95 if main else 0.15,
                 lw=2.2 if main else 1.0,
                 marker="o" if main else None,
                 ms=4,
-                label=f"{possessive(agent.label)} offers" if main else None,
+                label=label if main else None,
             )
-        red_line_bands(ax, agent, issue, colour)
+        if name == MEDIATOR:
+            continue
+        agent = scenario.agent(name)
+        red_line_bands(ax, agent, issue, colour, None if many(scenario) else "each")
         ax.axhline(
             typical(agent.ideal[issue]),
             color=colour,
             ls=":",
             lw=1.5,
-            label=f"{possessive(agent.label)} ideal",
+            # with many sides the legend names each side once; the first line drawn in its
+            # colour (its offers, else its ideal) stands for it
+            label=agent.label if many(scenario) else f"{possessive(agent.label)} ideal",
         )
 
 
@@ -270,8 +327,12 @@ def outcome_figure(run: FinishedRun, path: Path) -> Path:
     """Final value and agreement rate per issue with 95% CIs, beside the ideals and status quo."""
     scenario, summary = run.scenario, run.summary
     issues = scenario.issue_names
+    legend_rows = math.ceil((len(scenario.agents) + 2) / 4)
     fig, (left, right) = figure(
-        0.5 * len(issues) + 2.6, ncols=2, sharey=True, gridspec_kw={"width_ratios": [3, 2]}
+        0.5 * len(issues) + 2.6 + 0.35 * (legend_rows - 1),
+        ncols=2,
+        sharey=True,
+        gridspec_kw={"width_ratios": [3, 2]},
     )
     y = list(range(len(issues)))
     for ax, key, title in (
@@ -289,7 +350,9 @@ def outcome_figure(run: FinishedRun, path: Path) -> Path:
         )
         ax.set_xlim(-0.05, 1.05)
         ax.set_title(title)
-    for colour, agent in zip(COLOURS, scenario.agents, strict=True):
+    styles = agent_styles(scenario)
+    for agent in scenario.agents:
+        colour = styles[agent.name][0]
         left.scatter(
             [typical(agent.ideal[i]) for i in issues],
             y,

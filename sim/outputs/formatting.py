@@ -20,6 +20,14 @@ def plural(n: int, noun: str, many: str | None = None) -> str:
     return f"{n:,} {noun if n == 1 else (many or noun + 's')}"
 
 
+def listed(names: list[str] | tuple[str, ...], conjunction: str = "and") -> str:
+    """``'China'``, ``'China and Mexico'``, ``'Canada, China and Mexico'``."""
+    names = list(names)
+    if len(names) <= 2:
+        return f" {conjunction} ".join(names)
+    return f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
+
+
 def possessive(name: str) -> str:
     """``"China's"``, ``"United States'"``."""
     return f"{name}'" if name.endswith("s") else f"{name}'s"

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from sim.core.protocols.mediated import MediatorSeat
 from sim.outputs.formatting import percent
 from sim.scenario.spec import IssueSpec, Scenario
 
+MEDIATOR = MediatorSeat.name  # the mediator's text (mediated_single_text) in the trace
 # Changes in an offer smaller than this are not worth a sentence.
 NOTABLE = 0.02
 # An agreed value this close to the value in place is "left as it was" (below the 2 decimals shown).
@@ -70,7 +72,7 @@ def narrative(
     if rep is None:  # a replication where the signal was misread tells the story best
         walked = offers[offers["walkout"].astype(bool)] if "walkout" in offers else offers.iloc[:0]
         rep = int(walked["rep"].min() if not walked.empty else offers["rep"].min())
-    labels = {a.name: a.label for a in scenario.agents}
+    labels = {MEDIATOR: "the mediator's text"} | {a.name: a.label for a in scenario.agents}
     mine = offers[offers["rep"] == rep].sort_values(["step", "agent"], kind="stable")
     mine_sessions = sessions[sessions["rep"] == rep] if not sessions.empty else sessions
     outcome = {int(c.row["session"]): c for c in session_changes(scenario, mine_sessions)}
@@ -119,12 +121,13 @@ def _offer_text(
             for i in issues
             if abs(row[f"offer_{i.name}"] - before[f"offer_{i.name}"]) >= NOTABLE
         ]
-        text = f"{who} moves " + "; ".join(moves) if moves else f"{who} repeats its offer"
+        same = "stays as it was" if row["agent"] == MEDIATOR else "repeats its offer"
+        text = f"{who} moves " + "; ".join(moves) if moves else f"{who} {same}"
     m = scenario.misread
     if row.get("probe"):
         text += f", and asks for {m.probe_issue} = {m.probe_value:.2f}: a test of a core interest"
     if row["accepted"]:
-        text += " — accepted"
+        text += " — accepted" if len(scenario.agents) == 2 else " — agreed (the rule was met)"
     if row.get("walkout"):
         text += f" — {labels[m.target]} walks out"
     if "belief" in row and pd.notna(row["belief"]) and m and row["agent"] == m.target:

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.outputs.formatting import ci, fixed, percent, plural, possessive, rate, rounds, utility
+from sim.outputs.formatting import (
+    ci,
+    fixed,
+    listed,
+    percent,
+    plural,
+    possessive,
+    rounds,
+    utility,
+)
+from sim.outputs.multilateral import agreement_line, ratification_lines, rule_words
 from sim.outputs.narrative import UNCHANGED, session_changes
 from sim.outputs.pause import pause_lines
 from sim.outputs.theory import theory_lines
@@ -16,7 +26,9 @@ NEAR = 0.05
 
 
 def _closer_to(scenario: Scenario, issue: str, value: float) -> str:
-    """Where ``value`` lies between the two sides' (typical) ideals."""
+    """Where ``value`` lies between the sides' (typical) ideals."""
+    if len(scenario.agents) > 2:
+        return _closest(scenario, issue, value)
     a, b = scenario.agents
     ia, ib = typical(a.ideal[issue]), typical(b.ideal[issue])
     da, db = abs(value - ia), abs(value - ib)
@@ -28,6 +40,23 @@ def _closer_to(scenario: Scenario, issue: str, value: float) -> str:
         return "about halfway between the two sides"
     winner = a if da < db else b
     return f"closer to what {winner.label} wants"
+
+
+def _closest(scenario: Scenario, issue: str, value: float) -> str:
+    """Which of more than two sides ``value`` is closest to (those within ``NEAR`` of the
+    closest count alike)."""
+    ideals = {a.label: typical(a.ideal[issue]) for a in scenario.agents}
+    if max(ideals.values()) - min(ideals.values()) < NEAR:  # every side wants about the same
+        if max(abs(value - i) for i in ideals.values()) < NEAR:
+            return "where every side wants it"
+        mean = sum(ideals.values()) / len(ideals)
+        return f"away from where every side wants it (about {mean:.2f})"
+    distance = {label: abs(value - ideal) for label, ideal in ideals.items()}
+    best = min(distance.values())
+    near = [label for label, d in distance.items() if d - best < NEAR]
+    if len(near) == len(ideals):
+        return "about as close to what one side wants as to what any other wants"
+    return f"closest to what {listed(near)} {'wants' if len(near) == 1 else 'want'}"
 
 
 def _issue_lines(scenario: Scenario, summary: dict) -> list[str]:
@@ -49,7 +78,7 @@ def _issue_lines(scenario: Scenario, summary: dict) -> list[str]:
             )
             how = f"Agreed in {agreed} of runs."
         guarded = [a.label for a in scenario.agents if issue.name in a.red_lines]
-        guard = f" It is guarded by a red line of {' and '.join(guarded)}." if guarded else ""
+        guard = f" It is guarded by a red line of {listed(guarded)}." if guarded else ""
         lines.append(
             f"- **{issue.name}** ({issue.description or issue.name}): {change}, "
             f"{_closer_to(scenario, issue.name, value)}. {how}{guard}"
@@ -70,19 +99,25 @@ def _stall_lines(scenario: Scenario, summary: dict) -> list[str]:
         f"without an agreement: {conflicts:,} in open conflict (a walk-out), {deadline:,} at the "
         "deadline."
     ]
+    two = len(scenario.agents) == 2
     if deadline:
         share = {key: stalls[key] / deadline for key in ("blocked_by_red_line", "both_at_floor")}
         if stalls["blocked_by_red_line"]:
             lines.append(
                 f"In {percent(share['blocked_by_red_line'])} of the sessions that reached the deadline, an "
-                "offer on the table was good enough for the other side but crossed one of its red lines, "
-                "so it could not be accepted."
+                f"offer on the table was good enough for {'the other' if two else 'another'} side but "
+                "crossed one of its red lines, so it could not be accepted."
             )
         if stalls["both_at_floor"]:
             lines.append(
                 f"In {percent(share['both_at_floor'])} of them, both sides had conceded as far as they ever would "
                 "(down to their reservation utility, or to what the status quo already gave them) and the "
                 "offers still did not meet: there was no deal both preferred to walking away."
+                if two
+                else f"In {percent(share['both_at_floor'])} of them, every side had conceded as far as it "
+                "ever would (down to its reservation utility, or to what the status quo already gave it) "
+                "and the offers still did not meet: there was no deal that enough sides preferred to "
+                "walking away."
             )
         rest = 1.0 - share["both_at_floor"]
         if rest > 0.005:
@@ -95,7 +130,7 @@ def _stall_lines(scenario: Scenario, summary: dict) -> list[str]:
     top = [name for name in top if gaps[name] > 0]
     if top:
         lines.append(
-            "The issues on which the two sides were furthest apart when talks stalled: "
+            f"The issues on which the {'two ' if two else ''}sides were furthest apart when talks stalled: "
             + ", ".join(f"{name} ({gaps[name]} sessions)" for name in top)
             + "."
         )
@@ -107,7 +142,7 @@ def _stall_lines(scenario: Scenario, summary: dict) -> list[str]:
     ]
     if stuck_high:
         lines.append(
-            f"{' and '.join(stuck_high)} gained nothing over the status quo on average: when the "
+            f"{listed(stuck_high)} gained nothing over the status quo on average: when the "
             "status quo already suits a side, it has little reason to concede."
         )
     return lines
@@ -200,24 +235,40 @@ def write_report(scenario: Scenario, summary: dict, sessions: pd.DataFrame, wall
         "",
         *_issue_lines(scenario, summary),
         "",
+        *ratification_lines(scenario, summary),
         "## Why talks stalled",
         "",
     ]
     lines += _stall_lines(scenario, summary)
-    lines += ["", *theory_lines(scenario, summary)]
+    lines += ["", *_theory(scenario, summary)]
     lines += _one_run(scenario, sessions)
     lines += [
         "## How to read this",
         "",
-        "Each run replays the talks with the scenario's parameters; agreements are implemented by the "
-        "side that must act, with that side's compliance probability, and a broken promise lowers the "
-        "other side's trust, which makes it concede more slowly next time. Intervals are 95% confidence "
-        "intervals over the simulated runs (Wilson for rates, Student t for means).",
+        _how_to_read(scenario),
         "",
         f"Wall time: {wall_s:.2f} s.",
         "",
     ]
     return "\n".join(lines)
+
+
+def _how_to_read(scenario: Scenario) -> str:
+    if len(scenario.agents) == 2:
+        return (
+            "Each run replays the talks with the scenario's parameters; agreements are implemented by the "
+            "side that must act, with that side's compliance probability, and a broken promise lowers the "
+            "other side's trust, which makes it concede more slowly next time. Intervals are 95% confidence "
+            "intervals over the simulated runs (Wilson for rates, Student t for means)."
+        )
+    return (
+        "Each run replays the talks with the scenario's parameters; an offer becomes an agreement "
+        f"when the ratification rule is met ({rule_words(scenario)}), and every side is bound by "
+        "it, also one that was outvoted. Agreements are implemented by the side that must act, "
+        "with that side's compliance probability, and a broken promise lowers the trust of the "
+        "sides it wronged, which makes them concede more slowly next time. Intervals are 95% "
+        "confidence intervals over the simulated runs (Wilson for rates, Student t for means)."
+    )
 
 
 def _gain(gain: dict) -> str:
@@ -230,16 +281,24 @@ def _gain(gain: dict) -> str:
     return f"{size} {'higher' if gain['estimate'] > 0 else 'lower'} than at"
 
 
+def _theory(scenario: Scenario, summary: dict) -> list[str]:
+    """The theory section (``sim.outputs.theory``), or a line saying it is not available when
+    summary.json has no theory section."""
+    if summary.get("theory"):
+        return theory_lines(scenario, summary)
+    return [
+        "## Theory beside the simulation",
+        "",
+        "Not available for this scenario"
+        + (f" ({len(scenario.agents)} sides)." if len(scenario.agents) > 2 else "."),
+        "",
+    ]
+
+
 def _headline_lines(scenario: Scenario, summary: dict) -> list[str]:
     """The console summary's estimates, written as it writes them (sim.outputs.formatting)."""
-    a, b = scenario.agents
     rta = summary["rounds_to_agreement"]
-    lines = [
-        "## Headline",
-        "",
-        f"- {a.label} and {b.label} reached at least one agreement in "
-        f"{rate(summary['agreement_rate'])} of runs.",
-    ]
+    lines = ["## Headline", "", agreement_line(scenario, summary)]
     if rta["estimate"] is not None:
         lines.append(
             f"- When they agreed, the first agreement came after {rounds(rta)} rounds on average."

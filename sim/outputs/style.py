@@ -8,6 +8,10 @@ and no text is set below :data:`MIN_PT` points. The width is below a 16:9 slide'
 so text is no smaller on the slide either. Layout is matplotlib's constrained layout, with
 legends outside the axes, so labels neither overlap nor leave the figure.
 
+Each side has its colour (:func:`agent_styles`): the two sides of a bilateral scenario negsim's
+blue and red, more sides ten colours in turn and then line styles; with more than two sides
+(:func:`many`) legends name each side once.
+
 Figures get the look through :func:`styled` (the run-figure registry applies it to every
 registered figure) or the :func:`slide_style` context.
 """
@@ -24,6 +28,25 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+from sim.scenario.spec import Scenario  # noqa: E402
+
+COLOURS = ("#1f5fa8", "#c0392b")  # the two sides of a bilateral scenario
+# More sides: ten colours apart from the agreement's green and the mediator's near-black; past
+# ten, the colours come round again with another line style.
+MORE_COLOURS = (
+    *COLOURS,
+    "#e67e22",
+    "#8e44ad",
+    "#16a085",
+    "#b7950b",
+    "#d35eb4",
+    "#5d6d7e",
+    "#6e2c00",
+    "#00a3e0",
+)
+LINE_STYLES = ("-", "--", "-.")
+MEDIATOR_COLOUR = "#222222"  # a mediator's text (mediated_single_text)
 
 SLIDE_PX = 1280  # pixels: every figure's width as saved
 WIDTH = 12.8  # inches: every figure's width
@@ -107,3 +130,21 @@ def suptitle(fig, text: str) -> None:
     size = plt.rcParams["figure.titlesize"]
     size = size if isinstance(size, int | float) else 15
     fig.suptitle(wrap(text, title_width(size, fig.get_figwidth())))
+
+
+def agent_styles(scenario: Scenario) -> dict[str, tuple[str, str]]:
+    """Each agent's (colour, line style), in scenario order: the two sides of a bilateral
+    scenario keep negsim's blue and red; more sides take ``MORE_COLOURS`` in turn."""
+    return {
+        agent.name: (
+            MORE_COLOURS[k % len(MORE_COLOURS)],
+            LINE_STYLES[(k // len(MORE_COLOURS)) % len(LINE_STYLES)],
+        )
+        for k, agent in enumerate(scenario.agents)
+    }
+
+
+def many(scenario: Scenario) -> bool:
+    """More than two sides: legends name each side once, by its colour, and say once what
+    dotted lines and hatching mean, instead of three entries per side."""
+    return len(scenario.agents) > 2

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from sim.analysis.pause import pause_summary
 from sim.engine.montecarlo import MonteCarloResult
+from sim.engine.stats import TableMoments, t_interval, wilson_interval
 from sim.scenario.distributions import typical
-from sim.scenario.spec import Scenario
+from sim.scenario.spec import BY_WEIGHT, Scenario
 from sim.theory.comparison import theory_summary
 
 # The per-replication column that each estimate of summary.json (as :func:`summarise` writes
@@ -24,6 +27,7 @@ AGENT_COLUMNS = {
     "discounted_utility": "discounted",
     "gain": "gain",
     "trust": "trust",
+    "accepted": "accepted",
 }
 ISSUE_COLUMNS = {"agreement_rate": "agreed", "final_value": "value"}
 
@@ -61,9 +65,11 @@ def summarise(
                 "discounted_utility": m.estimate(f"discounted_{agent.name}"),
                 "gain": m.estimate(f"gain_{agent.name}"),
                 "trust": m.estimate(f"trust_{agent.name}"),
+                **_votes(m, agent.name),
             }
             for agent in scenario.agents
         },
+        "ratification": ratification_summary(scenario, m),
         "events": {
             event.name: {
                 "description": event.description,
@@ -85,6 +91,64 @@ def summarise(
             "both_at_floor": int(m.total("exhausted_sessions")),
         },
     }
+
+
+def _share(successes: float, n: int) -> dict:
+    """A rate of ``successes`` in ``n`` runs, as :meth:`~sim.engine.stats.Moments.estimate`
+    writes one (Wilson interval)."""
+    if n == 0:
+        return {"estimate": None, "ci95": None, "se": None, "n": 0}
+    p = successes / n
+    ci = wilson_interval(successes, n) if n > 1 else (math.nan, math.nan)
+    return {
+        "estimate": p,
+        "ci95": None if math.isnan(ci[0]) else [ci[0], ci[1]],
+        "se": math.sqrt(p * (1 - p) / n),
+        "n": n,
+    }
+
+
+def _votes(m: TableMoments, agent: str) -> dict:
+    """How ``agent`` voted on the run's first agreement: ``accepted`` (share of runs in which it
+    accepted it, the mean of ``accepted_<agent>``), ``accepted_when_agreed`` (share of the runs
+    with an agreement) and ``outvoted`` (share of runs whose first agreement was ratified
+    without it). Empty for a table without the column (a run from before it existed)."""
+    column = f"accepted_{agent}"
+    if column not in m.columns:
+        return {}
+    runs, agreed, accepted = m.columns[column].n, m.total("agreement"), m.total(column)
+    return {
+        "accepted": m.estimate(column),
+        "accepted_when_agreed": _share(accepted, int(round(agreed))),
+        "outvoted": _share(agreed - accepted, runs),
+    }
+
+
+def ratification_summary(scenario: Scenario, m: TableMoments) -> dict:
+    """The rule that turns an offer into an agreement, and how many agents accepted the run's
+    first agreement on average, over the runs that reached one (mean, Student t interval from
+    the column's running moments: ``coalition_size`` is 0 in the other runs)."""
+    rule = scenario.negotiation.ratification
+    section: dict = {"rule": rule.rule, "agents": len(scenario.agents)}
+    if not rule.unanimous:
+        section |= {"threshold": rule.threshold, "by": rule.by, "veto": list(rule.veto)}
+        if rule.by == BY_WEIGHT:
+            section["weights"] = {a.name: a.weight for a in scenario.agents}
+    if "coalition_size" in m.columns:
+        size = m.columns["coalition_size"]
+        k = int(round(m.total("agreement")))
+        total = m.total("coalition_size")
+        squares = size.m2 + size.n * size.mean**2
+        mean = total / k if k else math.nan
+        sd = math.sqrt(max(squares - k * mean * mean, 0.0) / (k - 1)) if k > 1 else math.nan
+        ci = t_interval(mean, sd, k)
+        section["coalition_size"] = {
+            "estimate": None if not k else mean,
+            "ci95": None if math.isnan(ci[0]) else [ci[0], ci[1]],
+            "se": None if k < 2 else sd / math.sqrt(k),
+            "n": k,
+        }
+    return section
 
 
 def run_metrics(summary: dict) -> dict[str, dict]:

@@ -25,7 +25,14 @@ import pandas as pd  # noqa: E402
 from sim.outputs.figures import save_figure  # noqa: E402
 from sim.outputs.folder import SUMMARY, shown, write_parquet  # noqa: E402
 from sim.outputs.formatting import plural  # noqa: E402
-from sim.outputs.style import figure, styled, suptitle, wrap  # noqa: E402
+from sim.outputs.style import (  # noqa: E402
+    LINE_STYLES,
+    MORE_COLOURS,
+    figure,
+    styled,
+    suptitle,
+    wrap,
+)
 from sim.outputs.summary import run_metrics  # noqa: E402
 from sim.scenario.errors import ScenarioError  # noqa: E402
 from sim.scenario.reading import read_text  # noqa: E402
@@ -34,6 +41,8 @@ TABLE = "sweep.parquet"  # long: a row per job and metric
 WIDE = "sweep_wide.parquet"  # a row per job: <metric>, <metric>_ci_low, <metric>_ci_high
 REPLICATIONS = "replications.parquet"  # each job's own table
 HEADLINE = ("agreement", "rounds_to_agreement")  # and utility_<agent>
+# More sides than this: their utilities share one panel of the line figure (a line each).
+MAX_UTILITY_PANELS = 4
 # Overrides that select how a job runs, not what it models: never treated as swept parameters.
 NOT_PARAMETERS = ("hydra.", "mc.workers", "mc.batch_blocks", "output.")
 
@@ -153,6 +162,20 @@ def _headline(table: pd.DataFrame) -> list[str]:
     return [m for m in metrics if m in HEADLINE or m.startswith("utility_")]
 
 
+def _utility_lines(ax, table: pd.DataFrame, param: str, utilities: list[str]) -> None:
+    """Every side's utility against ``param`` in one panel, each in its colour (negsim's
+    colours for many sides, ``sim.outputs.style.MORE_COLOURS``), with its 95% CI band."""
+    for k, metric in enumerate(utilities):
+        group = table[table["metric"] == metric].sort_values(param)
+        colour = MORE_COLOURS[k % len(MORE_COLOURS)]
+        style = LINE_STYLES[(k // len(MORE_COLOURS)) % len(LINE_STYLES)]
+        side = metric.removeprefix("utility_")
+        ax.plot(group[param], group["estimate"], marker="o", color=colour, ls=style, label=side)
+        ax.fill_between(group[param], group["ci_low"], group["ci_high"], color=colour, alpha=0.1)
+    ax.set_title("utility of each side")
+    ax.set_xlabel(wrap(param.removeprefix("scenario."), 40))
+
+
 def _numeric(table: pd.DataFrame, param: str) -> bool:
     return pd.api.types.is_numeric_dtype(table[param])
 
@@ -162,10 +185,17 @@ def line_figure(table: pd.DataFrame, param: str, others: list[str], path: Path) 
     """Each headline metric against ``param``, a line (with its 95% CI band) per combination of
     the ``others``."""
     metrics = _headline(table)
+    utilities = [m for m in metrics if m.startswith("utility_")]
+    together = len(utilities) > MAX_UTILITY_PANELS and not others
+    if together:  # many sides: one panel of utilities, a line per side
+        metrics = [m for m in metrics if m not in utilities] + ["utility"]
     cols = 2 if len(metrics) == 4 else min(len(metrics), 3)
     rows = -(-len(metrics) // cols)
     fig, axes = figure(3.6 * rows + 1.6, nrows=rows, ncols=cols, squeeze=False)
     for ax, metric in zip(axes.flat, metrics, strict=False):
+        if metric == "utility" and together:
+            _utility_lines(ax, table, param, utilities)
+            continue
         rows_of = table[table["metric"] == metric]
         groups = rows_of.groupby(others, dropna=False) if others else [((), rows_of)]
         for key, group in groups:
@@ -188,6 +218,9 @@ def line_figure(table: pd.DataFrame, param: str, others: list[str], path: Path) 
     handles, labels = axes.flat[0].get_legend_handles_labels()
     if others and labels:
         fig.legend(handles, labels, loc="outside lower center", ncol=min(3, len(labels)))
+    if together:
+        handles, labels = axes.flat[len(metrics) - 1].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncol=5)
     suptitle(fig, "Sweep: each headline metric, estimate with 95% CI band")
     return save_figure(fig, path)
 

@@ -1,8 +1,9 @@
 """The instructor dashboard, a Solara page: ``negsim-dashboard`` starts it.
 
 Made for a projector at 1280x720: the page fills the window and never scrolls. Knobs on the left
-(the pressured side's economic pressure, the other side's hawkishness, how soft the pressured
-side's red lines are, each side's strategy, the seed) scroll on their own; on the right, always
+(with more than two sides, which side is pressured and which is the hawk; the pressured side's
+economic pressure, the hawk's hawkishness, how soft the pressured side's red lines are, each
+side's strategy, the seed) scroll on their own; on the right, always
 in view, Step / Play / Reset, the counters and what just happened, and below them one of two
 figures over the band of a quick Monte Carlo run with the same settings: the cooperation index
 with the pause window beside the observer's belief and the truth, or the offers per issue
@@ -44,6 +45,7 @@ from sim.viz.knobs import (
 )
 from sim.viz.live import Dashboard, Snapshot
 from sim.viz.plots import WIDTH_PX, CooperationPlot, LayeredFigure, OffersPlot
+from sim.viz.widgets import LevelKnob, SidePickers, Slider
 
 PLAY_ROUNDS_PER_S = 4.0
 DEFAULT_PORT = 8765
@@ -85,41 +87,17 @@ CSS = f"""
 
 
 @solara.component
-def Slider(label: str, value: float, on_value, maximum: float = 1.0, disabled: bool = False):
-    """A slider under its label (beside it, the label leaves the slider no room)."""
-    solara.Text(label, style={"display": "block", "font-size": "15px", "margin-top": "0.6em"})
-    solara.SliderFloat(
-        "", value=value, min=0.0, max=maximum, step=0.05, on_value=on_value, disabled=disabled
-    )
-
-
-@solara.component
-def LevelKnob(label: str, paths: list[str], value: float | None, on_value):
-    """A level in [0, 1] that is either off (the scenario as written) or set by the slider."""
-    solara.Switch(
-        label=f"Hold {label} constant" if paths else f"Set {label}",
-        value=value is not None,
-        on_value=lambda on: on_value(0.5 if on else None),
-    )
-    Slider(
-        f"{label}: {value:.2f}" if value is not None else f"{label}: as in the scenario",
-        0.0 if value is None else value,
-        on_value,
-        disabled=value is None,
-    )
-
-
-@solara.component
 def Controls(dashboard: Dashboard, pending: solara.Reactive[Knobs]):
     knobs = pending.value
 
     def read_info():
         try:
-            return describe(read_scenario_file(dashboard.available[knobs.scenario]))
+            raw = read_scenario_file(dashboard.available[knobs.scenario])
+            return describe(raw, knobs.pressured, knobs.hawk)
         except ScenarioError:  # shown by the page when Reset tries it
             return describe({})
 
-    info = solara.use_memo(read_info, [knobs.scenario])
+    info = solara.use_memo(read_info, [knobs.scenario, knobs.pressured, knobs.hawk])
     pressured = info.labels.get(info.roles.pressured, info.roles.pressured)
     hawk = info.labels.get(info.roles.hawk, info.roles.hawk)
 
@@ -140,6 +118,8 @@ def Controls(dashboard: Dashboard, pending: solara.Reactive[Knobs]):
         value=knobs.scenario,
         on_value=lambda name: pending.set(Knobs(scenario=name, seed=pending.value.seed)),
     )
+    if len(info.labels) > 2:
+        SidePickers(info, change)
     LevelKnob(
         f"{pressured}'s economic pressure",
         info.pressured_paths,

@@ -11,6 +11,7 @@ The knobs edit a copy of the raw scenario mapping, which then goes through
   multiplies its strategy's concession parameter (``Strategy.concession_param``) by
   ``1 - HAWK_SLOWDOWN * level`` (or, for a strategy without one, raises its reservation);
 * red-line give: every red line of the pressured side moves that far toward the other side;
+* with more than two sides, two pickers choose which side is pressured and which is the hawk;
 * strategies: an agent's strategy is replaced (default parameters), and event shifts of
   parameters the new strategy lacks are dropped.
 """
@@ -77,18 +78,27 @@ def _mapping(node: dict[str, Any], key: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def roles(raw: dict[str, Any]) -> Roles:
-    """The pressured agent is the one under the scenario's economic (else first) pressure, else
-    an agent called ``china``, else the second agent; the hawk is the other one."""
+def roles(raw: dict[str, Any], pressured: str | None = None, hawk: str | None = None) -> Roles:
+    """The pressured agent is ``pressured`` if given (the dashboard's picker), else the one under
+    the scenario's economic (else first) pressure, else an agent called ``china``, else the
+    second agent. The hawk is ``hawk`` if given and another agent, else another agent under a
+    pressure, else one called ``us``, else the first other agent: with two agents, the other."""
     names = list(_mapping(raw, "agents"))
-    if len(names) != 2:
+    if len(names) < 2:
         return Roles(*(names + ["", ""])[:2])
     pressures = _mapping(raw, "pressures")
     under = [p.get("agent") for p in pressures.values() if isinstance(p, dict)]
     economic = pressures.get("economic")
-    candidates = [economic.get("agent") if isinstance(economic, dict) else None, *under, "china"]
-    pressured = next((name for name in candidates if name in names), names[1])
-    return Roles(pressured, names[1 - names.index(pressured)])
+    candidates = [
+        pressured,
+        economic.get("agent") if isinstance(economic, dict) else None,
+        *under,
+        "china",
+    ]
+    chosen = next((name for name in candidates if name in names), names[1])
+    others = [name for name in names if name != chosen]
+    hawk = next((name for name in [hawk, *under, "us"] if name in others), others[0])
+    return Roles(chosen, hawk)
 
 
 def _strategy_name(node) -> str | None:
@@ -117,9 +127,12 @@ class ScenarioInfo:
     hawk_paths: list[str]
 
 
-def describe(raw: dict[str, Any]) -> ScenarioInfo:
+def describe(
+    raw: dict[str, Any], pressured: str | None = None, hawk: str | None = None
+) -> ScenarioInfo:
+    """What the knobs need of ``raw``, with the roles the pickers chose (:func:`roles`)."""
     agents = {k: v for k, v in _mapping(raw, "agents").items() if isinstance(v, dict)}
-    who = roles(raw)
+    who = roles(raw, pressured, hawk)
     return ScenarioInfo(
         title=str(raw.get("title") or raw.get("name") or ""),
         roles=who,
@@ -143,7 +156,9 @@ class Knobs:
     [0, 1], or None to leave the scenario as written. Where the scenario has a pressure on that
     side, a level holds it constant in every session; where it has none, a level adds an event
     for the whole run: pressure lowers the reservation, hawkishness slows the concessions.
-    ``strategies`` maps an agent to a strategy that replaces the scenario's.
+    ``strategies`` maps an agent to a strategy that replaces the scenario's. ``pressured`` and
+    ``hawk`` pick the two sides the pressure and hawkishness knobs act on, where a scenario
+    seats more than two (None: :func:`roles` chooses).
     """
 
     scenario: str
@@ -152,6 +167,8 @@ class Knobs:
     red_line_give: float = 0.0
     strategies: dict[str, str] = field(default_factory=dict)
     seed: int = 2024
+    pressured: str | None = None
+    hawk: str | None = None
 
 
 @dataclass
@@ -262,13 +279,14 @@ def _soften_red_lines(raw: dict, who: str, give: float, notes: list[str]) -> Non
         if isinstance(entry.get("min"), int | float) and entry["min"] > 0:
             entry["min"] = max(0.0, entry["min"] - give)
     if lines:
-        notes.append(f"{who}'s red lines ({', '.join(lines)}) moved {give:g} toward the other side")
+        others = "the other side" if len(raw["agents"]) == 2 else "the others"
+        notes.append(f"{who}'s red lines ({', '.join(lines)}) moved {give:g} toward {others}")
 
 
 def build_scenario(raw: dict[str, Any], knobs: Knobs, source: str) -> Built:
     """The scenario with the knobs applied, validated (raises :class:`ScenarioError`)."""
     raw = copy.deepcopy(raw)
-    who = roles(raw)
+    who = roles(raw, knobs.pressured, knobs.hawk)
     notes: list[str] = []
     agents = raw.get("agents")
     if isinstance(agents, dict) and all(isinstance(a, dict) for a in agents.values()) and who.hawk:

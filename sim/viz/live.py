@@ -17,11 +17,15 @@ import numpy as np
 import pandas as pd
 
 from sim.core.model import NegotiationModel
+from sim.core.protocols.mediated import MediatorSeat
+from sim.outputs.formatting import listed
 from sim.scenario.errors import ScenarioError
 from sim.scenario.reading import read_scenario_file
 from sim.scenario.spec import Scenario
 from sim.viz.band import Band, HeldPaths, monte_carlo_band, position, readings
 from sim.viz.knobs import Built, Knobs, available_scenarios, build_scenario
+
+MEDIATOR = MediatorSeat.name  # the mediator's text in the trace (mediated_single_text)
 
 # --- running ----------------------------------------------------------------------------------
 
@@ -110,7 +114,7 @@ class LiveRun:
 
 
 def _label(scenario: Scenario, name: str) -> str:
-    return scenario.agent(name).label
+    return "the mediator" if name == MEDIATOR else scenario.agent(name).label
 
 
 def status_text(run: LiveRun) -> str:
@@ -129,12 +133,16 @@ def status_text(run: LiveRun) -> str:
         played = offers[(offers["session"] == session) & (offers["round"] == round_)]
         proposers = [_label(scenario, a) for a in dict.fromkeys(played["agent"])]
         if proposers:
-            parts.append(f"{' and '.join(proposers)} proposed")
+            parts.append(f"{listed(proposers)} proposed")
         for _, row in played[played["accepted"]].iterrows():
-            other = next(a.name for a in m.state_agents if a.name != row["agent"])
-            parts.append(
-                f"{_label(scenario, other)} accepted {_label(scenario, row['agent'])}'s offer"
-            )
+            if len(m.state_agents) == 2:
+                other = next(a.name for a in m.state_agents if a.name != row["agent"])
+                parts.append(
+                    f"{_label(scenario, other)} accepted {_label(scenario, row['agent'])}'s offer"
+                )
+            else:
+                what = "text" if row["agent"] == MEDIATOR else "offer"
+                parts.append(f"{_label(scenario, row['agent'])}'s {what} was agreed")
     before = run.history[-2] if len(run.history) > 1 else {}
     misread = getattr(m, "misread", None)
     if misread is not None and last["tested"] > before.get("tested", 0.0):

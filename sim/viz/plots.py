@@ -24,21 +24,27 @@ from matplotlib.patches import Patch
 from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
-from sim.outputs.figures import COLOURS, red_line_bands
+from sim.core.protocols.mediated import MediatedSingleText
+from sim.outputs.figures import MEDIATOR, MEDIATOR_COLOUR, agent_styles, many, red_line_bands
 from sim.scenario.spec import Scenario
-from sim.viz.band import BAND_QUANTILES, Band
+from sim.viz.band import Band
+from sim.viz.legends import (
+    BAND_ALPHA,
+    BAND_LABEL,
+    FONT_PX,
+    LEGEND_ROW_PX,
+    SHORT_BAND_LABEL,
+    side_entries,
+    under_axes,
+)
 
 DPI = 72
-FONT_PX = 14
 WIDTH_PX, HEIGHT_PX = 930, 450
 PRESSURE_COLOURS = ("#7b3f98", "#e67e22", "#16a085", "#7f8c8d")
 BELIEF_COLOUR = "#16a085"
 GENUINE_COLOUR, TACTICAL_COLOUR = "#2e7d32", "#b7950b"
 # The shading of cooperation.png (sim.analysis.pause.cooperation_figure).
 PAUSE_COLOUR, PAUSE_ALPHA = "#f1c40f", 0.2
-BAND_ALPHA = 0.18
-BAND_LABEL = f"{BAND_QUANTILES[0]:.0%}–{BAND_QUANTILES[1]:.0%} of the Monte Carlo runs"
-SHORT_BAND_LABEL = f"{BAND_QUANTILES[0]:.0%}–{BAND_QUANTILES[1]:.0%} of runs"
 
 
 def smallest_font_px(fig: Figure) -> float:
@@ -123,22 +129,6 @@ def _band(ax, band: Band | None, key: str, colour: str) -> bool:
     return True
 
 
-def _legend(ax, handles: list, ncol: int, gap_px: float = 48) -> None:
-    """A legend ``gap_px`` pixels under the axes (room for its tick labels and x label)."""
-    height_px = ax.get_position().height * ax.figure.get_figheight() * ax.figure.dpi
-    ax.legend(
-        handles=handles,
-        fontsize=FONT_PX,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -gap_px / height_px),
-        ncol=ncol,
-        frameon=False,
-        handlelength=1.6,
-        columnspacing=1.0,
-        borderaxespad=0,
-    )
-
-
 def _series(view, key: str) -> tuple[np.ndarray, np.ndarray]:
     path = view.paths.get(key)
     if path is None:
@@ -153,20 +143,27 @@ class CooperationPlot(LayeredFigure):
     where the target looked soft: genuine at 1, tactical at 0), and the pressures."""
 
     def __init__(self, scenario: Scenario, band: Band | None):
-        super().__init__()
+        # Two legend rows fit under the axes (two entries a row); more sides make it taller.
+        rows = math.ceil((len(scenario.agents) + 1 + len(scenario.pressures)) / 2)
+        extra = LEGEND_ROW_PX * max(0, rows - 2) if many(scenario) else 0
+        super().__init__(HEIGHT_PX + extra)
         self.scenario = scenario
-        back, front = self._axes(1, 2, left=0.045, right=0.995, top=0.9, bottom=0.36, wspace=0.1)
+        top, bottom = 0.9, 0.36
+        if extra:  # the same room above the axes, and more below for the legend, in pixels
+            top, bottom = 1 - 45 / self.height_px, (162 + extra) / self.height_px
+        back, front = self._axes(1, 2, left=0.045, right=0.995, top=top, bottom=bottom, wspace=0.1)
         left, right = back[0]
         self.lines: dict[str, Line2D] = {}
         labels = {a.name: a.label for a in scenario.agents}
         keys = set(band.low) if band is not None else set()
         measure = "cooperation" if any(k.startswith("cooperation_") for k in keys) else "aspiration"
         handles: list = []
-        for colour, agent in zip(COLOURS, scenario.agents, strict=True):
+        for agent in scenario.agents:
+            colour, style = agent_styles(scenario)[agent.name]
             key = f"{measure}_{agent.name}"
             _band(left, band, key, colour)
-            self.lines[key] = front[0, 0].plot([], [], color=colour, lw=2.2)[0]
-            handles.append(Line2D([], [], color=colour, lw=2.2, label=agent.label))
+            self.lines[key] = front[0, 0].plot([], [], color=colour, ls=style, lw=2.2)[0]
+            handles.append(Line2D([], [], color=colour, ls=style, lw=2.2, label=agent.label))
         handles.append(Patch(color="grey", alpha=0.35, lw=0, label=SHORT_BAND_LABEL))
         for agent, window in (band.pause if band is not None else {}).items():
             if window is not None:
@@ -184,7 +181,7 @@ class CooperationPlot(LayeredFigure):
             "Cooperation index (peripheral issues)" if measure == "cooperation" else "Aspiration",
             fontsize=FONT_PX + 1,
         )
-        _legend(left, handles, ncol=2)
+        under_axes(left, handles, ncol=2)
 
         spec = scenario.misread
         right_handles: list = []
@@ -239,7 +236,7 @@ class CooperationPlot(LayeredFigure):
                 )
             )
         if right_handles:
-            _legend(right, right_handles, ncol=2)
+            under_axes(right, right_handles, ncol=2)
         else:
             right.text(
                 0.5,
@@ -276,15 +273,21 @@ class CooperationPlot(LayeredFigure):
 
 class OffersPlot(LayeredFigure):
     """One panel per issue: each side's offers in the live run over the band of its standing
-    offer, red lines hatched, ideals dotted, accepted offers starred."""
+    offer (and a mediator's text, under ``mediated_single_text``), red lines hatched, ideals
+    dotted, accepted offers starred. With more than two sides the legend names each side once
+    and says once what the band and the hatching mean."""
 
     def __init__(self, scenario: Scenario, band: Band | None):
         issues = scenario.issue_names
         cols = min(3, len(issues))
         rows = math.ceil(len(issues) / cols)
-        super().__init__()
+        mediated = scenario.negotiation.protocol == MediatedSingleText.name
+        ncol = 5 if many(scenario) else 4
+        entries = len(scenario.agents) + 3 if many(scenario) else 0
+        extra = LEGEND_ROW_PX * max(0, math.ceil(entries / ncol) - 2)
+        super().__init__(HEIGHT_PX + extra)
         self.scenario = scenario
-        legend_px = 62
+        legend_px = 62 + extra
         back, front = self._axes(
             rows,
             cols,
@@ -298,41 +301,22 @@ class OffersPlot(LayeredFigure):
         self.offers: dict[tuple[str, str], Line2D] = {}
         self.accepted: dict[str, Line2D] = {}
         handles: dict[str, object] = {}
+        styles = agent_styles(scenario)
         for i, issue in enumerate(issues):
             ax, over = back.flat[i], front.flat[i]
-            for colour, agent in zip(COLOURS, scenario.agents, strict=True):
+            for agent in scenario.agents:
+                colour, style = styles[agent.name]
                 _band(ax, band, f"offer_{agent.name}_{issue}", colour)
                 red_line_bands(ax, agent, issue, colour)
                 ax.axhline(agent.ideal[issue], color=colour, ls=":", lw=1.2)
                 self.offers[agent.name, issue] = over.plot(
-                    [], [], color=colour, lw=2, marker=".", ms=8
+                    [], [], color=colour, ls=style, lw=2, marker=".", ms=8
                 )[0]
-                handles.setdefault(
-                    f"{agent.label} offers",
-                    Line2D(
-                        [], [], color=colour, lw=2, marker=".", ms=8, label=f"{agent.label} offers"
-                    ),
-                )
-                handles.setdefault(
-                    f"{agent.label} band",
-                    Patch(
-                        color=colour,
-                        alpha=BAND_ALPHA * 2,
-                        lw=0,
-                        label=f"{agent.label}: {SHORT_BAND_LABEL}",
-                    ),
-                )
-                if agent.red_lines:
-                    handles.setdefault(
-                        f"{agent.label} red line",
-                        Patch(
-                            facecolor=colour,
-                            alpha=0.3,
-                            hatch="//",
-                            lw=0,
-                            label=f"beyond {agent.label}'s red line",
-                        ),
-                    )
+                handles.update(side_entries(scenario, agent, colour, style, handles, not mediated))
+            if mediated:
+                self.offers[MEDIATOR, issue] = over.plot(
+                    [], [], color=MEDIATOR_COLOUR, lw=2, marker=".", ms=8
+                )[0]
             self.accepted[issue] = over.plot([], [], ls="none", marker="*", ms=15, color="#2e7d32")[
                 0
             ]
@@ -342,6 +326,10 @@ class OffersPlot(LayeredFigure):
                 ax.tick_params(labelleft=False)
             if i < len(issues) - cols:
                 ax.tick_params(labelbottom=False)
+        if mediated:
+            handles["mediator"] = Line2D(
+                [], [], color=MEDIATOR_COLOUR, lw=2, marker=".", ms=8, label="the mediator's text"
+            )
         handles["accepted"] = Line2D(
             [], [], ls="none", marker="*", ms=15, color="#2e7d32", label="accepted"
         )
@@ -350,7 +338,7 @@ class OffersPlot(LayeredFigure):
         self.background.legend(
             handles=list(handles.values()),
             loc="lower center",
-            ncol=4,
+            ncol=ncol,
             fontsize=FONT_PX,
             frameon=False,
             handlelength=1.6,
@@ -367,18 +355,18 @@ class OffersPlot(LayeredFigure):
     def update(self, view) -> None:
         offers = view.offers
         columns = [f"offer_{issue}" for issue in self.scenario.issue_names]
-        for agent in self.scenario.agents:
-            mine = offers[offers["agent"] == agent.name] if not offers.empty else None
+        for name in dict.fromkeys(who for who, _ in self.offers):
+            mine = offers[offers["agent"] == name] if not offers.empty else None
             if mine is None or mine.empty:
                 for issue in self.scenario.issue_names:
-                    self.offers[agent.name, issue].set_data([], [])
+                    self.offers[name, issue].set_data([], [])
                 continue
             # One line per session: a NaN between sessions breaks it.
             breaks = np.flatnonzero(np.diff(mine["session"].to_numpy())) + 1
             x = np.insert(mine["step"].to_numpy(float), breaks, np.nan)
             values = np.insert(mine[columns].to_numpy(float), breaks, np.nan, axis=0)
             for i, issue in enumerate(self.scenario.issue_names):
-                self.offers[agent.name, issue].set_data(x, values[:, i])
+                self.offers[name, issue].set_data(x, values[:, i])
         taken = offers[offers["accepted"]] if not offers.empty else None
         for issue, line in self.accepted.items():
             if taken is None or taken.empty:

@@ -61,3 +61,25 @@ def drawn(monkeypatch) -> list[matplotlib.figure.Figure]:
 def make_run():
     """``finished_run`` for tests that need a run of their own size or seed."""
     return finished_run
+
+
+CORE_DATA = Path(__file__).resolve().parents[1] / "core" / "data"
+
+
+def scenario_run(scenario, replications: int = 50, seed: int = 1) -> FinishedRun:
+    result = simulate(scenario, replications, seed, trace=3)
+    rounds = rounds_table(scenario, result.rounds or {})
+    summary = summarise(scenario, result, scenario.negotiation.protocol, rounds)
+    return FinishedRun(scenario, result, summary, rounds, animation=True)
+
+
+@pytest.fixture(scope="session")
+def three_run() -> FinishedRun:
+    """three_states: three sides, stacked alternating offers, unanimity."""
+    return scenario_run(load_scenario(CORE_DATA / "three_states.yaml"))
+
+
+@pytest.fixture(scope="session")
+def council_run() -> FinishedRun:
+    """three_states_council: the mediator's single text, a qualified majority with a veto."""
+    return scenario_run(load_scenario(CORE_DATA / "three_states_council.yaml"))
