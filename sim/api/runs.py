@@ -173,7 +173,7 @@ def simulate(
     )
     simulated = perf_counter() - started
     rounds = rounds_table(spec, run.rounds or {})
-    summary = summarise(spec, run, played, rounds)
+    summary = summarise(spec, run, played, rounds, pd.concat(tables, ignore_index=True))
     summary |= {"target_se": settings.target_se, "target_reached": run.target_reached}
     summary["wall_time_s"] = {"simulation": simulated}
     return Result(

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from time import perf_counter
 
+import pandas as pd
 import yaml
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
@@ -27,7 +28,7 @@ from sim.outputs.formatting import rate, rounds, utility
 from sim.outputs.narrative import narrative
 from sim.outputs.provenance import git_commit, versions
 from sim.outputs.report import write_report
-from sim.outputs.summary import summarise
+from sim.outputs.summary import coalition_columns, summarise
 from sim.scenario.spec import Scenario
 
 PACKAGES = (
@@ -184,7 +185,13 @@ def finish_run(
     folder.write_parquet("sessions.parquet", result.sessions)
     rounds = rounds_table(scenario, result.rounds or {})
     folder.write_parquet("rounds.parquet", rounds)
-    summary = summarise(scenario, result, protocol, rounds)
+    columns = coalition_columns(scenario)
+    replications = (
+        None
+        if columns is None
+        else pd.read_parquet(folder.file("replications.parquet"), columns=columns)
+    )
+    summary = summarise(scenario, result, protocol, rounds, replications)
     summary.update(extra or {})
     summary["wall_time_s"] = {"simulation": simulated}
     if draw_figures:

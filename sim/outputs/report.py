@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sim.outputs.coalitions import coalition_lines
 from sim.outputs.formatting import (
     ci,
     fixed,
@@ -236,6 +237,7 @@ def write_report(scenario: Scenario, summary: dict, sessions: pd.DataFrame, wall
         *_issue_lines(scenario, summary),
         "",
         *ratification_lines(scenario, summary),
+        *coalition_lines(scenario, summary),
         "## Why talks stalled",
         "",
     ]

@@ -6,6 +6,7 @@ import math
 
 import pandas as pd
 
+from sim.analysis.coalitions import coalition_summary
 from sim.analysis.pause import pause_summary
 from sim.engine.montecarlo import MonteCarloResult
 from sim.engine.stats import TableMoments, t_interval, wilson_interval
@@ -33,9 +34,15 @@ ISSUE_COLUMNS = {"agreement_rate": "agreed", "final_value": "value"}
 
 
 def summarise(
-    scenario: Scenario, result: MonteCarloResult, protocol: str, rounds: pd.DataFrame
+    scenario: Scenario,
+    result: MonteCarloResult,
+    protocol: str,
+    rounds: pd.DataFrame,
+    replications: pd.DataFrame | None = None,
 ) -> dict:
-    """The summary of a finished run; ``rounds`` is its per-round table (rounds.parquet)."""
+    """The summary of a finished run; ``rounds`` is its per-round table (rounds.parquet),
+    ``replications`` its per-replication table (at least the columns :func:`coalition_columns`
+    names), for the coalitions of a qualified majority."""
     m = result.moments
     stalled = m.total("stalled_sessions")
     return {
@@ -70,6 +77,7 @@ def summarise(
             for agent in scenario.agents
         },
         "ratification": ratification_summary(scenario, m),
+        "coalitions": None if replications is None else coalition_summary(scenario, replications),
         "events": {
             event.name: {
                 "description": event.description,
@@ -91,6 +99,15 @@ def summarise(
             "both_at_floor": int(m.total("exhausted_sessions")),
         },
     }
+
+
+def coalition_columns(scenario: Scenario) -> list[str] | None:
+    """The per-replication columns the coalitions section reads; None when there is none to
+    write (unanimity: one coalition, equal power)."""
+    if scenario.negotiation.ratification.unanimous:
+        return None
+    names = scenario.agent_names
+    return ["agreement", *(f"accepted_{a}" for a in names), *(f"gain_{a}" for a in names)]
 
 
 def _share(successes: float, n: int) -> dict:
