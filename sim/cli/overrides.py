@@ -125,7 +125,14 @@ def _check_key(cfg: DictConfig, override: Override) -> None:
             raise CommandLineError(
                 f"{key}: unknown setting{hint}; to add a new field write +{key}=..."
             )
-        raise CommandLineError(f"{key}: '{part}' is not a setting of {prefix or 'negsim'}{hint}")
+        add = (
+            f"; to add it write +{key}=..."
+            if prefix.startswith("scenario.") and "did you mean" not in hint
+            else ""
+        )
+        raise CommandLineError(
+            f"{key}: '{part}' is not a setting of {prefix or 'negsim'}{hint}{add}"
+        )
     if override.is_add() and not override.is_force_add():
         raise CommandLineError(f"{key}: already set; write {key}=... to change it")
 

@@ -28,7 +28,7 @@ from sim.outputs.formatting import rate, rounds, utility
 from sim.outputs.narrative import narrative
 from sim.outputs.provenance import git_commit, versions
 from sim.outputs.report import write_report
-from sim.outputs.summary import coalition_columns, summarise
+from sim.outputs.summary import summarise, table_columns
 from sim.scenario.spec import Scenario
 
 PACKAGES = (
@@ -185,7 +185,7 @@ def finish_run(
     folder.write_parquet("sessions.parquet", result.sessions)
     rounds = rounds_table(scenario, result.rounds or {})
     folder.write_parquet("rounds.parquet", rounds)
-    columns = coalition_columns(scenario)
+    columns = table_columns(scenario)
     replications = (
         None
         if columns is None

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from sim.core.protocols.mediated import MediatorSeat
+from sim.outputs.domestic import fell_at_home, fell_at_home_text
 from sim.outputs.formatting import percent
 from sim.scenario.spec import IssueSpec, Scenario
 
@@ -89,7 +90,7 @@ def narrative(
             lines.append(head + text + ("" if not notes else f" [{'; '.join(notes)}]") + ".")
             previous[row["agent"]] = row
         if session in outcome:
-            lines.append(_session_end(outcome[session]))
+            lines.append(_session_end(scenario, outcome[session]))
     return "\n".join(lines) + "\n"
 
 
@@ -135,8 +136,10 @@ def _offer_text(
     return text
 
 
-def _session_end(change: SessionChange) -> str:
+def _session_end(scenario: Scenario, change: SessionChange) -> str:
     o = change.row
+    if fell_at_home(scenario, o):
+        return f"- The session ended with {fell_at_home_text(scenario, o)}."
     if not change.moved and not change.kept:
         return "- The session ended without an agreement" + (
             " (conflict)." if o["conflict"] else "."

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from sim.outputs.coalitions import coalition_lines
+from sim.outputs.domestic import domestic_lines, fell_at_home, fell_at_home_text, headline_line
 from sim.outputs.formatting import (
     ci,
     fixed,
@@ -91,7 +92,14 @@ def _stall_lines(scenario: Scenario, summary: dict) -> list[str]:
     stalls = summary["stalls"]
     n_sessions = summary["replications"] * summary["sessions"]
     stalled = stalls["stalled_sessions"]
+    fell = _fell_at_home(summary)
     if stalled == 0:
+        if fell:
+            return [
+                f"Every session ended in an agreement at the table; {fell:,} of them "
+                f"({percent(fell / n_sessions)} of all sessions) then fell at home (see "
+                "*At home*)."
+            ]
         return ["Every session ended in an agreement."]
     conflicts = stalls["ended_in_conflict"]
     deadline = stalled - conflicts  # the others ran into the deadline
@@ -146,7 +154,21 @@ def _stall_lines(scenario: Scenario, summary: dict) -> list[str]:
             f"{listed(stuck_high)} gained nothing over the status quo on average: when the "
             "status quo already suits a side, it has little reason to concede."
         )
+    if fell:
+        lines.append(
+            f"Besides, {plural(fell, 'session')} ended with an agreement at the table that "
+            "then fell at home (see *At home*)."
+        )
     return lines
+
+
+def _fell_at_home(summary: dict) -> int:
+    """How many sessions of the run ended with a deal at the table that fell at home."""
+    section = summary.get("domestic")
+    if not section:
+        return 0
+    deals = section["ratification_failures"]["share_of_deals_at_the_table"]
+    return round((deals["estimate"] or 0.0) * deals["n"])
 
 
 def _one_run(scenario: Scenario, sessions: pd.DataFrame) -> list[str]:
@@ -160,6 +182,11 @@ def _one_run(scenario: Scenario, sessions: pd.DataFrame) -> list[str]:
         head = f"- Session {int(row['session']) + 1}: "
         if not change.moved and not change.kept:
             how = "ended in conflict" if row["conflict"] else "no agreement by the deadline"
+            if fell_at_home(scenario, row):
+                trust = ", ".join(
+                    f"{labels[a.name]} {row[f'trust_{a.name}']:.2f}" for a in scenario.agents
+                )
+                how = f"{fell_at_home_text(scenario, row)}. Trust after: {trust}"
             lines.append(head + how + ".")
             continue
         kept = ", ".join(f"{i.name} ({row[f'value_{i.name}']:.2f})" for i in change.kept)
@@ -238,6 +265,7 @@ def write_report(scenario: Scenario, summary: dict, sessions: pd.DataFrame, wall
         "",
         *ratification_lines(scenario, summary),
         *coalition_lines(scenario, summary),
+        *domestic_lines(scenario, summary),
         "## Why talks stalled",
         "",
     ]
@@ -301,6 +329,9 @@ def _headline_lines(scenario: Scenario, summary: dict) -> list[str]:
     """The console summary's estimates, written as it writes them (sim.outputs.formatting)."""
     rta = summary["rounds_to_agreement"]
     lines = ["## Headline", "", agreement_line(scenario, summary)]
+    at_home = headline_line(scenario, summary)
+    if at_home:
+        lines.append(at_home)
     if rta["estimate"] is not None:
         lines.append(
             f"- When they agreed, the first agreement came after {rounds(rta)} rounds on average."

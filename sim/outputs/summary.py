@@ -7,6 +7,8 @@ import math
 import pandas as pd
 
 from sim.analysis.coalitions import coalition_summary
+from sim.analysis.domestic import domestic_summary, two_level
+from sim.analysis.domestic import table_columns as domestic_columns
 from sim.analysis.pause import pause_summary
 from sim.engine.montecarlo import MonteCarloResult
 from sim.engine.stats import TableMoments, t_interval, wilson_interval
@@ -22,6 +24,7 @@ RUN_COLUMNS = {
     "rounds_to_agreement": "rounds_to_agreement",
     "sessions_agreed": "sessions_agreed",
     "broken_commitments": "broken_commitments",
+    "ratification_failures": "ratification_failures",  # scenarios with domestic politics
 }
 AGENT_COLUMNS = {
     "utility": "utility",
@@ -29,7 +32,19 @@ AGENT_COLUMNS = {
     "gain": "gain",
     "trust": "trust",
     "accepted": "accepted",
+    # agents with public commitments
+    "commitments_made": "commitments_made",
+    "commitments_kept": "commitments_kept",
+    "commitments_abandoned": "commitments_abandoned",
+    "audience_costs": "audience_costs",
 }
+# The per-replication columns of an agent's public commitments (summary.json: agents.<name>).
+COMMITMENT_KEYS = (
+    "commitments_made",
+    "commitments_kept",
+    "commitments_abandoned",
+    "audience_costs",
+)
 ISSUE_COLUMNS = {"agreement_rate": "agreed", "final_value": "value"}
 
 
@@ -41,11 +56,15 @@ def summarise(
     replications: pd.DataFrame | None = None,
 ) -> dict:
     """The summary of a finished run; ``rounds`` is its per-round table (rounds.parquet),
-    ``replications`` its per-replication table (at least the columns :func:`coalition_columns`
-    names), for the coalitions of a qualified majority."""
+    ``replications`` its per-replication table (at least the columns :func:`table_columns`
+    names), for the coalitions of a qualified majority and the domestic politics section.
+
+    A scenario without domestic politics (no ratifier at home, no public commitment) gets no
+    ``ratification_failures``, ``domestic`` or per-agent commitment entries at all, so its
+    summary.json is what it was before they existed."""
     m = result.moments
     stalled = m.total("stalled_sessions")
-    return {
+    summary = {
         "scenario": scenario.name,
         "title": scenario.title,
         "protocol": protocol,
@@ -73,6 +92,11 @@ def summarise(
                 "gain": m.estimate(f"gain_{agent.name}"),
                 "trust": m.estimate(f"trust_{agent.name}"),
                 **_votes(m, agent.name),
+                **(
+                    {key: m.estimate(f"{key}_{agent.name}") for key in COMMITMENT_KEYS}
+                    if agent.commitments
+                    else {}
+                ),
             }
             for agent in scenario.agents
         },
@@ -99,6 +123,31 @@ def summarise(
             "both_at_floor": int(m.total("exhausted_sessions")),
         },
     }
+    if two_level(scenario):
+        summary = _with_domestic(summary, scenario, m, replications)
+    return summary
+
+
+def _with_domestic(
+    summary: dict, scenario: Scenario, m: TableMoments, replications: pd.DataFrame | None
+) -> dict:
+    """``summary`` with ``ratification_failures`` beside ``broken_commitments`` and the
+    ``domestic`` section after ``coalitions``."""
+    ordered = {}
+    for key, value in summary.items():
+        ordered[key] = value
+        if key == "coalitions":
+            ordered["domestic"] = domestic_summary(scenario, m, replications)
+        if key == "broken_commitments":
+            ordered["ratification_failures"] = m.estimate("ratification_failures")
+    return ordered
+
+
+def table_columns(scenario: Scenario) -> list[str] | None:
+    """The per-replication columns :func:`summarise` reads from the table (the coalitions of a
+    qualified majority, domestic politics); None when it reads none."""
+    wanted = [*(coalition_columns(scenario) or ()), *(domestic_columns(scenario) or ())]
+    return list(dict.fromkeys(wanted)) or None
 
 
 def coalition_columns(scenario: Scenario) -> list[str] | None:
@@ -134,6 +183,9 @@ def _votes(m: TableMoments, agent: str) -> dict:
     if column not in m.columns:
         return {}
     runs, agreed, accepted = m.columns[column].n, m.total("agreement"), m.total(column)
+    # The core records the vote on the run's first deal at the table; where that deal fell at
+    # home and none was ratified after it, the agent accepted in a run without an agreement.
+    accepted = min(accepted, agreed)
     return {
         "accepted": m.estimate(column),
         "accepted_when_agreed": _share(accepted, int(round(agreed))),

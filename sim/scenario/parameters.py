@@ -2,7 +2,8 @@
 
 Sensitivity analysis and scenario discovery vary scenario numbers programmatically. A path names
 the same field as in a scenario file (``agents.china.reservation``, ``trust.initial``,
-``agents.us.strategy.params.e``); :func:`with_value` returns a copy of the frozen
+``agents.us.strategy.params.e``, ``agents.us.domestic.threshold``,
+``agents.china.commitments.fentanyl_precursors.audience_cost``); :func:`with_value` returns a copy of the frozen
 :class:`~sim.scenario.validation.Scenario` with that field set to a number, a distribution or a
 :class:`~sim.scenario.distributions.PerReplication` array, after checking the value against the range the
 field allows (the same ranges scenario validation uses).
@@ -17,10 +18,10 @@ import numpy as np
 
 from sim.scenario.distributions import Distribution, PerReplication
 from sim.scenario.errors import suggest
-from sim.scenario.spec import UP, IssueSpec, Scenario, Value
+from sim.scenario.spec import UP, DomesticSpec, IssueSpec, Scenario, Value
 
 AGENT_FIELDS = ("reservation", "risk", "discount", "compliance")
-TRUST_FIELDS = ("initial", "penalty", "recovery")
+TRUST_FIELDS = ("initial", "penalty", "recovery", "ratification_penalty")
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class FieldRange:
     high: float
     low_open: bool = False
     why: str = ""  # what narrows the range beyond the field's own (e.g. a red line)
+    fixed: bool = False  # a number for the whole run: not drawn, not given per replication
 
     def problem(self, low: float, high: float) -> str | None:
         """What is wrong with values spanning [low, high] for this field, or None."""
@@ -64,6 +66,14 @@ def sweepable(scenario: Scenario) -> dict[str, FieldRange]:
             why = "" if (low, high) == (0.0, 1.0) else f"{agent.name}'s red line on {issue}"
             fields[f"{path}.preferences.{issue}.ideal"] = FieldRange(low, high, why=why)
             fields[f"{path}.preferences.{issue}.salience"] = FieldRange(0.0, math.inf)
+        # A ratifier at home: varying the threshold of an agent without one gives it one that
+        # judges by the agent's own preferences (threshold 0 changes nothing).
+        fields[f"{path}.domestic.threshold"] = FieldRange(0.0, 1.0)
+        for commitment in agent.commitments:
+            if not commitment.bluff:
+                fields[f"{path}.commitments.{commitment.issue}.audience_cost"] = FieldRange(
+                    0.0, 1.0, fixed=True
+                )
     return fields
 
 
@@ -108,7 +118,10 @@ def with_value(scenario: Scenario, path: str, value: Value) -> Scenario:
     A salience is a raw weight beside the scenario's own (normalised) saliences; the model
     normalises an agent's saliences per replication.
     """
-    problem = field_range(scenario, path).problem(*extent(value))
+    allowed = field_range(scenario, path)
+    if allowed.fixed and not isinstance(value, int | float):
+        raise ValueError(f"{path}: takes one number for the whole run, not {type(value).__name__}")
+    problem = allowed.problem(*extent(value))
     if problem:
         raise ValueError(f"{path}: {problem}")
     head, name, *rest = path.split(".")
@@ -121,7 +134,18 @@ def with_value(scenario: Scenario, path: str, value: Value) -> Scenario:
         )
         return replace(scenario, issues=issues)
     agent = scenario.agent(name)
-    if len(rest) == 1:
+    if rest[0] == "domestic":
+        home = agent.domestic or DomesticSpec(threshold=value)
+        changed = replace(agent, domestic=replace(home, threshold=value))
+    elif rest[0] == "commitments":
+        changed = replace(
+            agent,
+            commitments=tuple(
+                replace(c, audience_cost=float(value)) if c.issue == rest[1] and not c.bluff else c
+                for c in agent.commitments
+            ),
+        )
+    elif len(rest) == 1:
         changed = replace(agent, **{rest[0]: value})
     elif rest[0] == "strategy":
         changed = replace(agent, strategy_params={**agent.strategy_params, rest[2]: value})

@@ -178,6 +178,12 @@ def _parameters(c: Checker, node, scenario: Scenario):
             allowed = field_range(scenario, str(name))
         except KeyError as exc:
             c.fail(where, f"{exc.args[0]} in scenario '{scenario.name}'")
+        if allowed.fixed:
+            c.fail(
+                where,
+                "one number for the whole run (the model does not vary it per replication); "
+                f"sweep it on a grid instead: negsim -m scenario.{name}=a,b,c",
+            )
         if not isinstance(value, list) or len(value) != 2:
             c.fail(where, f"expected a range [low, high], got {value!r}")
         low, high = (c.number(v, f"{where}[{i}]") for i, v in enumerate(value))

@@ -2,8 +2,8 @@
 
 Made for a projector at 1280x720: the page fills the window and never scrolls. Knobs on the left
 (with more than two sides, which side is pressured and which is the hawk; the pressured side's
-economic pressure, the hawk's hawkishness, how soft the pressured side's red lines are, each
-side's strategy, the seed) scroll on their own; on the right, always
+economic pressure, the hawk's hawkishness, how soft the pressured side's red lines are, how much
+more the hawk's ratifier at home asks (domestic hawks), each side's strategy, the seed) scroll on their own; on the right, always
 in view, Step / Play / Reset, the counters and what just happened, and below them one of two
 figures over the band of a quick Monte Carlo run with the same settings: the cooperation index
 with the pause window beside the observer's belief and the truth, or the offers per issue
@@ -36,6 +36,7 @@ from sim.scenario.errors import ScenarioError
 from sim.scenario.reading import read_scenario_file
 from sim.viz import assets, server
 from sim.viz.knobs import (
+    DOMESTIC_HAWKS_MAX,
     RED_LINE_GIVE_MAX,
     SCENARIO_VARIABLE,
     Knobs,
@@ -137,6 +138,12 @@ def Controls(dashboard: Dashboard, pending: solara.Reactive[Knobs]):
         knobs.red_line_give,
         lambda give: change(red_line_give=give),
         maximum=RED_LINE_GIVE_MAX,
+    )
+    Slider(
+        f"{hawk}'s domestic hawks: ratification threshold +{knobs.domestic_hawks:.2f}",
+        knobs.domestic_hawks,
+        lambda raised: change(domestic_hawks=raised),
+        maximum=DOMESTIC_HAWKS_MAX,
     )
     for agent, label in info.labels.items():
         solara.Select(

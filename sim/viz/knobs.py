@@ -11,6 +11,9 @@ The knobs edit a copy of the raw scenario mapping, which then goes through
   multiplies its strategy's concession parameter (``Strategy.concession_param``) by
   ``1 - HAWK_SLOWDOWN * level`` (or, for a strategy without one, raises its reservation);
 * red-line give: every red line of the pressured side moves that far toward the other side;
+* domestic hawks: the hawk's ratifier at home asks that much more (its domestic threshold
+  rises; a distributed one through an event for the whole run); a hawk without a ratifier gets
+  one that judges by its own preferences, from its reservation (a number) or 0 up (Putnam 1988);
 * with more than two sides, two pickers choose which side is pressured and which is the hawk;
 * strategies: an agent's strategy is replaced (default parameters), and event shifts of
   parameters the new strategy lacks are dropped.
@@ -38,6 +41,9 @@ HAWK_SLOWDOWN = 0.8
 RED_LINE_GIVE_MAX = 0.5
 PRESSURE_EVENT = "dashboard_pressure"
 HAWK_EVENT = "dashboard_hawkishness"
+# The domestic hawks knob raises the hawk's ratification threshold by up to this much.
+DOMESTIC_HAWKS_MAX = 0.5
+DOMESTIC_EVENT = "dashboard_domestic_hawks"
 
 
 # --- scenarios --------------------------------------------------------------------------------
@@ -158,7 +164,8 @@ class Knobs:
     for the whole run: pressure lowers the reservation, hawkishness slows the concessions.
     ``strategies`` maps an agent to a strategy that replaces the scenario's. ``pressured`` and
     ``hawk`` pick the two sides the pressure and hawkishness knobs act on, where a scenario
-    seats more than two (None: :func:`roles` chooses).
+    seats more than two (None: :func:`roles` chooses). ``domestic_hawks`` raises the hawk's
+    ratification threshold at home by that much (0: as written).
     """
 
     scenario: str
@@ -169,6 +176,7 @@ class Knobs:
     seed: int = 2024
     pressured: str | None = None
     hawk: str | None = None
+    domestic_hawks: float = 0.0
 
 
 @dataclass
@@ -283,6 +291,34 @@ def _soften_red_lines(raw: dict, who: str, give: float, notes: list[str]) -> Non
         notes.append(f"{who}'s red lines ({', '.join(lines)}) moved {give:g} toward {others}")
 
 
+def _domestic_hawks(raw: dict, who: str, raised: float, notes: list[str]) -> None:
+    """Raise ``who``'s ratification threshold by ``raised``, adding a ratifier if it has none."""
+    if raised <= 0:
+        return
+    node = raw["agents"][who]
+    home = node.get("domestic")
+    if not isinstance(home, dict):
+        reservation = node.get("reservation")
+        base = reservation if isinstance(reservation, int | float) else 0.0
+        home = node["domestic"] = {"threshold": base}
+        notes.append(f"{who} gets a ratifier at home (its own preferences, threshold {base:g})")
+    threshold = home.get("threshold")
+    if isinstance(threshold, int | float) and not isinstance(threshold, bool):
+        home["threshold"] = min(1.0, threshold + raised)
+        notes.append(
+            f"domestic hawks raise {who}'s ratification threshold from {threshold:g} to "
+            f"{home['threshold']:g}"
+        )
+        return
+    _add_event(
+        raw,
+        DOMESTIC_EVENT,
+        f"dashboard: domestic hawks in {who}",
+        [{"agent": who, "field": "threshold", "add": raised}],
+    )
+    notes.append(f"domestic hawks raise {who}'s ratification threshold by {raised:g}")
+
+
 def build_scenario(raw: dict[str, Any], knobs: Knobs, source: str) -> Built:
     """The scenario with the knobs applied, validated (raises :class:`ScenarioError`)."""
     raw = copy.deepcopy(raw)
@@ -298,5 +334,6 @@ def build_scenario(raw: dict[str, Any], knobs: Knobs, source: str) -> Built:
         if knobs.hawkishness is not None:
             _hawkishness(raw, who.hawk, knobs.hawkishness, notes)
         _soften_red_lines(raw, who.pressured, knobs.red_line_give, notes)
+        _domestic_hawks(raw, who.hawk, knobs.domestic_hawks, notes)
     name = Path(source).stem
     return Built(validate(raw, f"{source} (dashboard settings)", default_name=name), who, notes)

@@ -18,6 +18,7 @@ import pandas as pd
 
 from sim.core.model import NegotiationModel
 from sim.core.protocols.mediated import MediatorSeat
+from sim.outputs.domestic import fell_at_home, fell_at_home_text
 from sim.outputs.formatting import listed
 from sim.scenario.errors import ScenarioError
 from sim.scenario.reading import read_scenario_file
@@ -188,6 +189,8 @@ def status_text(run: LiveRun) -> str:
             )
             done = "all implemented" if len(kept) == len(agreed) else f"{len(kept)} implemented"
             text += f" Session {session + 1} ended with agreement on {which}; {done}."
+        elif fell_at_home(scenario, row):
+            text += f" Session {session + 1} ended with {fell_at_home_text(scenario, row)}."
         else:
             text += f" Session {session + 1} ended without agreement."
     if run.finished:
