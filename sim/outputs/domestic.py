@@ -17,15 +17,22 @@ import pandas as pd
 from sim.outputs.formatting import estimate, fixed, listed, percent, plural, possessive, rate
 from sim.scenario.spec import Scenario
 
-# What the others see of a threshold, by ``negotiation.win_sets``.
+# What the others see of a threshold, by ``negotiation.win_sets``: it is part of the floor their
+# strategies see of the ratifying side (Zeuthen's willingness to risk conflict weighs it).
 SEEN = {
-    "known": "the other side knows it (`win_sets: known`): its offers keep to what the ratifier "
-    "will take",
-    "believed": "the other side knows only its typical value, not the run's draw "
-    "(`win_sets: believed`)",
-    "unknown": "the other side does not know it (`win_sets: unknown`): it bargains as if there "
-    "were no ratifier",
+    "known": "{who} {see} it as part of that side's floor (`win_sets: known`)",
+    "believed": "{who} {see} only its typical value, not the run's draw (`win_sets: believed`)",
+    "unknown": "{who} {do} not see it (`win_sets: unknown`): to {them} that side's floor is its "
+    "reservation alone",
 }
+
+
+def _seen(scenario: Scenario, win_sets: str) -> str:
+    if len(scenario.agents) == 2:
+        words = {"who": "the other side", "see": "sees", "do": "does", "them": "it"}
+    else:
+        words = {"who": "the others", "see": "see", "do": "do", "them": "them"}
+    return SEEN[win_sets].format(**words)
 
 
 def _capital(text: str) -> str:
@@ -103,7 +110,7 @@ def _ratification(scenario: Scenario, summary: dict, section: dict) -> list[str]
         lines.append(
             f"- **{_capital(possessive(agent.label))} ratifier** judges a deal by {whose} and "
             f"ratifies it only if it is worth at least {_input(home['threshold'])} on the 0–1 "
-            f"utility scale; {SEEN[section['win_sets']]}."
+            f"utility scale; {_seen(scenario, section['win_sets'])}."
         )
         for move in home["threshold_moves"]:
             lines.append(f"  {_move(scenario, agent.label, move, summary)}")
