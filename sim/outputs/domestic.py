@@ -293,3 +293,21 @@ def fell_at_home_text(scenario: Scenario, row: pd.Series) -> str:
         f"a deal at the table ({deal}) that {listed(who, 'or')} ratifier rejected at home "
         "(an involuntary defection: nothing was implemented)"
     )
+
+
+def fell_at_home_steps(
+    scenario: Scenario, sessions: pd.DataFrame, offers: pd.DataFrame, rep: int
+) -> list[tuple[int, pd.Series]]:
+    """(step of the accepted offer, session row) of every session of replication ``rep`` whose
+    deal fell at home, for the offers figure."""
+    found = []
+    if sessions.empty or offers.empty:
+        return found
+    for _, row in sessions[sessions["rep"] == rep].iterrows():
+        if fell_at_home(scenario, row):
+            accepted = offers[
+                (offers["rep"] == rep) & (offers["session"] == row["session"]) & offers["accepted"]
+            ]
+            if not accepted.empty:
+                found.append((int(accepted["step"].max()), row))
+    return found

@@ -46,6 +46,7 @@ from matplotlib.patches import Patch  # noqa: E402
 
 from sim.core.protocols.mediated import MediatorSeat  # noqa: E402
 from sim.core.registry import Registry  # noqa: E402
+from sim.outputs.domestic import fell_at_home_steps  # noqa: E402
 from sim.outputs.formatting import possessive  # noqa: E402
 from sim.outputs.style import (  # noqa: E402
     MEDIATOR_COLOUR,
@@ -225,6 +226,9 @@ def offers_figure(run: FinishedRun, path: Path) -> Path:
     for ax, issue in zip(axes.flat, issues, strict=False):
         _offers_panel(ax, scenario, issue, offers, first_rep)
         _agreements(ax, scenario, issue, run.result.sessions, first_rep)
+        for step, row in fell_at_home_steps(scenario, run.result.sessions, offers, first_rep):
+            ax.plot(step, row[f"value_{issue}"], marker="X", ms=12, color=AGREED, ls="none",
+                    zorder=5, label="agreed at the table, rejected at home")  # fmt: skip
         issue_axes(ax, scenario, issue, ends[issue], TITLE_CHARS[cols])
     finish_panels(fig, axes, len(issues), key_entries(scenario), legend_columns(scenario))
     faint = f"; faint: {others} other traced replications" if others else ""

@@ -207,3 +207,27 @@ def test_votes_on_a_deal_that_fell_at_home_never_make_a_negative_share():
     for stats in result.summary["agents"].values():
         assert 0.0 <= stats["outvoted"]["estimate"] <= 1.0
     assert np.isfinite(result.summary["domestic"]["ratification_failures"]["per_run"]["estimate"])
+
+
+def test_the_offers_figure_marks_a_deal_that_fell_at_home(two_level, drawn, tmp_path):
+    from types import SimpleNamespace
+
+    from sim.outputs.figures import offers_figure
+
+    sessions, offers = two_level.sessions, two_level.offers
+    fell = sessions[~sessions["agreed_fentanyl_precursors"]]
+    fell = fell[fell["value_fentanyl_precursors"].notna()]
+    rep = int(fell["rep"].iloc[0])
+    traced = SimpleNamespace(
+        offers=offers[offers["rep"] == rep], sessions=sessions[sessions["rep"] == rep]
+    )
+    offers_figure(SimpleNamespace(scenario=two_level.scenario, result=traced), tmp_path / "o.png")
+    (fig,) = drawn
+    labels = [text.get_text() for legend in fig.legends for text in legend.get_texts()]
+    assert "agreed at the table, rejected at home" in labels
+    (ax,) = fig.axes
+    marks = [line for line in ax.lines if line.get_marker() == "X"]
+    session = int(fell["session"].iloc[0])
+    (mark,) = marks
+    assert mark.get_ydata()[0] == pytest.approx(fell["value_fentanyl_precursors"].iloc[0])
+    assert session * 12 <= mark.get_xdata()[0] < (session + 1) * 12
