@@ -219,6 +219,11 @@ def console_summary(scenario: Scenario, summary: dict, run_dir: Path, figures: b
     for agent in scenario.agents:
         est = summary["agents"][agent.name]["utility"]
         lines.append(f"  utility {agent.name:<13} {utility(est, gap='  ')}")
+    home = (summary.get("domestic") or {}).get("ratification_failures")
+    if home and any(a.domestic is not None for a in scenario.agents):
+        runs = home["share_of_runs"]
+        fell = rate(runs or home["share_of_sessions"], gap="  ")
+        lines.append(f"  rejected at home      {fell} of {'runs' if runs else 'sessions'}")
     wall = summary["wall_time_s"]
     written = ", ".join(("report.md", "summary.json", *(["figures/"] if figures else [])))
     lines += [

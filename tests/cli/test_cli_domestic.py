@@ -32,6 +32,7 @@ def test_a_sweep_over_the_threshold_raises_the_share_then_closes_the_zone(tmp_pa
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("  rejected at home      ") == 3  # one line per job
     table = pd.read_parquet(tmp_path / "sweep" / "sweep.parquet")
     assert {"ratification_failures", "commitments_made_china"} <= set(table["metric"])
     by = table.pivot(index=PATH, columns="metric", values="estimate")
