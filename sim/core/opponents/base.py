@@ -104,14 +104,19 @@ class OpponentModel:
 
     # --- accuracy ------------------------------------------------------------------------------
 
-    def accuracy(self) -> np.ndarray:
-        """(R,) Pearson correlation of believed and true utility over the fixed sample."""
+    def accuracy(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """(R,) Pearson correlation of believed and true utility over the fixed sample; with
+        ``rows`` (R,), only those replications are scored (NaN elsewhere: a lineup's part)."""
         if not self.learns and self.preferences is self.other.preferences:
             return np.ones(self.n)
         sample = sample_packages(np.shape(self.other.preferences.ideal)[-1])
-        believed = _utilities(self.preferences, sample)
-        true = _utilities(self.other.preferences, sample)
-        return _correlation(believed, true)
+        if rows is None:
+            believed = _utilities(self.preferences, sample)
+            return _correlation(believed, _utilities(self.other.preferences, sample))
+        out = np.full(self.n, np.nan)
+        believed = _utilities(_some(self.preferences, rows), sample)
+        out[rows] = _correlation(believed, _utilities(_some(self.other.preferences, rows), sample))
+        return out
 
     def red_lines_found(self) -> np.ndarray:
         """(R,) share of the other's red-line region (values outside its red lines) believed
@@ -126,6 +131,17 @@ class OpponentModel:
         low, high = self._bounds()
         found = np.minimum(low, t_low) + np.minimum(1.0 - high, 1.0 - t_high)
         return np.clip(found.sum(axis=-1) / forbidden, 0.0, 1.0)
+
+
+def _some(prefs: Preferences, rows: np.ndarray) -> Preferences:
+    """``prefs`` of the replications where ``rows`` holds."""
+    shape = (len(rows), np.shape(prefs.ideal)[-1])
+    return Preferences(
+        np.broadcast_to(prefs.ideal, shape)[rows],
+        np.broadcast_to(prefs.salience, shape)[rows],
+        prefs.shape,
+        np.broadcast_to(np.asarray(prefs.risk, dtype=float), shape[:1])[rows],
+    )
 
 
 def _utilities(prefs: Preferences, sample: np.ndarray) -> np.ndarray:
