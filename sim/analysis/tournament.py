@@ -115,13 +115,15 @@ def welch(a, b) -> dict:
     out = {"difference": difference, "ci_low": math.nan, "ci_high": math.nan}
     if a.size < 2 or b.size < 2:
         return out | {"t": math.nan, "df": math.nan, "p": math.nan}
-    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
-    se = math.sqrt(va + vb)
-    if se == 0:
-        exact = {"ci_low": difference, "ci_high": difference, "df": math.nan}
+    if np.ptp(a) == 0 and np.ptp(b) == 0:
+        difference = float(a[0] - b[0])  # the means may differ from the values by rounding
+        exact = {"difference": difference, "ci_low": difference, "ci_high": difference}
+        exact["df"] = math.nan
         if difference == 0:
             return out | exact | {"t": 0.0, "p": 1.0}
         return out | exact | {"t": math.copysign(math.inf, difference), "p": 0.0}
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    se = math.sqrt(va + vb)
     df = (va + vb) ** 2 / (va * va / (a.size - 1) + vb * vb / (b.size - 1))
     t = difference / se
     half = float(t95(df)) * se
