@@ -12,8 +12,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.cli.strategy_files import StrategyFileError, load_strategy_file
-
 pytestmark = pytest.mark.slow  # through the installed command, in subprocesses
 
 TOURNAMENT = str(Path(sys.executable).with_name("negsim-tournament"))
@@ -180,35 +178,3 @@ def test_an_existing_run_folder_is_refused(tmp_path):
     assert done.returncode == 2
     assert "is not empty" in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert [p.name for p in (tmp_path / "run").iterdir()] == ["notes.txt"]
-
-
-# In this process: files that register nothing, so the registries stay as they were.
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("x = 1\n", "registers nothing; decorate a Strategy subclass with @register"),
-        ("def f(:\n", ":1: syntax error"),
-        ("import no_such_module_here\n", ":1: importing it failed: ModuleNotFoundError"),
-        (
-            "from sim.core.strategies.base import Strategy, register\n\n\n"
-            "@register\nclass Clash(Strategy):\n    name = 'time_dependent'\n",
-            ":4: importing it failed: ValueError: strategy name 'time_dependent' is registered "
-            "twice: a built-in or another file has that name; choose another",
-        ),
-    ],
-)
-def test_strategy_file_errors_are_one_line(tmp_path, text, expected):
-    path = tmp_path / "student.py"
-    path.write_text(text)
-    with pytest.raises(StrategyFileError) as caught:
-        load_strategy_file(path)
-    message = str(caught.value)
-    assert message.startswith(str(path)) and expected in message and "\n" not in message
-
-
-def test_a_strategy_file_must_exist_and_be_python(tmp_path):
-    with pytest.raises(StrategyFileError, match="no such file"):
-        load_strategy_file(tmp_path / "missing.py")
-    (tmp_path / "agent.txt").write_text("x = 1\n")
-    with pytest.raises(StrategyFileError, match="ending in .py"):
-        load_strategy_file(tmp_path / "agent.txt")
