@@ -249,12 +249,13 @@ def analyse(
     """Every number of a tournament from its per-replication table (``seat_table`` rows)."""
     scored = scores(table)
     ranked = ranking(scored, order)
+    best_first = list(ranked["strategy"])
     return TournamentAnalysis(
         ranking=ranked,
         by_scenario=ranking_by_scenario(scored, order),
-        pairwise=pairwise(scored, list(ranked["strategy"]), alpha),
+        pairwise=pairwise(scored, best_first, alpha),
         agreement=agreement(table),
-        matchups=matchups(scored, order),
+        matchups=matchups(scored, best_first),
         learning=learning(scored, learners),
         constant_scenarios=constant_pairings(table),
         alpha=alpha,

@@ -173,6 +173,8 @@ def _ranking_table(config: TournamentConfig, analysis: TournamentAnalysis) -> li
 
 def _differences(analysis: TournamentAnalysis) -> list[str]:
     pairs = analysis.pairwise
+    if pairs.empty:
+        return ["With one strategy there is nothing to compare."]
     real = pairs[pairs["real"]]
     unclear = pairs[~pairs["real"]]
     lines = [
@@ -297,8 +299,8 @@ def report_markdown(config: TournamentConfig, analysis: TournamentAnalysis, join
         "",
         "Utility is on a 0–1 scale (1: the agent's ideal package, 0: its worst). A strategy's "
         "score in a game is its own utility when the game ends (against itself, the mean of its "
-        "two seats). The 95% CI is the range that would hold the true mean in 95% of "
-        "tournaments like this one.",
+        "two seats). An interval drawn this way holds the true mean in 95% of tournaments like "
+        "this one.",
         "",
         "## Which differences are real",
         "",

@@ -178,3 +178,14 @@ def test_an_existing_run_folder_is_refused(tmp_path):
     assert done.returncode == 2
     assert "is not empty" in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert [p.name for p in (tmp_path / "run").iterdir()] == ["notes.txt"]
+
+
+def test_negsim_points_a_tournament_config_to_negsim_tournament(tmp_path):
+    negsim = str(Path(sys.executable).with_name("negsim"))
+    done = subprocess.run(
+        [negsim, "+tournament=classroom"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert "played by negsim-tournament (e.g. negsim-tournament classroom)" in line
+    assert list(tmp_path.iterdir()) == []
