@@ -40,22 +40,22 @@ notebook: $(VENV)/.notebook
 	$(BIN)/jupyter lab notebooks/ $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 test: viz-deps
-	$(BIN)/ruff check sim tests benchmarks notebooks
-	$(BIN)/ruff format --check sim tests benchmarks notebooks
+	$(BIN)/ruff check sim tests benchmarks notebooks examples
+	$(BIN)/ruff format --check sim tests benchmarks notebooks examples
 	$(BIN)/python notebooks/strip_outputs.py --check
 	$(BIN)/python -m pytest tests --nbmake notebooks
 
 # The fast part of the suite (no test marked slow, no notebooks, no browser): under a minute.
 test-fast: $(STAMP)
-	$(BIN)/ruff check sim tests benchmarks notebooks
+	$(BIN)/ruff check sim tests benchmarks notebooks examples
 	$(BIN)/python -m pytest tests -m "not slow" -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check sim tests benchmarks notebooks
+	$(BIN)/ruff check sim tests benchmarks notebooks examples
 
 format: $(STAMP)
-	$(BIN)/ruff format sim tests benchmarks notebooks
-	$(BIN)/ruff check --fix sim tests benchmarks notebooks
+	$(BIN)/ruff format sim tests benchmarks notebooks examples
+	$(BIN)/ruff check --fix sim tests benchmarks notebooks examples
 	$(BIN)/python notebooks/strip_outputs.py
 
 clean:

@@ -53,10 +53,13 @@ def random_private(rng: np.random.Generator) -> dict:
     for name, side in (("a", 1.0), ("b", 0.0)):
         weights = rng.dirichlet(np.ones(len(issues)))
         agents[name] = {
-            "reservation": float(rng.uniform(0.3, 0.5)),
+            "reservation": float(rng.uniform(0.3, 0.55)),
             "strategy": {"name": "time_dependent", "params": {"e": float(rng.choice([0.5, 1, 2]))}},
             "preferences": {
-                i: {"ideal": side if rng.random() < 0.8 else float(rng.random()), "salience": float(w) + 0.01}
+                i: {
+                    "ideal": side if rng.random() < 0.8 else float(rng.random()),
+                    "salience": float(w) + 0.01,
+                }
                 for i, w in zip(issues, weights, strict=True)
             },
         }
@@ -66,22 +69,42 @@ def random_private(rng: np.random.Generator) -> dict:
     ideal = agents["b"]["preferences"][theirs]["ideal"]
     agents["b"]["red_lines"] = {theirs: {"max": max(ideal, 0.5)} if ideal <= 0.5 else {"min": 0.5}}
     return {
-        "negotiation": {"protocol": "alternating_offers", "sessions": 2, "rounds": 12, "disagreement": "reservation"},
+        "negotiation": {
+            "protocol": "alternating_offers",
+            "sessions": 2,
+            "rounds": 12,
+            "disagreement": "reservation",
+        },
         "issues": {i: {"status_quo": 0.5} for i in issues},
         "agents": agents,
     }
 
 
-def random_set(count: int) -> list[dict]:
+def random_set(count: int, deadlocked: bool = False, tries: int = 3000) -> list[dict]:
+    """``count`` seeded random scenarios with a zone of agreement; with ``deadlocked``, only
+    those where oracle agents never agree (40 replications tried)."""
     rng, found = np.random.default_rng(2026), []
-    while len(found) < count:
+    for _ in range(tries):
+        if len(found) == count:
+            break
         data = random_private(rng)
         try:
-            if analyse_scenario(validate(data, "random.yaml")).nash is not None:
-                found.append(data)
+            if analyse_scenario(validate(data, "random.yaml")).nash is None:
+                continue
         except ScenarioError:
             continue
+        if deadlocked:
+            frames = []
+            simulate(validate(data, "random.yaml"), 40, 1, on_batch=frames.append)
+            if pd.concat(frames)["agreement"].any():
+                continue
+        found.append(data)
     return found
+
+
+def _mean_of_defined(values: list[float]) -> float:
+    defined = [v for v in values if not np.isnan(v)]
+    return float(np.mean(defined)) if defined else np.nan
 
 
 def measure(datasets: list[dict], model: str, replications: int) -> dict:
@@ -99,7 +122,7 @@ def measure(datasets: list[dict], model: str, replications: int) -> dict:
                 "agreement": table["agreement"].mean(),
                 "frontier_gap": table["frontier_gap"].mean() if len(names) == 2 else np.nan,
                 "accuracy": np.mean([table[f"accuracy_{n}"].mean() for n in names]),
-                "found": np.nanmean([table[f"red_lines_found_{n}"].mean() for n in names]),
+                "found": _mean_of_defined([table[f"red_lines_found_{n}"].mean() for n in names]),
             }
         )
     means = pd.DataFrame(tables).mean()
@@ -111,8 +134,12 @@ def main(quick: bool) -> None:
     random_count = 10 if quick else 40
     sets = {name: [yaml.safe_load((SCENARIOS / f"{name}.yaml").read_text())] for name in SHIPPED}
     sets[f"random private ({random_count})"] = random_set(random_count)
+    stuck = random_set(random_count // 2, deadlocked=True)
+    sets[f"oracle deadlocks ({len(stuck)})"] = stuck
     print(f"# bench_opponent_models on {machine()}; {replications:,} replications per scenario")
-    print(f"{'scenarios':>26} {'model':>9} {'agreement':>9} {'frontier_gap':>12} {'accuracy':>8} {'found':>6} {'reps_per_s':>10}")
+    print(
+        f"{'scenarios':>26} {'model':>9} {'agreement':>9} {'frontier_gap':>12} {'accuracy':>8} {'found':>6} {'reps_per_s':>10}"
+    )
     for label, datasets in sets.items():
         for model in MODELS:
             r = measure(datasets, model, replications)

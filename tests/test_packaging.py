@@ -179,9 +179,13 @@ def test_every_other_command_starts_from_the_wheel(installed, elsewhere):
     done = _run(installed / "negsim", "--help", cwd=elsewhere)
     assert done.returncode == 0 and "Most used settings" in done.stdout, done.stderr
     assert "us_china_2024" in done.stdout
-    for command in ("negsim-merge", "negsim-sweep", "negsim-sensitivity", "negsim-dashboard"):
+    commands = ("negsim-merge", "negsim-sweep", "negsim-sensitivity", "negsim-tournament")
+    for command in (*commands, "negsim-dashboard"):
         done = _run(installed / command, "--help", cwd=elsewhere)
         assert done.returncode == 0 and done.stdout.startswith("usage:"), (command, done.stderr)
+    done = _run(installed / "negsim-tournament", "classroom", "--out", "classroom", cwd=elsewhere)
+    assert done.returncode == 0, done.stderr
+    assert (elsewhere / "classroom" / "summary.json").is_file()
     done = _run(
         installed / "python",
         "-c",

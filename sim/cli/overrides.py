@@ -137,6 +137,10 @@ def _check_key(cfg: DictConfig, override: Override) -> None:
         raise CommandLineError(f"{key}: already set; write {key}=... to change it")
 
 
+# conf/tournament/ holds negsim-tournament's configs; to Hydra it looks like one of negsim's groups.
+TOURNAMENT = "tournament"
+
+
 def check(args: list[str], conf_dir: Path) -> None:
     """Raise :class:`CommandLineError` for the first mistake in ``args`` (see the module doc)."""
     overrides = _parse(split(args)[1])
@@ -145,6 +149,11 @@ def check(args: list[str], conf_dir: Path) -> None:
         choices = []
         for override in overrides:
             group = override.key_or_group
+            if group == TOURNAMENT:
+                raise CommandLineError(
+                    f"{group}: the configs in conf/{TOURNAMENT}/ are played by negsim-tournament"
+                    " (e.g. negsim-tournament classroom), not by negsim"
+                )
             options = loader.get_group_options(group) if "." not in group else []
             if not options or group == "hydra":
                 continue

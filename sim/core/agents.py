@@ -81,9 +81,9 @@ class StateAgent(Agent):
         self.reservation_shift = np.zeros_like(self.floor)
         # Set by a misread signal: (issue, value, rows) to ask for in this round's offer.
         self.probe: tuple[int, float, np.ndarray] | None = None
-        self._offer_plan_for: tuple | None = None
-        self._offer_box_for: tuple | None = None
-        self._offer_plan: offers.OfferPlan | None = None
+        # Offer plans and boxes, keyed by whether the others' commitments are honoured.
+        self._offer_plans: dict[bool, tuple] = {}
+        self._offer_boxes: dict[bool, tuple] = {}
 
     def utility(self, package: np.ndarray) -> np.ndarray:
         return self.preferences.utility(package)
@@ -175,17 +175,18 @@ class StateAgent(Agent):
         model = self.beliefs.get(other.name)
         return other.preferences if model is None else model.preferences
 
-    def _offer_box(self, others: Sequence[StateAgent]) -> RedLines:
+    def _offer_box(self, others: Sequence[StateAgent], honour: bool = True) -> RedLines:
         """Where offers stay: the admissible box, cut to the values this agent believes every
-        other accepts (red lines declared or learned); on an issue where the two do not meet,
-        the admissible box alone."""
+        other accepts (red lines declared or learned), to its own public commitments and, if
+        ``honour``, to the others' credible ones; on an issue where they do not meet, the
+        admissible box alone."""
         regions = [
             model.region
             for other in others
             if (model := self.beliefs.get(other.name)) is not None and model.region is not None
         ]
         # Its own public commitments, and the others' that would cost them to break.
-        for agent in (self, *others):
+        for agent in (self, *others) if honour else (self,):
             commitments = agent.commitments
             if commitments is not None:
                 kept = commitments.region(credible=agent is not self)
@@ -194,7 +195,7 @@ class StateAgent(Agent):
         if not regions:
             return self.admissible
         made_for = (self.admissible, *regions)
-        cached = self._offer_box_for
+        cached = self._offer_boxes.get(honour)
         if (
             cached is None
             or len(cached[0]) != len(made_for)
@@ -207,19 +208,19 @@ class StateAgent(Agent):
             low = np.where(apart, box.low, low)
             high = np.where(apart, box.high, high)
             cached = (made_for, RedLines(low, high))
-            self._offer_box_for = cached
+            self._offer_boxes[honour] = cached
         return cached[1]
 
-    def _plan(self, others: Sequence[StateAgent]):
+    def _plan(self, others: Sequence[StateAgent], honour: bool = True):
         """The offer plan toward ``others``, rebuilt only when a side's (believed) preferences
         change (an event may replace them, an opponent model learns) or the box does (a new
         session's one-way bounds, a red line learned)."""
         # The objects themselves, compared by identity: an id() alone can be reused by a new
         # object once the old one is freed, and a stale plan would then be taken for current.
-        box = self._offer_box(others)
+        box = self._offer_box(others, honour)
         believed = [self.believed(other) for other in others]
         made_for = (self.preferences, box, *believed)
-        cached = self._offer_plan_for
+        cached = self._offer_plans.get(honour, (None, None))[0]
         if (
             cached is None
             or len(cached) != len(made_for)
@@ -230,8 +231,8 @@ class StateAgent(Agent):
             else:
                 weights = [other.weight for other in others]
                 plan = many_plan(self.preferences, believed, weights, box.low, box.high)
-            self._offer_plan, self._offer_plan_for = plan, made_for
-        return self._offer_plan
+            self._offer_plans[honour] = (made_for, plan)
+        return self._offer_plans[honour][1]
 
     def propose(self, others: Sequence[StateAgent], linkage: bool, round_: int) -> np.ndarray:
         """This round's offer to ``others`` (everyone else at the table): the efficient package
@@ -240,6 +241,13 @@ class StateAgent(Agent):
         (:mod:`sim.core.offers` for one other agent, :mod:`sim.core.audience` for many)."""
         if linkage:
             raw = self._plan(others).offer(self.aspiration)
+            if any(other.commitments is not None for other in others):
+                # Keeping to the others' commitments may leave nothing worth the floor: then
+                # the agent offers as if they had made none, and they may pay to back down.
+                short = self.utility(raw) < self.floor - REACHES
+                if short.any():
+                    free = self._plan(others, honour=False).offer(self.aspiration)
+                    raw = np.where(short[:, None], free, raw)
         else:
             box = self._offer_box(others)
             believed = [self.believed(other) for other in others]

@@ -140,6 +140,8 @@ class Cooperation:
         }
         # (agent name, other's name) -> (the other's preferences they were computed for, weights)
         self._weights: dict[tuple[str, str], tuple[object, np.ndarray]] = {}
+        # agent name -> (position version, what its score was computed for, the score)
+        self._scores: dict[str, tuple] = {}
         # agent name -> (the others' preferences, their stacked table), with many others
         self._tables: dict[str, tuple[tuple, Table]] = {}
 
@@ -171,15 +173,31 @@ class Cooperation:
         rounds a batch skips."""
         column = session.session * session.rounds + session.round
         for agent in session.state_agents:
-            others = session.others(agent)
-            position = session.standing_position(agent)
-            if len(others) == 1:
-                (other,) = others
-                score = cooperation_index(agent, other, position, self._peripheral(agent, other))
-            else:
-                score = self._table(agent, others).score(position)
+            score = self._score(session, agent)
             self.now[agent.name] = np.where(rows, score, self.now[agent.name])
             self.path[agent.name][:, column] = self.now[agent.name]
+
+    def _score(self, session: Session, agent: StateAgent) -> np.ndarray:
+        """(R,) ``agent``'s index now, recomputed only when its standing position may have moved
+        (a new offer of its own, or a change to what was agreed or to the status quo: the
+        session's ``position_version``) or an event replaced another's preferences."""
+        others = session.others(agent)
+        made_for = (agent.last_offer, *(other.preferences for other in others))
+        cached = self._scores.get(agent.name)
+        if (
+            cached is not None
+            and cached[0] == session.position_version
+            and all(a is b for a, b in zip(made_for, cached[1], strict=True))
+        ):
+            return cached[2]
+        position = session.standing_position(agent)
+        if len(others) == 1:
+            (other,) = others
+            score = cooperation_index(agent, other, position, self._peripheral(agent, other))
+        else:
+            score = self._table(agent, others).score(position)
+        self._scores[agent.name] = (session.position_version, made_for, score)
+        return score
 
     def hold(self, first: int, stop: int) -> None:
         """Rounds ``first .. stop - 1`` of the run were skipped: they keep the settled scores."""

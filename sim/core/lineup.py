@@ -21,21 +21,32 @@ from sim.scenario.spec import Lineup, StrategyChoice
 def seats(
     lineup: Lineup | None, agent: str, own: StrategyChoice, start: int, n: int
 ) -> list[tuple[np.ndarray, StrategyChoice]]:
-    """(rows (R,), choice) for the batch ``[start, start + n)``: the lineup's ranges, and the
-    agent's own choice where none applies. Empty when the lineup gives the agent nothing."""
+    """(rows (R,), choice) for the batch ``[start, start + n)``, one per distinct choice: the
+    lineup's ranges, and the agent's own choice where none applies. Empty when the lineup gives
+    the agent nothing."""
     entries = () if lineup is None else lineup.seats.get(agent, ())
     if not entries:
         return []
     reps = np.arange(start, start + n)
     taken = np.zeros(n, dtype=bool)
-    out = []
+    out: list[tuple[np.ndarray, StrategyChoice]] = []
     for first, stop, choice in entries:
         rows = (reps >= first) & (reps < stop) & ~taken
         taken |= rows
-        out.append((rows, choice))
+        _join(out, rows, choice)
     if not taken.all():
-        out.append((~taken, own))
+        _join(out, ~taken, own)
     return out
+
+
+def _join(out: list[tuple[np.ndarray, StrategyChoice]], rows: np.ndarray, choice) -> None:
+    """Add ``rows`` to the part that plays ``choice`` already, or a new part: a tournament seats
+    each strategy in many ranges, and every part runs on the whole batch."""
+    for k, (taken, chosen) in enumerate(out):
+        if chosen == choice:
+            out[k] = (taken | rows, chosen)
+            return
+    out.append((rows, choice))
 
 
 def _pick(parts: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
@@ -169,7 +180,12 @@ class MixedModel(OpponentModel):
                 part.red_line_learned(issue, value, rows)
 
     def accuracy(self) -> np.ndarray:
-        return _pick([(rows, part.accuracy()) for rows, part in self.parts])
+        """Each part scored only where it plays: a learner's score costs a sample of utilities
+        per replication, which the rows it does not play need not pay."""
+        out = np.full(self.n, np.nan)
+        for rows, part in self.parts:
+            out = np.where(rows, part.accuracy(rows), out)
+        return out
 
     def red_lines_found(self) -> np.ndarray:
         return _pick([(rows, part.red_lines_found()) for rows, part in self.parts])

@@ -101,6 +101,9 @@ class NegotiationModel(Model):
         self.conflict = np.zeros(n, dtype=bool)
         self.walked_out = np.zeros(n, dtype=bool)
 
+        #: changes whenever an agent's standing position may move other than by its own offer
+        #: (agreements, walk-outs, a new session's status quo): the cooperation index's cache key
+        self.position_version = 0
         self._cooperation = Cooperation(self)
         #: whether any agent's opponent model learns (the round loop then feeds the models)
         self._learning = any(
@@ -160,6 +163,8 @@ class NegotiationModel(Model):
     def standing_position(self, agent: StateAgent) -> np.ndarray:
         latest = self.status_quo if agent.last_offer is None else agent.last_offer
         position = np.where(self.agreed, self.agreed_value, latest)
+        if not self.walked_out.any():
+            return position
         return np.where(self.walked_out[:, None], self.status_quo, position)
 
     def active_events(self, rep: int) -> str:
@@ -205,9 +210,13 @@ class NegotiationModel(Model):
         """Settle the still-open issues where ``accepted`` (R, I) holds, at ``package``;
         ``votes`` (R, n), or (R, I, n) issue by issue, who accepted it, in scenario order."""
         new = accepted & self.open
+        rows = new.any(axis=1)
         if votes is not None:
             yes = votes if votes.ndim == 2 else (votes | ~new[..., None]).all(axis=1)
-            self.tally.vote(new.any(axis=1), yes)
+            self.tally.vote(rows, yes)
+        if not rows.any():  # nothing settled this round: nothing to write
+            return
+        self.position_version += 1
         self.agreed |= new
         self.agreed_value = np.where(new, package, self.agreed_value)
         self.agreed_round = np.where(new, self.round, self.agreed_round)
@@ -223,6 +232,7 @@ class NegotiationModel(Model):
         where they stood before the talks), so its standing cooperation is scored again."""
         self.end_in_conflict(rows)
         self.walked_out |= rows
+        self.position_version += 1
         self.trace.walkout(agent, rows)
         if rows.any():
             index = next(i for i, other in enumerate(self.state_agents) if other is agent)
@@ -260,6 +270,7 @@ class NegotiationModel(Model):
         return self
 
     def _start_session(self) -> None:
+        self.position_version += 1
         self.open[:] = True
         self.agreed[:] = False
         self.agreed_value[:] = np.nan

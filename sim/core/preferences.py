@@ -12,6 +12,7 @@ argument carries a leading replication axis; the issue axis is last.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -53,10 +54,18 @@ class Preferences:
     def additive(self, x: np.ndarray) -> np.ndarray:
         return additive_utility(x, self.ideal, self.salience, self.shape)
 
+    @functools.cached_property
+    def risk_neutral(self) -> bool:
+        """Every replication's risk exponent is 1: ``x ** 1.0 == x`` exactly, so the power (the
+        round loop's dearest operation on utilities) is skipped without changing a bit."""
+        return bool(np.all(np.asarray(self.risk) == 1.0))
+
     def utility(self, x: np.ndarray) -> np.ndarray:
         """U(x) for packages ``x`` of shape (R, I) -> (R,)."""
-        return np.clip(self.additive(x), 0.0, 1.0) ** self.risk
+        clipped = np.clip(self.additive(x), 0.0, 1.0)
+        return clipped if self.risk_neutral else clipped**self.risk
 
     def additive_level(self, aspiration: np.ndarray) -> np.ndarray:
         """The additive utility that reaches ``aspiration`` once the risk exponent is applied."""
-        return np.clip(aspiration, 0.0, 1.0) ** (1.0 / self.risk)
+        clipped = np.clip(aspiration, 0.0, 1.0)
+        return clipped if self.risk_neutral else clipped ** (1.0 / self.risk)

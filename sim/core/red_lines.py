@@ -13,6 +13,7 @@ red line or move a one-way issue the wrong way.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -43,12 +44,22 @@ class RedLines:
     def clip(self, offer: np.ndarray) -> np.ndarray:
         return np.clip(offer, self.low, self.high)
 
+    @functools.cached_property
+    def unbounded(self) -> bool:
+        """Every value in [0, 1] is admitted (no red line, no one-way cut): every package the
+        model builds lies in [0, 1], so the test is skipped."""
+        return bool(np.all(self.low <= 0.0) and np.all(self.high >= 1.0))
+
     def admits_issues(self, package: np.ndarray) -> np.ndarray:
         """(R, I) mask: which issue values lie inside the red lines."""
+        if self.unbounded:
+            return np.ones(np.shape(package), dtype=bool)
         return (package >= self.low - TOLERANCE) & (package <= self.high + TOLERANCE)
 
     def admits(self, package: np.ndarray) -> np.ndarray:
         """(R,) mask: packages that cross no red line."""
+        if self.unbounded:
+            return np.ones(np.shape(package)[:-1], dtype=bool)
         return self.admits_issues(package).all(axis=-1)
 
     def within(self, low: np.ndarray, high: np.ndarray) -> RedLines:

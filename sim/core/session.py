@@ -74,6 +74,10 @@ class Session(Protocol):
         """(R, I) issues still open in this session."""
 
     @property
+    def position_version(self) -> int:
+        """Changes whenever a standing position may move other than by its agent's own offer."""
+
+    @property
     def cooperation(self) -> Mapping[str, np.ndarray]:
         """Each agent's cooperation index now, (R,) (see :mod:`sim.core.cooperation`)."""
 

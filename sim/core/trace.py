@@ -64,7 +64,9 @@ class Trace:
     ) -> None:
         """Mark this round's offers of the other agents (only ``offered_by``'s, if given) as
         accepted where ``accepted`` holds."""
-        accepted = np.asarray(accepted)
+        if self.n == 0:
+            return
+        accepted = np.asarray(accepted)[: self.n]
         took = accepted.any(axis=-1) if accepted.ndim == 2 else accepted
         for r, row in self._this_round(besides=responder):
             if offered_by is not None and row["agent"] != offered_by.name:

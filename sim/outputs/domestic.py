@@ -20,19 +20,19 @@ from sim.scenario.spec import Scenario
 # What the others see of a threshold, by ``negotiation.win_sets``: it is part of the floor their
 # strategies see of the ratifying side (Zeuthen's willingness to risk conflict weighs it).
 SEEN = {
-    "known": "{who} {see} it as part of that side's floor (`win_sets: known`)",
+    "known": "{who} {see} it as part of {whose} floor (`win_sets: known`)",
     "believed": "{who} {see} only its typical value, not the run's draw (`win_sets: believed`)",
-    "unknown": "{who} {do} not see it (`win_sets: unknown`): to {them} that side's floor is its "
+    "unknown": "{who} {do} not see it (`win_sets: unknown`): to {them} {whose} floor is its "
     "reservation alone",
 }
 
 
-def _seen(scenario: Scenario, win_sets: str) -> str:
+def _seen(scenario: Scenario, win_sets: str, label: str) -> str:
     if len(scenario.agents) == 2:
         words = {"who": "the other side", "see": "sees", "do": "does", "them": "it"}
     else:
         words = {"who": "the others", "see": "see", "do": "do", "them": "them"}
-    return SEEN[win_sets].format(**words)
+    return SEEN[win_sets].format(whose=possessive(label), **words)
 
 
 def _capital(text: str) -> str:
@@ -110,7 +110,7 @@ def _ratification(scenario: Scenario, summary: dict, section: dict) -> list[str]
         lines.append(
             f"- **{_capital(possessive(agent.label))} ratifier** judges a deal by {whose} and "
             f"ratifies it only if it is worth at least {_input(home['threshold'])} on the 0–1 "
-            f"utility scale; {_seen(scenario, section['win_sets'])}."
+            f"utility scale; {_seen(scenario, section['win_sets'], agent.label)}."
         )
         for move in home["threshold_moves"]:
             lines.append(f"  {_move(scenario, agent.label, move, summary)}")

@@ -16,6 +16,7 @@ from sim.outputs.formatting import (
     rounds,
     utility,
 )
+from sim.outputs.learning import learning_lines
 from sim.outputs.multilateral import agreement_line, ratification_lines, rule_words
 from sim.outputs.narrative import UNCHANGED, session_changes
 from sim.outputs.pause import pause_lines
@@ -265,6 +266,7 @@ def write_report(scenario: Scenario, summary: dict, sessions: pd.DataFrame, wall
         "",
         *ratification_lines(scenario, summary),
         *coalition_lines(scenario, summary),
+        *learning_lines(scenario, summary),
         *domestic_lines(scenario, summary),
         "## Why talks stalled",
         "",

@@ -12,6 +12,7 @@ from sim.analysis.domestic import table_columns as domestic_columns
 from sim.analysis.pause import pause_summary
 from sim.engine.montecarlo import MonteCarloResult
 from sim.engine.stats import TableMoments, t_interval, wilson_interval
+from sim.outputs.learning import learning_summary
 from sim.scenario.distributions import typical
 from sim.scenario.spec import BY_WEIGHT, Scenario
 from sim.theory.comparison import theory_summary
@@ -101,6 +102,7 @@ def summarise(
             for agent in scenario.agents
         },
         "ratification": ratification_summary(scenario, m),
+        "learning": learning_summary(scenario, m),
         "coalitions": None if replications is None else coalition_summary(scenario, replications),
         "events": {
             event.name: {

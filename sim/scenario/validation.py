@@ -32,6 +32,7 @@ from sim.scenario.spec import (
     IssueSpec,
     Scenario,
     Shift,
+    StrategyChoice,
     Trust,
 )
 
@@ -252,6 +253,12 @@ def _preferences(c: Checker, node, path, issue_names):
     if any(isinstance(w, Distribution) for w in weight.values()):
         return ideal, weight  # normalised per replication when drawn
     return ideal, {issue: w / most for issue, w in weight.items()}
+
+
+def strategy_choice(node, source: str, path: str, catalogue: Catalogue) -> StrategyChoice:
+    """A scenario's ``strategy:`` node, anywhere (a tournament's list of strategies): one
+    ScenarioError naming ``source`` and the field ``path``."""
+    return StrategyChoice(**_strategy(Checker(source), node, path, catalogue))
 
 
 def _strategy(c: Checker, node, path, catalogue: Catalogue) -> dict:

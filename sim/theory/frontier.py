@@ -141,6 +141,8 @@ def rational_levels(frontier: Frontier, d: np.ndarray) -> tuple[float, float] | 
             -frontier.t_max,
             -frontier.t_min,
         )
-    if t_lo > t_hi or (frontier.utilities([t_lo])[0] - d < -_GAIN_TOLERANCE).any():
+    # The search accepts a level whose gain is >= -tolerance on its grid; evaluated alone, the
+    # same level can land a rounding error lower (a steep risk exponent near a threshold).
+    if t_lo > t_hi or (frontier.utilities([t_lo])[0] - d < -2 * _GAIN_TOLERANCE).any():
         return None
     return t_lo, t_hi

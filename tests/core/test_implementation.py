@@ -33,7 +33,7 @@ def implementation(implementer: str, penalty=0.5, recovery=0.25) -> Implementati
     scenario = SimpleNamespace(
         agent_names=("a", "b", "c"),
         issues=[SimpleNamespace(implementer="all" if i == "*" else i) for i in implementer],
-        trust=SimpleNamespace(penalty=penalty, recovery=recovery),
+        trust=SimpleNamespace(penalty=penalty, recovery=recovery, ratification_penalty=0.25),
     )
     return Implementation(scenario, lambda value: np.full(N, value))
 

@@ -154,7 +154,7 @@ def test_declared_must_be_true_or_false():
     data["agents"]["china"]["red_lines"]["subsidies"]["declared"] = "yes"
     with pytest.raises(
         ScenarioError,
-        match=r"agents\.china\.red_lines\.subsidies\.declared: expected true or false",
+        match=r"agents\.china\.red_lines\.subsidies\.declared: expected true, false or a bluff",
     ):
         validate(data, "t.yaml")
 

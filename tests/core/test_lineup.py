@@ -6,10 +6,12 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from sim.core.catalogue import load_scenario
+from sim.core.lineup import seats
 from sim.core.model import NegotiationModel
 from sim.scenario.spec import Lineup, StrategyChoice
 
@@ -58,3 +60,30 @@ def test_a_batch_starting_inside_a_range_takes_its_rows():
         pd.testing.assert_series_equal(
             pd.Series(values), pd.Series(whole.outcomes()[column][40:70]), check_names=False
         )
+
+
+def test_the_ranges_of_one_choice_make_one_part():
+    """A tournament seats each strategy in many ranges; each part runs on the whole batch, so
+    one part per distinct choice (and the agent's own where no range applies)."""
+    own = StrategyChoice("zeuthen")
+    lineup = Lineup({"a": ((0, 10, BOULWARE), (10, 20, LEARNER), (20, 30, BOULWARE))})
+    parts = seats(lineup, "a", own, 5, 30)
+    assert [choice for _, choice in parts] == [BOULWARE, LEARNER, own]
+    rows = {choice.strategy_params.get("e", -1): r.nonzero()[0] + 5 for r, choice in parts}
+    assert rows[0.4].tolist() == [*range(5, 10), *range(20, 30)]
+    assert rows[1.5].tolist() == list(range(10, 20))
+    assert rows[-1].tolist() == list(range(30, 35))
+
+
+def test_a_model_scored_on_some_rows_scores_them_as_on_all():
+    scenario = load_scenario(SCENARIOS / "us_china_2024.yaml")
+    first, second = scenario.agent_names
+    lineup = Lineup({first: ((0, 40, LEARNER),), second: ((0, 40, RECIPROCAL),)})
+    model = NegotiationModel(dataclasses.replace(scenario, lineup=lineup), 40, seed=2).run()
+    for agent in model.state_agents:
+        (mixed,) = agent.beliefs.values()
+        (rows, part), *_ = mixed.parts
+        some = np.arange(40) % 3 == 0
+        scored = part.accuracy(some)
+        np.testing.assert_array_equal(scored[some], part.accuracy()[some])
+        assert np.isnan(scored[~some]).all()

@@ -84,6 +84,7 @@ def test_the_columns_in_their_order(tactical_pause_run):
         "red_line_blocks",
         "exhausted_sessions",
         "conflicts",
+        "ratification_failures",
         "coalition_size",
         *(f"accepted_{a}" for a in agents),
         *(f"{kind}_{a}" for a in agents for kind in ("core_movement", "cooperation")),

@@ -57,7 +57,8 @@ def test_the_console_shows_the_reports_numbers_to_the_same_precision(case):
         for line in console.splitlines()
         if "95% CI" in line
     ]
-    assert len(estimates) == 2 + len(run.scenario.agents)
+    ratifiers = any(agent.domestic is not None for agent in run.scenario.agents)
+    assert len(estimates) == 2 + len(run.scenario.agents) + ratifiers  # + rejected at home
     for estimate in estimates:
         number = estimate.split(" (95% CI")[0].split()[-1]
         interval = estimate[estimate.index("(95% CI") :]

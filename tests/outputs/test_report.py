@@ -190,11 +190,12 @@ def test_red_line_issues_left_at_the_status_quo_are_not_called_agreed_changes(pa
 def test_the_tactical_pause_comes_after_the_headline(pause_run):
     text = write_report(pause_run.scenario, pause_run.summary, pause_run.result.sessions, 1.0)
     headings = [line for line in text.splitlines() if line.startswith("## ")]
-    assert headings[:4] == [
+    assert headings[:5] == [
         "## Headline",
         "## The tactical pause",
         "## Who got what",
-        "## Why talks stalled",
+        "## What the sides knew of each other",  # China declares its core interests
+        "## At home: ratification and commitments",  # the US Congress ratifies
     ]
 
 
@@ -209,4 +210,7 @@ def test_events_say_when_they_come_and_what_they_shift(us_china_run):
         "on average."
     ) in text
     assert "- **election_season** (US election-year pressure to look tough): scheduled for " in text
-    assert "session 4, round 1, lasting 12 rounds; shifts United States' e x0.6." in text
+    assert (
+        "session 4, round 1, lasting 12 rounds; shifts United States' e x0.6;"
+        " United States' threshold +0.1." in text
+    )

@@ -350,8 +350,12 @@ class TestHandWorked:
         np.testing.assert_allclose(default, np.maximum(reservation, at_status_quo))
         model = NegotiationModel(us_china, replications=1, seed=1)
         model.step()
-        floors = [agent.floor[0] for agent in model.state_agents]
+        # The session floor before a domestic win-set raises it (the win-set restricts the
+        # ratifiable deals instead: sim.theory.ratifiable).
+        floors = [agent.floor_abroad[0] for agent in model.state_agents]
         np.testing.assert_allclose(default, floors, atol=1e-15)
+        us = model.state_agents[0]
+        assert us.floor[0] == max(us.floor_abroad[0], 0.45)
 
     def test_empty_feasible_set_is_a_scenario_error(self):
         scenario = make_scenario(

@@ -23,9 +23,18 @@ def build(path: Path, raw=None, **knobs):
     return build_scenario(raw, Knobs(path.stem, **knobs), str(path))
 
 
+def without_ratifiers(path: Path) -> dict:
+    raw = read_scenario_file(path)
+    for agent in raw["agents"].values():
+        agent.pop("domestic", None)
+    for event in raw.get("events", {}).values():
+        event["shifts"] = [s for s in event["shifts"] if s["field"] != "threshold"]
+    return raw
+
+
 def test_the_slider_at_zero_leaves_the_scenario_as_written():
     assert build(TWO_LEVEL).notes == []
-    assert build(US_CHINA).scenario.agent("us").domestic is None
+    assert build(US_CHINA, without_ratifiers(US_CHINA)).scenario.agent("us").domestic is None
 
 
 def test_the_slider_raises_the_hawks_threshold():
@@ -37,7 +46,7 @@ def test_the_slider_raises_the_hawks_threshold():
 
 
 def test_a_hawk_without_a_ratifier_gets_one_from_its_reservation():
-    built = build(US_CHINA, domestic_hawks=0.3)
+    built = build(US_CHINA, without_ratifiers(US_CHINA), domestic_hawks=0.3)
     home = built.scenario.agent("us").domestic
     assert home.own_preferences and home.threshold == pytest.approx(0.2 + 0.3)
     assert built.notes[0] == "us gets a ratifier at home (its own preferences, threshold 0.2)"

@@ -104,18 +104,23 @@ class OpponentModel:
 
     # --- accuracy ------------------------------------------------------------------------------
 
-    def accuracy(self) -> np.ndarray:
-        """(R,) Pearson correlation of believed and true utility over the fixed sample."""
+    def accuracy(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """(R,) Pearson correlation of believed and true utility over the fixed sample; with
+        ``rows`` (R,), only those replications are scored (NaN elsewhere: a lineup's part)."""
         if not self.learns and self.preferences is self.other.preferences:
             return np.ones(self.n)
         true = self.other.preferences
         if getattr(self, "_true_for", None) is not true:  # the truth changes only by an event
-            sample = sample_packages(np.shape(true.ideal)[-1])
-            self._true = _centred(_utilities(true, sample))
+            self._true = _centred(_utilities(true, sample_packages(np.shape(true.ideal)[-1])))
             self._true_for = true
         sample = sample_packages(np.shape(true.ideal)[-1])
-        believed = _centred(_utilities(self.preferences, sample))
-        return _correlation(believed, self._true)
+        if rows is None:
+            return _correlation(_centred(_utilities(self.preferences, sample)), self._true)
+        out = np.full(self.n, np.nan)
+        believed = _centred(_utilities(_some(self.preferences, rows), sample))
+        truth = (self._true[0][rows], self._true[1][rows])
+        out[rows] = _correlation(believed, truth)
+        return out
 
     def red_lines_found(self) -> np.ndarray:
         """(R,) share of the other's red-line region (values outside its red lines) believed
@@ -130,6 +135,17 @@ class OpponentModel:
         low, high = self._bounds()
         found = np.minimum(low, t_low) + np.minimum(1.0 - high, 1.0 - t_high)
         return np.clip(found.sum(axis=-1) / forbidden, 0.0, 1.0)
+
+
+def _some(prefs: Preferences, rows: np.ndarray) -> Preferences:
+    """``prefs`` of the replications where ``rows`` holds."""
+    shape = (len(rows), np.shape(prefs.ideal)[-1])
+    return Preferences(
+        np.broadcast_to(prefs.ideal, shape)[rows],
+        np.broadcast_to(prefs.salience, shape)[rows],
+        prefs.shape,
+        np.broadcast_to(np.asarray(prefs.risk, dtype=float), shape[:1])[rows],
+    )
 
 
 def _utilities(prefs: Preferences, sample: np.ndarray) -> np.ndarray:

@@ -1,0 +1,69 @@
+"""The round loop against a hand-vectorised reference, side by side in one process (issue 15).
+
+Usage: python benchmarks/bench_kernel.py [--profile]
+
+Marginal cost per replication of scenarios/bench_bilateral.yaml through the Mesa model
+(``NegotiationModel(scenario, n, seed=1).run()``) and through benchmarks/reference_bilateral.py
+(the same workload in ~60 lines of numpy, written from its definition): the time of 131,072
+replications less that of 16,384, over the difference, best of three. Both reach the same
+agreement and mean utilities (printed). ``--profile`` prints the round loop's operations per
+round (cProfile, 131,072 replications), the "per-round operation profile".
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import pstats
+import sys
+import time
+
+import reference_bilateral
+from _measure import SCENARIOS, machine
+
+from sim.core.catalogue import load_scenario
+from sim.core.model import NegotiationModel
+
+SMALL, LARGE = 16_384, 131_072
+
+
+def _model(scenario, n: int) -> dict:
+    return NegotiationModel(scenario, n, seed=1).run().outcomes()
+
+
+def marginal(run) -> float:
+    """Seconds per replication beyond a fixed cost, best of three."""
+    small = min(_timed(run, SMALL) for _ in range(3))
+    large = min(_timed(run, LARGE) for _ in range(3))
+    return (large - small) / (LARGE - SMALL)
+
+
+def _timed(run, n: int) -> float:
+    start = time.perf_counter()
+    run(n)
+    return time.perf_counter() - start
+
+
+def main(profile: bool) -> None:
+    scenario = load_scenario(SCENARIOS / "bench_bilateral.yaml")
+    print(f"# bench_kernel on {machine()}")
+    ref = marginal(reference_bilateral.simulate)
+    model = marginal(lambda n: _model(scenario, n))
+    print(f"reference: {1 / ref:>11,.0f} replications/s marginal")
+    print(f"model:     {1 / model:>11,.0f} replications/s marginal")
+    print(f"model / reference cost per replication: {model / ref:.2f}x (goal: at most 2x)")
+    a, b = reference_bilateral.simulate(100_000), _model(scenario, 100_000)
+    for column in ("agreement", "utility_a", "utility_b"):
+        print(f"  {column}: reference {a[column].mean():.4f}, model {b[column].mean():.4f}")
+    if profile:
+        model_run = NegotiationModel(scenario, LARGE, seed=1)
+        profiler = cProfile.Profile()
+        profiler.runcall(model_run.run)
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(15)
+        print(f"rounds played: {model_run.round or scenario.negotiation.rounds}")
+        print(out.getvalue())
+
+
+if __name__ == "__main__":
+    main(profile="--profile" in sys.argv)
