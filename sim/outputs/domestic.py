@@ -166,9 +166,10 @@ def _failures(scenario: Scenario, summary: dict, section: dict) -> list[str]:
     if not failed:
         return [
             "- **No deal reached at the table was rejected at home.** A negotiator who knows "
-            "what its ratifier will take never signs a deal the ratifier rejects; only a "
-            "threshold that moves after the deal is struck (an event, a pressure), or a "
-            "qualified majority that binds a side without its consent, can bring one down.",
+            "what its ratifier will take never signs a package the ratifier rejects; only a "
+            "threshold that moves after the deal is struck (an event, a pressure), a deal "
+            "settled issue by issue that falls short as a whole, or a qualified majority that "
+            "binds a side without its consent can bring one down.",
         ]
     runs = failures["share_of_runs"]
     lines = [
