@@ -1,5 +1,6 @@
 # Two commands a new user needs: `make demo` and `make test`. Both build .venv on first use
 # and re-install only when pyproject.toml changes (the stamp file tracks it).
+# `make test` as root also starts a single-node SLURM (scripts/slurm-up.sh) for the cluster test.
 # `make dashboard` starts the instructor dashboard (the `negsim-dashboard` command) on
 # http://127.0.0.1:8765/; it works without internet. `make notebook` adds JupyterLab (the
 # `notebook` extra) and opens notebooks/ in it.
@@ -8,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint format clean dashboard viz-deps notebook
+.PHONY: demo test test-fast lint format clean dashboard viz-deps notebook slurm-up
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,7 +40,17 @@ $(VENV)/.notebook: $(STAMP)
 notebook: $(VENV)/.notebook
 	$(BIN)/jupyter lab notebooks/ $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
-test: viz-deps
+# A single-node SLURM cluster on this machine for tests/cli/test_slurm.py, which runs a sweep on
+# it: scripts/slurm-up.sh installs (apt-get, first use only) and starts it, as root only.
+# Otherwise nothing is started, and that test is skipped, saying why.
+slurm-up:
+	@if [ "$$(id -u)" = 0 ]; then \
+		scripts/slurm-up.sh; \
+	else \
+		echo "make test: not root, so no local SLURM is started (scripts/slurm-up.sh installs and starts one, as root only); tests/cli/test_slurm.py is skipped unless one is up already"; \
+	fi
+
+test: viz-deps slurm-up
 	$(BIN)/ruff check sim tests benchmarks notebooks examples
 	$(BIN)/ruff format --check sim tests benchmarks notebooks examples
 	$(BIN)/python notebooks/strip_outputs.py --check

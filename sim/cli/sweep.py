@@ -4,6 +4,7 @@ code 2 when a job did not finish (or, for the command, when there was nothing to
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -14,7 +15,21 @@ from sim.scenario.errors import ScenarioError
 
 
 class SweepCallback(Callback):
-    """Aggregates a multirun when it ends; exit code 2 if a job did not finish."""
+    """Aggregates a multirun when it ends; exit code 2 if a job did not finish. At its start,
+    submitit's warnings are routed to negsim's one-line form."""
+
+    def on_multirun_start(self, config, **kwargs) -> None:
+        # submitit, on import, hands its logger two handlers of its own (stdout and stderr), so
+        # each of its warnings (a cluster without accounting: "Bypassing sacct error") would
+        # print three times. Imported first here and stripped of them, its warnings reach the
+        # terminal once, as negsim's logging config says: "negsim: warning: submitit: ...".
+        # The jobs import submitit afresh, so their own logs keep submitit's lines.
+        if "submitit" in str(config.hydra.launcher.get("_target_", "")):
+            import submitit  # noqa: F401
+
+            logger = logging.getLogger("submitit")
+            for handler in list(logger.handlers):
+                logger.removeHandler(handler)
 
     def on_multirun_end(self, config, **kwargs) -> None:
         # Imported here: Hydra builds this callback for every run, and a single run should not

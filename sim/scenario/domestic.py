@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sim.scenario.checker import Checker, show
 from sim.scenario.distributions import Distribution
-from sim.scenario.errors import suggest
+from sim.scenario.preferences import preferences_section
 from sim.scenario.spec import Commitment, DomesticSpec
 
 
@@ -16,26 +16,9 @@ def domestic(c: Checker, node, path: str, issue_names) -> DomesticSpec:
     threshold = c.param(node["threshold"], f"{path}.threshold", 0.0, 1.0)
     if "preferences" not in node:
         return DomesticSpec(threshold=threshold)
-    where = f"{path}.preferences"
-    c.names(node["preferences"], where)
-    ideal, salience = {}, {}
-    for issue, entry in node["preferences"].items():
-        if issue not in issue_names:
-            c.fail(f"{where}.{issue}", f"unknown issue '{issue}'{suggest(issue, issue_names)}")
-        c.mapping(entry, f"{where}.{issue}", required=("ideal", "salience"))
-        ideal[issue] = c.param(entry["ideal"], f"{where}.{issue}.ideal", 0.0, 1.0)
-        salience[issue] = c.param(entry["salience"], f"{where}.{issue}.salience", 0.0)
-    missing = [issue for issue in issue_names if issue not in ideal]
-    if missing:
-        c.fail(
-            f"{where}.{missing[0]}",
-            "missing: the ratifier needs an ideal and a salience for every issue",
-        )
-    most = sum(w.support()[1] if isinstance(w, Distribution) else w for w in salience.values())
-    if most <= 0:
-        c.fail(where, "saliences are all zero: at least one issue must matter to the ratifier")
-    if not any(isinstance(w, Distribution) for w in salience.values()):
-        salience = {issue: w / most for issue, w in salience.items()}
+    ideal, salience = preferences_section(
+        c, node["preferences"], f"{path}.preferences", issue_names, whose="ratifier"
+    )
     return DomesticSpec(threshold=threshold, ideal=ideal, salience=salience)
 
 

@@ -19,6 +19,7 @@ from sim.scenario.checker import Checker, show
 from sim.scenario.distributions import Distribution
 from sim.scenario.errors import suggest
 from sim.scenario.negotiation import negotiation_section
+from sim.scenario.preferences import preferences_section
 from sim.scenario.reading import raise_invalid, read_scenario_file
 from sim.scenario.spec import (
     ALL_PARTIES,
@@ -191,7 +192,9 @@ def _agent(c: Checker, name, node, issue_names, catalogue: Catalogue) -> AgentSp
             "commitments",
         ),
     )
-    ideal, salience = _preferences(c, node["preferences"], f"{path}.preferences", issue_names)
+    ideal, salience = preferences_section(
+        c, node["preferences"], f"{path}.preferences", issue_names
+    )
     chosen = _strategy(c, node["strategy"], f"{path}.strategy", catalogue)
     red_lines, declared, bluffs = _red_lines(
         c, node.get("red_lines") or {}, f"{path}.red_lines", issue_names, ideal
@@ -229,30 +232,6 @@ def _agent(c: Checker, name, node, issue_names, catalogue: Catalogue) -> AgentSp
         acceptance_params=chosen["acceptance_params"],
         weight=c.number(node.get("weight", 1.0), f"{path}.weight", 0.0, 1e6, low_open=True),
     )
-
-
-def _preferences(c: Checker, node, path, issue_names):
-    c.names(node, path)
-    ideal, weight = {}, {}
-    for issue, entry in node.items():
-        where = f"{path}.{issue}"
-        if issue not in issue_names:
-            c.fail(where, f"unknown issue '{issue}'{suggest(issue, issue_names)}")
-        c.mapping(entry, where, required=("ideal", "salience"))
-        ideal[issue] = c.param(entry["ideal"], f"{where}.ideal", 0.0, 1.0)
-        weight[issue] = c.param(entry["salience"], f"{where}.salience", 0.0)
-    missing = [issue for issue in issue_names if issue not in node]
-    if missing:
-        c.fail(
-            f"{path}.{missing[0]}",
-            "missing required field (every issue needs an ideal and a salience)",
-        )
-    most = sum(w.support()[1] if isinstance(w, Distribution) else w for w in weight.values())
-    if most <= 0:
-        c.fail(path, "saliences are all zero: at least one issue must matter to the agent")
-    if any(isinstance(w, Distribution) for w in weight.values()):
-        return ideal, weight  # normalised per replication when drawn
-    return ideal, {issue: w / most for issue, w in weight.items()}
 
 
 def strategy_choice(node, source: str, path: str, catalogue: Catalogue) -> StrategyChoice:
