@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.core import build, domestic, views
+from sim.core import build, views
 from sim.core._mesa import Model, release_model
 from sim.core.accuracy import Accuracy
 from sim.core.agents import StateAgent
@@ -213,7 +213,7 @@ class NegotiationModel(Model):
         rows = new.any(axis=1)
         if votes is not None:
             yes = votes if votes.ndim == 2 else (votes | ~new[..., None]).all(axis=1)
-            self.tally.vote(rows, yes)
+            self.tally.vote(rows, yes, self.session)
         if not rows.any():  # nothing settled this round: nothing to write
             return
         self.position_version += 1
@@ -287,6 +287,8 @@ class NegotiationModel(Model):
         # The clocks run over the rounds a settled batch skipped, as if they were played.
         self.events.skip_rounds(self.session, self.round, self.rounds)
         self.pressures.skip_rounds(self.session, self.round, self.rounds)
+        if self.two_level:  # win-sets as the clocks left them, whatever the batch skipped
+            self.pressures.move_win_sets()
         played = self.session * self.rounds + self.round
         self._cooperation.hold(played, (self.session + 1) * self.rounds)
         if self.accuracy is not None:
@@ -332,16 +334,20 @@ class NegotiationModel(Model):
         for agent in self.state_agents:
             if agent.commitments is not None:
                 agent.commitments.settle(table, anything)
-        self._failed = anything & ~domestic.ratified(self.state_agents, self.agreed, table)
+        self._taken = [agent.ratifies(table) for agent in self.state_agents]
+        self._failed = anything & ~np.logical_and.reduce(self._taken)
         self.tally.ratification_failures += self._failed
+        self.tally.unvote(self._failed, self.session)  # the first agreement is a ratified one
         return self.agreed & ~self._failed[:, None]
 
     def _involuntary_defection(self) -> None:
-        """A deal that fell at home costs every agent the share ``trust.ratification_penalty``
-        of its trust (after the session's usual trust update)."""
+        """A deal that fell at home costs the share ``trust.ratification_penalty`` of their trust
+        to the agents whose own ratifier took it (the others' legislature let them down), after
+        the session's usual trust update."""
         penalty = self.implementation.ratification_penalty
-        for agent in self.state_agents:
-            agent.trust = np.where(self._failed, agent.trust * (1.0 - penalty), agent.trust)
+        for agent, taken in zip(self.state_agents, self._taken, strict=True):
+            wronged = self._failed & taken
+            agent.trust = np.where(wronged, agent.trust * (1.0 - penalty), agent.trust)
 
     # --- results ---------------------------------------------------------------------------------
 

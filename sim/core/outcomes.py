@@ -33,14 +33,23 @@ class Tally:
         self.first_agreement = np.full((n, n_issues), np.nan)
         self.ratification_failures = np.zeros(n, dtype=int)
         self.voted = np.zeros(n, dtype=bool)
+        self.voted_in = np.full(n, -1)
         self.accepted = np.zeros((n, n_agents), dtype=bool)
 
-    def vote(self, rows: np.ndarray, yes: np.ndarray) -> None:
-        """An agreement was reached where ``rows`` (R,) holds, ``yes`` (R, n_agents) accepting it:
-        kept where it is the run's first."""
+    def vote(self, rows: np.ndarray, yes: np.ndarray, session: int = 0) -> None:
+        """An agreement was reached in ``session`` where ``rows`` (R,) holds, ``yes``
+        (R, n_agents) accepting it: kept where it is the run's first."""
         first = rows & ~self.voted
         self.accepted[first] = yes[first]
         self.voted |= first
+        self.voted_in[first] = session
+
+    def unvote(self, rows: np.ndarray, session: int) -> None:
+        """The deals of ``session`` fell at home where ``rows`` holds: a vote recorded in that
+        session was not on the run's first (ratified) agreement."""
+        undo = rows & self.voted & (self.voted_in == session)
+        self.voted &= ~undo
+        self.accepted[undo] = False
 
     def end_session(
         self,

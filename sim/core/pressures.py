@@ -64,6 +64,19 @@ class Pressures:
             agent.threshold_shift = home
             agent.refresh_floor()
 
+    def move_win_sets(self) -> None:
+        """Each agent's domestic threshold shift from the pressures' levels now (after skipped
+        rounds: what a ratifier at the end of the session faces does not depend on when the rest
+        of the batch settled)."""
+        if not self.effects:
+            return
+        for agent in self._agents.values():
+            shift = np.zeros_like(agent.threshold_shift)
+            for spec in self.specs:
+                if spec.agent == agent.name:
+                    shift = shift + spec.threshold * self.level[spec.name]
+            agent.threshold_shift = shift
+
     def skip_rounds(self, session: int, first: int, rounds: int) -> None:
         for round_ in range(first, rounds):
             self._advance(session, round_)

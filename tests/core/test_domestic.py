@@ -54,7 +54,8 @@ def test_a_deal_that_fails_at_home_is_an_involuntary_defection():
     data = yaml.safe_load((SCENARIOS / "us_china_2024.yaml").read_text())
     data["negotiation"]["protocol"] = "issue_by_issue"
     data["trust"] = {"initial": 1.0, "penalty": 0.5, "recovery": 0.0, "ratification_penalty": 0.3}
-    data["agents"]["china"]["domestic"] = {"threshold": 0.8}
+    data["agents"]["china"]["domestic"] = {"threshold": 0.85}
+    data["agents"]["us"]["domestic"] = {"threshold": 0.0}  # only China's ratifier can say no
     model = NegotiationModel(validate(data, "t.yaml"), 400, seed=2, trace=400).run()
     out = model.outcomes()
     failed = out["ratification_failures"] > 0
@@ -223,3 +224,40 @@ def test_bad_domestic_input_names_its_field(change, field, message):
     change(data)
     with pytest.raises(ScenarioError, match=rf"pie\.yaml: {field}: {message}"):
         validate(data, "pie.yaml")
+
+
+def test_a_deal_that_falls_at_home_costs_trust_only_to_the_side_let_down():
+    data = pie(sessions=2)
+    data["negotiation"]["protocol"] = "issue_by_issue"
+    data["trust"] = {"initial": 1.0, "penalty": 0.5, "recovery": 0.0, "ratification_penalty": 0.3}
+    # Issue by issue the value passes at the table but not a's ratifier (it wants 0.7 or so).
+    data["agents"]["a"]["domestic"] = {
+        "threshold": 0.8,
+        "preferences": {"share": {"ideal": 0.7, "salience": 1}},
+    }
+    out = run(data, 200).outcomes()
+    failed = out["ratification_failures"] > 0
+    assert failed.any()
+    assert (out["trust_a"][failed] == 1.0).all()  # a's own ratifier said no
+    assert (out["trust_b"][failed] < 1.0).all()
+    # The first agreement is a ratified one: no acceptance recorded for a deal that fell.
+    never = failed & ~out["agreement"]
+    assert never.any() and not out["accepted_a"][never].any() and not out["accepted_b"][never].any()
+
+
+def test_a_random_pressure_on_a_win_set_does_not_depend_on_the_batch():
+    data = pie(sessions=2)
+    data["agents"]["a"]["domestic"] = {"threshold": 0.5}
+    data["pressures"] = {
+        "hawks": {
+            "agent": "a",
+            "threshold": 0.3,
+            "ar1": {"start": 0.0, "mean": 0.5, "phi": 0.5, "sigma": 0.4},
+        }
+    }
+    scenario = validate(data, "pie.yaml")
+    batch = NegotiationModel(scenario, 120, seed=5).run().outcomes()
+    for k in range(0, 120, 7):
+        alone = NegotiationModel(scenario, 1, seed=5, start=k).run().outcomes()
+        for column, values in alone.items():
+            assert np.array_equal(values[0], batch[column][k], equal_nan=True), (k, column)
