@@ -132,7 +132,9 @@ def test_the_report_says_in_plain_words_what_happened_at_home(two_level):
         "**election_season** (the campaign makes Congress harder to please before its vote) "
         "raised the United States' threshold by 0.1 from session 3, round 10, for 3 rounds."
     ) in home
-    assert "trust stood at the United States 0.78" in home and "against 1.00 and 1.00" in home
+    # The US Congress said no: China, let down, lost trust; the US kept its own.
+    assert "trust stood at the United States 1.00" in home and "China 0.78" in home
+    assert "against 1.00 and 1.00" in home
     assert "(at most 0.6, made once its trust falls below 0.8)" in home
     assert "credible: the others' offers keep to it" in home
     assert "then fell at home" in text.split("## Why talks stalled", 1)[1]

@@ -212,5 +212,5 @@ def test_events_say_when_they_come_and_what_they_shift(us_china_run):
     assert "- **election_season** (US election-year pressure to look tough): scheduled for " in text
     assert (
         "session 4, round 1, lasting 12 rounds; shifts United States' e x0.6;"
-        " United States' threshold +0.1." in text
+        " United States' threshold +0.25." in text
     )

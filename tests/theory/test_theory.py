@@ -355,7 +355,7 @@ class TestHandWorked:
         floors = [agent.floor_abroad[0] for agent in model.state_agents]
         np.testing.assert_allclose(default, floors, atol=1e-15)
         us = model.state_agents[0]
-        assert us.floor[0] == max(us.floor_abroad[0], 0.35)
+        assert us.floor[0] == max(us.floor_abroad[0], 0.2)
 
     def test_empty_feasible_set_is_a_scenario_error(self):
         scenario = make_scenario(
