@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import os
 import sys
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import hydra
 from hydra.core.config_store import ConfigStore
@@ -20,7 +22,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from sim.cli import overrides
+from sim.cli import overrides, stored
 from sim.cli.guard import (
     EXIT_BAD_INPUT,
     EXIT_BUG,
@@ -30,15 +32,21 @@ from sim.cli.guard import (
     guarded,
     save_traceback,
 )
-from sim.core.catalogue import validate
-from sim.core.protocols.base import PROTOCOLS
-from sim.core.rng import fresh_seed
-from sim.engine.settings import RunSettings, check_work
+from sim.cli.help_page import help_page
+from sim.cli.startup import load_heavy
+from sim.core.registry import declared_names
 from sim.outputs.folder import SUMMARY, RunFolderExists, discard_unstarted, shown
 from sim.scenario.errors import ScenarioError, suggest
 from sim.scenario.library import known_scenarios
-from sim.scenario.reading import invalid, read_scenario_file
+from sim.scenario.reading import raise_invalid
 from sim.scenario.shipped import shipped_folder
+
+if TYPE_CHECKING:  # only for annotations: both import numpy
+    from sim.engine.settings import RunSettings
+    from sim.scenario.spec import Scenario
+
+# Everything that imports numpy (the registries, validation, the run settings, the model) is
+# imported where it is used, so that --help, --cfg and bad command lines answer without it.
 
 CONF_DIR = shipped_folder("conf")
 FILES_VARIABLE = "NEGSIM_SCENARIO_FILES"
@@ -49,19 +57,26 @@ _sources: dict[str, str] = {}
 
 def _register(name: str, path: Path) -> None:
     source = shown(path)
-    try:
-        node = read_scenario_file(path, source)
-    except ScenarioError as exc:
-        node = invalid(exc)
-    ConfigStore.instance().store(group="scenario", name=name, node=node)
+    stored.store(name, path, source)  # read when a composition picks it
     _sources[name] = source
+
+
+@cache
+def protocol_names() -> list[str]:
+    """The registered protocols' names, from their modules' source when it declares them."""
+    names = declared_names("sim.core.protocols")
+    if names is None:
+        from sim.core.protocols.base import PROTOCOLS
+
+        names = list(PROTOCOLS)
+    return names
 
 
 def register_protocols() -> None:
     """Every registered protocol is an option of the ``protocol`` group (``protocol=<name>``),
     so a new protocol needs no config file; ``conf/protocol/from_scenario.yaml``, the default,
     plays the scenario's own."""
-    for name in PROTOCOLS:
+    for name in protocol_names():
         ConfigStore.instance().store(group="protocol", name=name, node={"name": name})
 
 
@@ -72,6 +87,16 @@ def register_known_scenarios() -> None:
     for entry in filter(None, os.environ.get(FILES_VARIABLE, "").split(os.pathsep)):
         name, _, path = entry.partition("=")
         _register(name, Path(path))
+
+
+def _refuse_unreadable(path: Path) -> None:
+    """A file named on the command line that is not a readable scenario mapping is refused
+    before Hydra composes anything (the read is cached for the run that follows)."""
+    try:
+        raise_invalid(OmegaConf.to_container(stored.read_node(path, shown(path))), shown(path))
+    except ScenarioError as exc:
+        print(f"negsim: error: {exc}", file=sys.stderr)
+        sys.exit(EXIT_BAD_INPUT)
 
 
 def register_scenarios(args: list[str]) -> list[str]:
@@ -91,6 +116,7 @@ def register_scenarios(args: list[str]) -> list[str]:
                     print(f"negsim: error: {item}: scenario file not found", file=sys.stderr)
                     sys.exit(EXIT_BAD_INPUT)
                 _register(path.stem, path)
+                _refuse_unreadable(path)
                 files.append(f"{path.stem}={path.resolve()}")
                 names.append(path.stem)
             arg = f"{key}={','.join(names)}"
@@ -114,6 +140,8 @@ def with_sweep_seed(args: list[str]) -> list[str]:
     so each job's numbers equal that job run alone with the same seed."""
     multirun = any(arg in ("-m", "--multirun") for arg in args)
     if multirun and not any(arg.partition("=")[0] == "seed" for arg in args):
+        from sim.core.rng import fresh_seed
+
         return [*args, f"seed={fresh_seed()}"]
     return args
 
@@ -138,6 +166,52 @@ def register_resolvers() -> None:
         OmegaConf.register_new_resolver("negsim_fresh_dir", _fresh_dir, use_cache=True)
 
 
+def with_figures_default(config: dict, in_sweep: bool) -> None:
+    """``output.figures: null`` (the default) draws a single run's figures and skips each sweep
+    job's: the sweep draws its own from every job's numbers, and a job's figures cost more than a
+    small job's simulation. ``output.figures=true`` draws them in every job too. The choice made
+    is what the run records."""
+    output = config.setdefault("output", {})
+    if isinstance(output, dict) and output.get("figures") is None:
+        output["figures"] = not in_sweep
+
+
+def checked(config: dict, source: str, choice: str, in_sweep: bool) -> tuple[Scenario, RunSettings]:
+    """The run's validated scenario and settings from its composed config; ScenarioError for the
+    first problem."""
+    raise_invalid(config.get("scenario"), source)  # a file that could not be read
+    with_figures_default(config, in_sweep)
+    from sim.core.catalogue import validate
+    from sim.engine.settings import RunSettings, check_work
+
+    settings = RunSettings.from_config(config)
+    scenario = validate(config["scenario"], source, default_name=choice)
+    if config.get("sensitivity_points") is not None:  # one point of a sensitivity sample
+        from sim.scenario.parameters import apply_point
+
+        scenario = apply_point(scenario, config["sensitivity_points"], config["sensitivity_point"])
+    check_work(scenario, settings)
+    return scenario, settings
+
+
+def refuse_bad_run(cfg: DictConfig) -> None:
+    """Refuse a single run's bad scenario or settings from the config the command-line check
+    composed, before Hydra composes it twice more and starts the job (and so before it makes
+    a folder or a log). What this cannot read alone (an interpolation of Hydra's settings) is
+    left to the run, which checks everything again."""
+    choice = cfg.hydra.runtime.choices.get("scenario")
+    try:
+        job = OmegaConf.masked_copy(cfg, [key for key in cfg if key != "hydra"])
+        config = OmegaConf.to_container(job, resolve=True)
+    except Exception:
+        return
+    try:
+        checked(config, _sources.get(choice, f"scenario '{choice}'"), choice, in_sweep=False)
+    except ScenarioError as exc:
+        print(f"negsim: error: {exc}", file=sys.stderr)
+        sys.exit(EXIT_BAD_INPUT)
+
+
 @hydra.main(version_base=None, config_path=str(CONF_DIR), config_name="config")
 def _hydra_main(cfg: DictConfig) -> None:
     hydra_cfg = HydraConfig.get()
@@ -153,16 +227,9 @@ def _hydra_main(cfg: DictConfig) -> None:
     source = _sources.get(choice, f"scenario '{choice}'")
     try:
         config = OmegaConf.to_container(cfg, resolve=True)
-        settings = RunSettings.from_config(config)
-        scenario = validate(config["scenario"], source, default_name=choice)
-        if config.get("sensitivity_points") is not None:  # one point of a sensitivity sample
-            from sim.scenario.parameters import apply_point
-
-            scenario = apply_point(
-                scenario, config["sensitivity_points"], config["sensitivity_point"]
-            )
-        check_work(scenario, settings)
+        scenario, settings = checked(config, source, choice, in_sweep)
         # Imported only now: bad input is refused before the model, pandas and matplotlib load.
+        load_heavy("sim.cli.run")
         from sim.cli.run import console_summary, run
 
         summary = run(
@@ -198,10 +265,11 @@ def _hydra_main(cfg: DictConfig) -> None:
     print(header + console_summary(scenario, summary, run_dir, figures=settings.figures))
 
 
-def check_command_line(args: list[str]) -> None:
-    """One line and exit code 2 for any mistake Hydra would report in many lines."""
+def check_command_line(args: list[str]) -> DictConfig | None:
+    """One line and exit code 2 for any mistake Hydra would report in many lines; the composed
+    config when the check composed the command line as it is."""
     try:
-        overrides.check(args, CONF_DIR)
+        return overrides.check(args, CONF_DIR)
     except overrides.CommandLineError as exc:
         print(f"negsim: error: command line: {exc}", file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)
@@ -210,9 +278,15 @@ def check_command_line(args: list[str]) -> None:
 @guarded("negsim")
 def main() -> None:
     register_resolvers()
-    args = with_sweep_seed(register_scenarios(sys.argv[1:]))
-    check_command_line(args)
-    flags, settings = overrides.split(args)
+    args = register_scenarios(sys.argv[1:])
+    page = help_page(args, CONF_DIR, {"scenario": list(_sources), "protocol": protocol_names()})
+    if page is not None:
+        print(page)
+        return
+    composed = check_command_line(args)
+    flags, settings = overrides.split(with_sweep_seed(args))  # a seed imports numpy: not before
+    if composed is not None and not flags and composed.hydra.mode != RunMode.MULTIRUN:
+        refuse_bad_run(composed)  # a single run, not --cfg, --help, -m
     sys.argv = [sys.argv[0], *flags, *settings]
     _hydra_main()
 

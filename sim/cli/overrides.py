@@ -141,38 +141,56 @@ def _check_key(cfg: DictConfig, override: Override) -> None:
 TOURNAMENT = "tournament"
 
 
-def check(args: list[str], conf_dir: Path) -> None:
-    """Raise :class:`CommandLineError` for the first mistake in ``args`` (see the module doc)."""
+def check(args: list[str], conf_dir: Path) -> DictConfig | None:
+    """Raise :class:`CommandLineError` for the first mistake in ``args`` (see the module doc).
+
+    A command line without sweeps that Hydra composes as it is has no mistake to find: one
+    composition answers (each costs about 0.1 s), and that config (with Hydra's settings) is
+    returned; only a refused one is searched for its cause. None when nothing was composed."""
     overrides = _parse(split(args)[1])
+    for override in overrides:
+        if override.key_or_group == TOURNAMENT:
+            raise CommandLineError(
+                f"{TOURNAMENT}: the configs in conf/{TOURNAMENT}/ are played by negsim-tournament"
+                " (e.g. negsim-tournament classroom), not by negsim"
+            )
+    if not overrides:  # nothing to check; the shipped config itself is Hydra's to compose
+        return None
     with initialize_config_dir(config_dir=str(conf_dir), version_base=None):
-        loader = GlobalHydra.instance().config_loader()
-        choices = []
-        for override in overrides:
-            group = override.key_or_group
-            if group == TOURNAMENT:
+        if not any(o.is_sweep_override() for o in overrides):
+            try:
+                lines = [o.input_line for o in overrides]
+                return compose("config", overrides=lines, return_hydra_config=True)
+            except Exception:  # find the mistake and say it in one line
+                pass
+        _find_mistake(overrides)
+    return None
+
+
+def _find_mistake(overrides: list[Override]) -> None:
+    loader = GlobalHydra.instance().config_loader()
+    choices = []
+    for override in overrides:
+        group = override.key_or_group
+        options = loader.get_group_options(group) if "." not in group else []
+        if not options or group == "hydra":
+            continue
+        for value in _values(override):
+            if value not in options:
                 raise CommandLineError(
-                    f"{group}: the configs in conf/{TOURNAMENT}/ are played by negsim-tournament"
-                    " (e.g. negsim-tournament classroom), not by negsim"
+                    f"{group}: unknown option '{value}'{suggest(value, options)}"
                 )
-            options = loader.get_group_options(group) if "." not in group else []
-            if not options or group == "hydra":
-                continue
-            for value in _values(override):
-                if value not in options:
-                    raise CommandLineError(
-                        f"{group}: unknown option '{value}'{suggest(value, options)}"
-                    )
-            choices.append(f"{group}={_values(override)[0]}")
-        try:
-            cfg = compose("config", overrides=choices, return_hydra_config=True)
-        except Exception as exc:  # a group option that does not compose
-            raise CommandLineError(str(exc).splitlines()[0]) from None
-        groups = {c.partition("=")[0] for c in choices}
-        for override in overrides:
-            if override.key_or_group not in groups:
-                _check_key(cfg, override)
-        plain = [o.input_line for o in overrides if not o.is_sweep_override()]
-        try:
-            compose("config", overrides=plain, return_hydra_config=True)
-        except Exception as exc:  # anything else Hydra would refuse
-            raise CommandLineError(str(exc).splitlines()[0]) from None
+        choices.append(f"{group}={_values(override)[0]}")
+    try:
+        cfg = compose("config", overrides=choices, return_hydra_config=True)
+    except Exception as exc:  # a group option that does not compose
+        raise CommandLineError(str(exc).splitlines()[0]) from None
+    groups = {c.partition("=")[0] for c in choices}
+    for override in overrides:
+        if override.key_or_group not in groups:
+            _check_key(cfg, override)
+    plain = [o.input_line for o in overrides if not o.is_sweep_override()]
+    try:
+        compose("config", overrides=plain, return_hydra_config=True)
+    except Exception as exc:  # anything else Hydra would refuse
+        raise CommandLineError(str(exc).splitlines()[0]) from None

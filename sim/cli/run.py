@@ -22,7 +22,6 @@ from sim.core.protocols.base import resolve_protocol
 from sim.core.rng import fresh_seed
 from sim.engine.montecarlo import MonteCarloResult, simulate
 from sim.engine.settings import RunSettings, check_feasible
-from sim.outputs.figures import FinishedRun, draw_run_figures
 from sim.outputs.folder import ParquetStream, RunFolder, shown
 from sim.outputs.formatting import rate, rounds, utility
 from sim.outputs.narrative import narrative
@@ -194,7 +193,9 @@ def finish_run(
     summary = summarise(scenario, result, protocol, rounds, replications)
     summary.update(extra or {})
     summary["wall_time_s"] = {"simulation": simulated}
-    if draw_figures:
+    if draw_figures:  # matplotlib is imported only for a run that draws (about a second)
+        from sim.outputs.figures import FinishedRun, draw_run_figures
+
         finished = FinishedRun(scenario, result, summary, rounds, animation)
         draw_run_figures(finished, folder.file("figures"))
     folder.write_text("report.md", write_report(scenario, summary, result.sessions, simulated))

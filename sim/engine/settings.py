@@ -67,6 +67,8 @@ class RunSettings:
 
         def flag(node, path, default):
             value = node.get(path.split(".")[-1], default)
+            if value is None and path == "output.figures":  # null: the command's default
+                value = default
             if not isinstance(value, bool):
                 c.fail(path, f"expected true or false, got {value!r}")
             return value

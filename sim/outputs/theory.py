@@ -1,30 +1,17 @@
-"""The simulation beside the theory, in words and a figure: the "Theory beside the simulation"
-section of report.md and ``figures/utility_space.png``, both read from the ``theory`` section of
-summary.json (``sim.theory.comparison`` computes it)."""
+"""The simulation beside the theory in words: the "Theory beside the simulation" section of
+report.md, from the ``theory`` section of summary.json (``sim.theory.comparison`` computes it;
+the figure is :mod:`sim.outputs.theory_figure`, kept apart so that the report does not import
+matplotlib)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import matplotlib
-
-matplotlib.use("Agg")
-
-from sim.outputs.figures import FinishedRun, register, save_figure  # noqa: E402
-from sim.outputs.formatting import ci  # noqa: E402
-from sim.outputs.style import figure, suptitle  # noqa: E402
-from sim.scenario.spec import Scenario  # noqa: E402
+from sim.outputs.formatting import ci
+from sim.scenario.spec import Scenario
 
 TITLES = {
     "nash": "Nash (1950) bargaining solution (maximises the product of both sides' gains)",
     "kalai_smorodinsky": "Kalai–Smorodinsky (1975) solution (gains in proportion to what each could hope for)",
     "utilitarian": "utilitarian optimum (the largest total utility)",
-}
-CLOUD = "#e67e22"  # the simulated agreements: a colour no marker uses
-MARKERS = {
-    "nash": ("*", "#1f5fa8"),
-    "kalai_smorodinsky": ("D", "#2e7d32"),
-    "utilitarian": ("^", "#8e44ad"),
 }
 
 
@@ -81,60 +68,3 @@ def _solution_line(section: dict, name: str, title: str, labels: dict[str, str])
         else ""
     )
     return f"- The {title} gives {utilities}.{closeness}"
-
-
-def _has_frontier(run: FinishedRun) -> bool:
-    return "frontier" in (run.summary.get("theory") or {})
-
-
-@register("utility_space.png", applies=_has_frontier)
-def utility_space_figure(run: FinishedRun, path: Path) -> Path:
-    """Frontier, disagreement point, solutions and the cloud of simulated agreements."""
-    scenario, section, sample = run.scenario, run.summary["theory"], run.result.sample
-    a, b = section["agents"]
-    labels = {agent.name: agent.label for agent in scenario.agents}
-    fig, ax = figure(7.2)
-    frontier = section["frontier"]["utility"]
-    ax.plot(frontier[a], frontier[b], color="black", lw=1.5, label="Pareto frontier", zorder=2)
-    if sample is not None and f"agreement_utility_{a}" in sample:
-        cloud = sample[[f"agreement_utility_{a}", f"agreement_utility_{b}"]].dropna()
-        ax.scatter(
-            cloud[f"agreement_utility_{a}"],
-            cloud[f"agreement_utility_{b}"],
-            s=36,
-            alpha=0.35,
-            color=CLOUD,
-            edgecolors="none",
-            label=f"simulated agreements, session 1 ({len(cloud):,} runs)",
-            zorder=3,
-        )
-    d = section["disagreement"]["utility"]
-    ax.scatter(
-        [d[a]],
-        [d[b]],
-        marker="s",
-        color="#c0392b",
-        s=90,
-        label=f"disagreement point ({section['disagreement']['kind']})",
-        zorder=4,
-    )
-    for layer, (name, (marker, colour)) in enumerate(MARKERS.items()):
-        s = section.get(name)
-        if s:  # solutions that coincide stay visible: the later ones smaller and on top
-            ax.scatter(
-                [s["utility"][a]],
-                [s["utility"][b]],
-                marker=marker,
-                s=320 - 90 * layer,
-                color=colour,
-                edgecolors="white",
-                linewidths=1.2,
-                label=name.replace("_", "–").title(),
-                zorder=5 + layer,
-            )
-    ax.set_xlabel(f"utility of {labels[a]}")
-    ax.set_ylabel(f"utility of {labels[b]}")
-    ax.set_aspect("equal", adjustable="datalim")
-    fig.legend(*ax.get_legend_handles_labels(), loc="outside right center")
-    suptitle(fig, f"{scenario.title or scenario.name}: utility space, first session")
-    return save_figure(fig, path)

@@ -90,3 +90,13 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
     stderr = process.stderr.read().decode()
     assert process.wait(timeout=120) == 141
     assert stderr == ""
+
+
+def test_the_quick_help_page_is_hydras_page(help_page):
+    """negsim draws --help itself (Hydra's takes seconds to list the groups); an override of the
+    help config sends it Hydra's way, and the two pages are the same."""
+    cwd, quick = help_page
+    hydras = negsim("--help", "hydra.help.app_name=negsim", cwd=cwd)
+    assert hydras.returncode == 0, hydras.stderr
+    assert quick.stdout == hydras.stdout
+    assert "my_talks" in quick.stdout  # ./scenarios is listed by both

@@ -152,3 +152,24 @@ def test_negsim_sweep_reaggregates_any_sweep_folder(tmp_path):
     table = pd.read_parquet(tmp_path / "sweep" / "sweep.parquet")
     assert sorted(table["scenario.agents.us.reservation"].unique()) == [0.2, 0.3]
     assert run("nowhere", cwd=tmp_path, tool="negsim-sweep").returncode == 2
+
+
+def test_sweep_jobs_skip_their_figures_unless_asked_and_the_sweep_draws_its_own(tmp_path):
+    """Issue 15: each job of a multirun skips its own figures by default (``output.figures:
+    null``); the sweep's figures are still drawn; ``output.figures=true`` draws them per job."""
+    grid = ("-m", "scenario.agents.us.reservation=0.2,0.3", "mc.replications=50", "seed=2")
+    default = run(*grid, "hydra.sweep.dir=default", cwd=tmp_path)
+    assert default.returncode == 0, default.stderr[-2000:]
+    for job in ("0", "1"):
+        folder = tmp_path / "default" / job
+        assert (folder / "summary.json").is_file() and not (folder / "figures").exists()
+        assert "figures: false" in (folder / "config.yaml").read_text()  # what was done
+        assert "figures/" not in default.stdout
+    assert (tmp_path / "default" / "figures" / "sweep_agents.us.reservation.png").is_file()
+    asked = run(*grid, "output.figures=true", "hydra.sweep.dir=asked", cwd=tmp_path)
+    assert asked.returncode == 0, asked.stderr[-2000:]
+    assert all(any((tmp_path / "asked" / job / "figures").iterdir()) for job in ("0", "1"))
+    pd.testing.assert_frame_equal(  # the figures change no number
+        pd.read_parquet(tmp_path / "default" / "1" / "replications.parquet"),
+        pd.read_parquet(tmp_path / "asked" / "1" / "replications.parquet"),
+    )

@@ -8,8 +8,10 @@ import textwrap
 
 import pytest
 
+from sim.core.acceptance.base import ACCEPTANCES
+from sim.core.opponents.base import OPPONENT_MODELS
 from sim.core.protocols.base import PROTOCOLS, BargainingProtocol, get_protocol
-from sim.core.registry import Registry
+from sim.core.registry import Registry, declared_names
 from sim.core.strategies.base import STRATEGIES, Strategy, get_strategy
 
 
@@ -112,3 +114,33 @@ def test_unknown_names_get_the_usual_message():
         get_protocol("alternating")
     with pytest.raises(KeyError, match=r"unknown strategy 'zeuthan' \(did you mean 'zeuthen'\?\)"):
         get_strategy("zeuthan")
+
+
+@pytest.mark.parametrize("registry", [STRATEGIES, PROTOCOLS, OPPONENT_MODELS, ACCEPTANCES])
+def test_declared_names_read_from_source_are_the_registered_names(registry):
+    """``negsim --help`` and ``protocol=<name>`` take the names from the source, without
+    importing the family (and numpy with it); they must be the registry's, in its order."""
+    assert declared_names(registry.package) == list(registry)
+
+
+def test_declared_names_import_nothing(family):
+    assert declared_names("family") == ["bravo", "zulu"]
+    assert "family.alpha" not in sys.modules and "family.base" not in sys.modules
+
+
+def test_declared_names_give_up_on_a_name_that_is_not_a_literal(family):
+    (family / "computed.py").write_text(
+        textwrap.dedent(
+            """
+            from family.base import MEMBERS
+
+            @MEMBERS.register
+            class Member:
+                name = "prefix_" + "computed"
+            """
+        )
+    )
+    assert declared_names("family") is None  # then the registry itself is consulted
+    from family.base import MEMBERS
+
+    assert "prefix_computed" in MEMBERS

@@ -124,7 +124,7 @@ def test_outcomes(pie_run, tmp_path, drawn):
 
 
 def test_utility_space(pie_run, tmp_path, drawn):
-    from sim.outputs.theory import utility_space_figure
+    from sim.outputs.theory_figure import utility_space_figure
 
     assert is_png(utility_space_figure(pie_run, tmp_path / "utility_space.png"))
     (fig,) = drawn
@@ -142,7 +142,7 @@ def test_utility_space(pie_run, tmp_path, drawn):
 
 
 def test_cooperation(pause_run, tmp_path, drawn):
-    from sim.outputs.pause import cooperation_figure
+    from sim.outputs.pause_figure import cooperation_figure
 
     assert is_png(cooperation_figure(pause_run, tmp_path / "cooperation.png"))
     (fig,) = drawn

@@ -17,6 +17,8 @@ import pytest
         "sim.theory.comparison",
         "sim.analysis.pause",
         "sim.sensitivity.evaluation",
+        "sim.outputs.report",  # the words: a run without figures never loads matplotlib
+        "sim.cli.run",
     ],
 )
 @pytest.mark.slow
