@@ -215,6 +215,15 @@ def refuse_bad_run(cfg: DictConfig) -> None:
 @hydra.main(version_base=None, config_path=str(CONF_DIR), config_name="config")
 def _hydra_main(cfg: DictConfig) -> None:
     hydra_cfg = HydraConfig.get()
+    if "negsim_batch" in cfg:  # a launcher job of a vectorised sweep (sim.cli.sweeper)
+        from sim.cli.points import run_batch_job
+
+        try:
+            run_batch_job(Path(hydra_cfg.sweep.dir), int(cfg.negsim_batch), _sources)
+        except RunInterrupted as exc:
+            print(f"negsim: {exc}", file=sys.stderr)
+            sys.exit(EXIT_INTERRUPTED)
+        return
     run_dir = Path(hydra_cfg.runtime.output_dir)
     in_sweep = hydra_cfg.mode == RunMode.MULTIRUN
     if in_sweep and (run_dir / SUMMARY).is_file():

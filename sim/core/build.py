@@ -19,21 +19,30 @@ from sim.core.lineup import MixedAcceptance, MixedModel, MixedStrategy, seats
 from sim.core.opponents.base import get_opponent_model
 from sim.core.preferences import Preferences
 from sim.core.red_lines import RedLines
-from sim.core.rng import BlockStreams
+from sim.core.rng import Streams
 from sim.core.strategies.base import get_strategy
-from sim.scenario.distributions import Distribution, PerReplication
+from sim.scenario.distributions import Distribution, PerReplication, PerTile
 from sim.scenario.spec import AgentSpec, Scenario, StrategyChoice, Value
 
 Draw = Callable[[Value], np.ndarray]
 
 
-def draw(value: Value, streams: BlockStreams, start: int, n: int) -> np.ndarray:
-    """(R,) values of a scenario number for replications ``[start, start + n)``: constant,
-    drawn per replication, or given per replication (a sensitivity sample)."""
+def draw(value: Value | PerTile, streams: Streams, start: int, n: int) -> np.ndarray:
+    """(R,) values of a scenario number for replications ``[start, start + n / tiles)`` in each
+    tile of the batch (one tile but in a vectorised sweep): constant, drawn per replication,
+    given per replication (a sensitivity sample), or given per tile (a sweep's points), each
+    tile's drawn from its own streams."""
+    if isinstance(value, PerTile):
+        return np.concatenate(
+            [
+                draw(v, tile, start, tile.size)
+                for v, tile in zip(value.values, streams.tiles, strict=True)
+            ]
+        )
     if isinstance(value, Distribution):
         return streams.draw(value.sample).astype(float)
     if isinstance(value, PerReplication):
-        return value.take(start, n)
+        return np.concatenate([value.take(start, tile.size) for tile in streams.tiles])
     return np.full(n, float(value))
 
 
@@ -99,7 +108,7 @@ def state_agent(model, spec: AgentSpec, scenario: Scenario, draw: Draw) -> State
                 risk=np.ones(n),
             )
         agent.set_domestic(ratifier, threshold)
-        agent.believed_threshold = typical(home.threshold)
+        agent.believed_threshold = _typical_rows(home.threshold, model.streams)
     if spec.commitments:
         agent.commitments = Commitments(spec.commitments, issues, ideal, n)
     return agent
@@ -119,6 +128,18 @@ def _acceptance(choice: StrategyChoice, n: int, draw: Draw):
 def _model(choice: StrategyChoice, n: int, other, declared, draw: Draw):
     params = {key: draw(value) for key, value in choice.opponent_params.items()}
     return get_opponent_model(choice.opponent_model)(n, other, declared, **params)
+
+
+def _typical_rows(value: Value | PerTile, streams: Streams) -> float | np.ndarray:
+    """:func:`typical`, or per row when the tiles of a batch differ in ``value``."""
+    if not isinstance(value, PerTile):
+        return typical(value)
+    return np.concatenate(
+        [
+            np.full(tile.size, typical(v))
+            for v, tile in zip(value.values, streams.tiles, strict=True)
+        ]
+    )
 
 
 def typical(value: Value) -> float:

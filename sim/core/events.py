@@ -64,6 +64,9 @@ class Events:
                 entry = (e, session.draw(shift.add), session.draw(shift.multiply))
                 self._targets.setdefault((shift.agent, shift.field), []).append(entry)
         self._agents = agents
+        self._hazard = {
+            e: session.draw(spec.hazard) for e, spec in enumerate(specs) if spec.hazard is not None
+        }
         self._base = {key: np.array(_read(agents[key[0]], key[1])) for key in self._targets}
         self._shifted = dict.fromkeys(self._targets, False)
 
@@ -78,7 +81,7 @@ class Events:
         for e, spec in enumerate(self.specs):
             idle = self.left[:, e] == 0
             if spec.hazard is not None:
-                start = idle & (self._draws[e][:, round_] < spec.hazard)
+                start = idle & (self._draws[e][:, round_] < self._hazard[e])
             elif session == spec.session and round_ == spec.round:
                 start = idle
             else:

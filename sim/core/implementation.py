@@ -16,7 +16,7 @@ import numpy as np
 from sim.core.agents import StateAgent
 from sim.core.build import Draw
 from sim.core.preferences import issue_utility
-from sim.core.rng import BlockStreams
+from sim.core.rng import Streams
 from sim.scenario.spec import ALL_PARTIES, Scenario
 
 # ``Implementation.implementer`` code for an issue that every party implements.
@@ -55,7 +55,7 @@ class Implementation:
 
     def end_session(
         self,
-        streams: BlockStreams,
+        streams: Streams,
         agents: Sequence[StateAgent],
         agreed: np.ndarray,
         value: np.ndarray,

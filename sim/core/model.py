@@ -28,7 +28,7 @@ from sim.core.pressures import Pressures
 from sim.core.protocols.base import get_protocol, resolve_protocol
 from sim.core.ratification import Ratifier
 from sim.core.red_lines import OneWay
-from sim.core.rng import BlockStreams, fresh_seed
+from sim.core.rng import BlockStreams, TiledStreams, fresh_seed
 from sim.core.strategies.base import View
 from sim.core.trace import Trace
 from sim.scenario.spec import Scenario, Value
@@ -41,6 +41,12 @@ class NegotiationModel(Model):
     ``protocol`` overrides the scenario's (:func:`~sim.core.protocols.base.resolve_protocol`);
     ``trace`` is how many of the first replications keep a round-by-round record of offers;
     ``pressure_effects=False`` keeps the pressure levels but not their effect.
+
+    ``tiles > 1`` (a vectorised sweep) runs that many copies of the replications one after the
+    other, each with its own streams seeded alike (:class:`~sim.core.rng.TiledStreams`), so tile
+    p's rows are exactly the replications run alone; the scenario's
+    :class:`~sim.scenario.distributions.PerTile` values give each tile its own numbers, and each
+    tile traces its own first ``trace`` replications.
     """
 
     def __init__(
@@ -53,13 +59,22 @@ class NegotiationModel(Model):
         protocol: str | None = None,
         trace: int = 0,
         pressure_effects: bool = True,
+        tiles: int = 1,
     ):
         self.seed = fresh_seed() if seed is None else int(seed)
         super().__init__(seed=self.seed)
         self.scenario = scenario
-        self.streams = BlockStreams(self.seed, start, start + replications)
-        self.n = replications
+        if tiles > 1 and scenario.lineup is not None:
+            raise ValueError("a tournament's lineup cannot be tiled")
+        self.streams = (
+            BlockStreams(self.seed, start, start + replications)
+            if tiles == 1
+            else TiledStreams(self.seed, start, start + replications, tiles)
+        )
+        self.tiles = tiles
+        self.n = replications * tiles
         self.start = start
+        replications = self.n
         self.issues = scenario.issue_names
         negotiation = scenario.negotiation
         played = resolve_protocol(scenario, protocol)
@@ -117,7 +132,9 @@ class NegotiationModel(Model):
         )
         self.tally = Tally(n, n_issues, self.one_way, len(self.state_agents))
         self.stalls = StallDiagnostics(n, n_issues)
-        self.trace = Trace(self, min(trace, n))
+        per_tile = n // tiles
+        traced = np.arange(min(trace, per_tile))
+        self.trace = Trace(self, len(traced), rows=(traced + per_tile * np.arange(tiles)[:, None]))
 
     def draw(self, value: Value) -> np.ndarray:
         """(R,) values of a scenario number: constant, or drawn per replication."""
@@ -354,7 +371,7 @@ class NegotiationModel(Model):
     def outcomes(self) -> dict[str, np.ndarray]:
         """One row per replication: the columns of the per-replication table."""
         return outcome_columns(
-            reps=np.arange(self.start, self.start + self.n),
+            reps=np.tile(np.arange(self.start, self.start + self.n // self.tiles), self.tiles),
             tally=self.tally,
             stalls=self.stalls,
             agents=self.state_agents,

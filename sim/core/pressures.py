@@ -12,6 +12,7 @@ import numpy as np
 
 from sim.core.session import Session
 from sim.scenario.dynamics import PressureSpec
+from sim.scenario.stacking import PRESSURE_NUMBERS
 
 
 class Pressures:
@@ -22,11 +23,18 @@ class Pressures:
         self.specs = specs
         self.effects = effects
         self.level = {
-            spec.name: np.full(session.n, spec.ar1_start if spec.stochastic else spec.by_session[0])
+            spec.name: np.full(session.n, float(spec.by_session[0]))
+            if not spec.stochastic
+            else session.draw(spec.ar1_start)
             for spec in specs
         }
         self._agents = {agent.name: agent for agent in session.state_agents}
         self._shocks: dict[str, np.ndarray] = {}
+        # Each pressure's numbers per replication (a vectorised sweep's tiles may differ in them).
+        self._numbers = {
+            spec.name: {key: session.draw(getattr(spec, key)) for key in PRESSURE_NUMBERS}
+            for spec in specs
+        }
 
     def start_session(self, session: Session) -> None:
         self._shocks = {
@@ -41,8 +49,10 @@ class Pressures:
                 self.level[spec.name][:] = spec.by_session[min(session, len(spec.by_session) - 1)]
             elif session > 0 or round_ > 0:
                 shock = self._shocks[spec.name][:, round_]
-                level = spec.ar1_mean + spec.ar1_phi * (self.level[spec.name] - spec.ar1_mean)
-                self.level[spec.name] = np.clip(level + spec.ar1_sigma * shock, 0.0, 1.0)
+                number = self._numbers[spec.name]
+                mean, phi, sigma = number["ar1_mean"], number["ar1_phi"], number["ar1_sigma"]
+                level = mean + phi * (self.level[spec.name] - mean)
+                self.level[spec.name] = np.clip(level + sigma * shock, 0.0, 1.0)
 
     def begin_round(self, session: Session) -> None:
         if not self.specs:
@@ -56,9 +66,10 @@ class Pressures:
             home = np.zeros(session.n)
             for spec in self.specs:
                 if spec.agent == agent.name:
-                    scale = scale * (1.0 + spec.concession * self.level[spec.name])
-                    shift = shift + spec.reservation * self.level[spec.name]
-                    home = home + spec.threshold * self.level[spec.name]
+                    number, level = self._numbers[spec.name], self.level[spec.name]
+                    scale = scale * (1.0 + number["concession"] * level)
+                    shift = shift + number["reservation"] * level
+                    home = home + number["threshold"] * level
             agent.concession_scale = np.maximum(scale, 0.0)
             agent.reservation_shift = shift
             agent.threshold_shift = home

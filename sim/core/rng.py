@@ -4,7 +4,8 @@ A run has one ``SeedSequence``. Replications are grouped in fixed blocks of ``BL
 ``b`` draws from its own child sequence (``spawn_key=(b,)``, the same child ``spawn`` would give
 as its b-th). Every draw asks the block's generator for a full block and keeps the rows it needs,
 so replication k sees the same numbers whether it runs alone, in a partial last block, next to
-other blocks, in another worker process or in another shard.
+other blocks, in another worker process or in another shard, or in a tile of a vectorised sweep
+(:class:`TiledStreams`).
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ class BlockStreams:
     def size(self) -> int:
         return self.stop - self.start
 
+    @property
+    def tiles(self) -> tuple[BlockStreams, ...]:
+        return (self,)
+
     def uniform(self, *tail: int) -> np.ndarray:
         """Uniform [0, 1) draws of shape (size, *tail)."""
         return np.concatenate(
@@ -62,6 +67,34 @@ class BlockStreams:
         return np.concatenate(
             [np.asarray(sampler(gen, BLOCK_SIZE))[lo:hi] for gen, lo, hi in self._slices], axis=0
         )
+
+
+class TiledStreams:
+    """Streams for a tiled batch: ``tiles`` copies of replications ``[start, stop)`` one after
+    the other (a vectorised sweep's points). Every tile has its own generators, seeded alike, so
+    tile p's rows get the numbers replications ``[start, stop)`` get in a run of their own, even
+    when tiles draw different distributions (which use up different amounts of a stream)."""
+
+    def __init__(self, seed: int, start: int, stop: int, tiles: int):
+        self.seed = seed
+        self.start, self.stop = start, stop
+        self.tiles = tuple(BlockStreams(seed, start, stop) for _ in range(tiles))
+
+    @property
+    def size(self) -> int:
+        return (self.stop - self.start) * len(self.tiles)
+
+    def uniform(self, *tail: int) -> np.ndarray:
+        return np.concatenate([tile.uniform(*tail) for tile in self.tiles], axis=0)
+
+    def normal(self, *tail: int) -> np.ndarray:
+        return np.concatenate([tile.normal(*tail) for tile in self.tiles], axis=0)
+
+    def draw(self, sampler) -> np.ndarray:
+        return np.concatenate([tile.draw(sampler) for tile in self.tiles], axis=0)
+
+
+Streams = BlockStreams | TiledStreams
 
 
 def shard_range(replications: int, shard: int, shards: int) -> tuple[int, int]:

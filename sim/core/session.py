@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from sim.core.rng import BlockStreams
+from sim.core.rng import Streams
 from sim.scenario.spec import Mediator, Value
 
 if TYPE_CHECKING:  # only for annotations: importing the agents imports Mesa (slow)
@@ -90,7 +90,7 @@ class Session(Protocol):
         """(R,) the misread observer's belief that the target's softening is genuine, if any."""
 
     @property
-    def streams(self) -> BlockStreams:
+    def streams(self) -> Streams:
         """The batch's random streams (a collaborator draws its session's numbers here)."""
 
     def draw(self, value: Value) -> np.ndarray:

@@ -10,23 +10,37 @@ from sim.core.session import Session
 
 
 class Trace:
-    """Keeps rows for replications ``0 .. n-1`` of a batch while their session is open."""
+    """Keeps rows for replications ``0 .. n-1`` of a batch while their session is open; in a
+    tiled batch (a vectorised sweep), for the first ``n`` of each tile: ``rows`` (tiles, n) are
+    their rows in the batch."""
 
-    def __init__(self, session: Session, n: int):
+    def __init__(self, session: Session, n: int, rows: np.ndarray | None = None):
         self.session = session
         self.n = n
+        rows = np.arange(n)[None, :] if rows is None else np.asarray(rows)
+        self._batch_rows = rows.ravel()
+        self._tile_of = np.repeat(np.arange(len(rows)), n)
+        self._reps = np.tile(np.arange(n), len(rows))
         self.rows: list[dict] = []
         self.sessions: list[dict] = []
+        # beside each row of ``rows`` and ``sessions``: its tile and its row in the batch
+        self._offer_tiles: list[int] = []
+        self._offer_rows: list[int] = []
+        self._session_tiles: list[int] = []
 
     def _open_reps(self) -> np.ndarray:
-        return np.flatnonzero(self.session.open[: self.n].any(axis=1))
+        """Indices (into the traced rows) of those whose session is open."""
+        return np.flatnonzero(self.session.open[self._batch_rows].any(axis=1))
 
     def offer(self, agent: StateAgent, offer: np.ndarray) -> None:
         s = self.session
         belief = s.belief
-        for r in self._open_reps():
+        for k in self._open_reps():
+            r = int(self._batch_rows[k])
+            self._offer_tiles.append(int(self._tile_of[k]))
+            self._offer_rows.append(r)
             row = {
-                "rep": int(s.start + r),
+                "rep": int(s.start + self._reps[k]),
                 "session": s.session,
                 "round": s.round,
                 "step": s.session * s.rounds + s.round,
@@ -45,13 +59,15 @@ class Trace:
             self.rows.append(row)
 
     def _this_round(self, besides: StateAgent):
-        """(replication in the batch, row) of this round's offers by agents other than
-        ``besides``, newest first (a round has at most one offer per agent and replication)."""
+        """(row in the batch, row) of this round's offers by agents other than ``besides``,
+        newest first (a round has at most one offer per agent and replication)."""
         s = self.session
-        for row in reversed(self.rows[-len(s.state_agents) * max(self.n, 1) :]):
+        window = len(s.state_agents) * max(len(self._batch_rows), 1)
+        for k in range(len(self.rows) - 1, max(len(self.rows) - window, 0) - 1, -1):
+            row = self.rows[k]
             same_round = row["session"] == s.session and row["round"] == s.round
             if same_round and row["agent"] != besides.name:
-                yield row["rep"] - s.start, row
+                yield self._offer_rows[k], row
 
     def walkout(self, target: StateAgent, rows: np.ndarray) -> None:
         """Mark this round's probing offer (another agent's) as the one the target walked out on."""
@@ -66,12 +82,11 @@ class Trace:
         accepted where ``accepted`` holds."""
         if self.n == 0:
             return
-        accepted = np.asarray(accepted)[: self.n]
-        took = accepted.any(axis=-1) if accepted.ndim == 2 else accepted
+        accepted = np.asarray(accepted)
         for r, row in self._this_round(besides=responder):
             if offered_by is not None and row["agent"] != offered_by.name:
                 continue
-            if took[r]:
+            if accepted[r].any():
                 row["accepted"] = True
 
     def end_session(
@@ -85,10 +100,11 @@ class Trace:
         """One row per traced replication: what was agreed (``agreed``, ``value``, (R, I)) and in
         which round (``agreed_round``), what was implemented, whether it ended in conflict."""
         s = self.session
-        for r in range(self.n):
+        for k, r in enumerate(self._batch_rows):
+            self._session_tiles.append(int(self._tile_of[k]))
             self.sessions.append(
                 {
-                    "rep": int(s.start + r),
+                    "rep": int(s.start + self._reps[k]),
                     "session": s.session,
                     **{f"agreed_{issue}": bool(agreed[r, i]) for i, issue in enumerate(s.issues)},
                     **{f"value_{issue}": float(value[r, i]) for i, issue in enumerate(s.issues)},
@@ -102,8 +118,15 @@ class Trace:
                 }
             )
 
-    def offers_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows)
+    def offers_frame(self, tile: int | None = None) -> pd.DataFrame:
+        """The offers of every traced replication, or of one tile's."""
+        return pd.DataFrame(_of_tile(self.rows, self._offer_tiles, tile))
 
-    def sessions_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.sessions)
+    def sessions_frame(self, tile: int | None = None) -> pd.DataFrame:
+        return pd.DataFrame(_of_tile(self.sessions, self._session_tiles, tile))
+
+
+def _of_tile(rows: list[dict], tiles: list[int], tile: int | None) -> list[dict]:
+    if tile is None:
+        return rows
+    return [row for row, t in zip(rows, tiles, strict=True) if t == tile]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import signal
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -22,6 +22,7 @@ from sim.core.model import NegotiationModel
 from sim.core.rng import BLOCK_SIZE
 from sim.engine.stats import Z95, TableMoments
 from sim.scenario.spec import Scenario
+from sim.scenario.stacking import stack
 from sim.theory.comparison import theory_columns
 
 SAMPLE_ROWS = 5000
@@ -88,14 +89,28 @@ def exact_total(blocks: list[np.ndarray]) -> np.ndarray:
 def run_batch(scenario, seed, start, n, protocol, trace, compare_theory=True):
     """One batch (in this or a worker process): its table's columns, its trace, and per-round
     sums of the cooperation paths."""
-    model = NegotiationModel(scenario, n, seed, start=start, protocol=protocol, trace=trace).run()
-    columns = model.outcomes() | (theory_columns(model) if compare_theory else {})
+    return run_tiles([scenario], seed, start, n, protocol, trace, compare_theory)[0]
+
+
+def run_tiles(scenarios, seed, start, n, protocol, trace, compare_theory=True) -> list[tuple]:
+    """Replications ``[start, start + n)`` of each scenario, all in one model (tile p is
+    ``scenarios[p]``: a vectorised sweep's points, which differ only in numbers that may vary
+    per replication, :func:`sim.scenario.stacking.stack`); each tile's result as
+    :func:`run_batch` gives it, equal to the scenario's batch run alone."""
+    tiles = len(scenarios)
+    scenario = stack(scenarios)
+    model = NegotiationModel(
+        scenario, n, seed, start=start, protocol=protocol, trace=trace, tiles=tiles
+    ).run()
+    columns = model.outcomes()
+    if compare_theory:
+        columns |= theory_columns(model, scenarios if tiles > 1 else None)
     paths = {
         f"cooperation_{name}": path.astype(float) for name, path in model.cooperation_path.items()
     } | {f"accuracy_{name}": path.astype(float) for name, path in model.accuracy_path.items()}
     if scenario.pressures:
         without = NegotiationModel(
-            scenario, n, seed, start=start, protocol=protocol, pressure_effects=False
+            scenario, n, seed, start=start, protocol=protocol, pressure_effects=False, tiles=tiles
         ).run()
         for key, value in without.outcomes().items():
             if key.startswith(COUNTERFACTUAL) and key in columns:
@@ -106,7 +121,21 @@ def run_batch(scenario, seed, start, n, protocol, trace, compare_theory=True):
         for name, path in without.cooperation_path.items():
             paths[f"counterfactual_cooperation_{name}"] = path.astype(float)
             paths[f"effect_cooperation_{name}"] = paths[f"cooperation_{name}"] - path
-    return columns, model.trace.offers_frame(), model.trace.sessions_frame(), round_sums(paths)
+    if tiles == 1:
+        trace_of = model.trace
+        return [(columns, trace_of.offers_frame(), trace_of.sessions_frame(), round_sums(paths))]
+    results = []
+    for p in range(tiles):
+        rows = slice(p * n, (p + 1) * n)
+        results.append(
+            (
+                {key: value[rows] for key, value in columns.items()},
+                model.trace.offers_frame(p),
+                model.trace.sessions_frame(p),
+                round_sums({key: path[rows] for key, path in paths.items()}),
+            )
+        )
+    return results
 
 
 def _batches(start: int, stop: int, batch: int) -> Iterator[tuple[int, int]]:
@@ -118,30 +147,18 @@ def _batches(start: int, stop: int, batch: int) -> Iterator[tuple[int, int]]:
         first = last
 
 
-def _in_order(scenario, seed, protocol, trace, batches, workers, compare_theory) -> Iterator[tuple]:
-    """Batch results in replication order, computed ``workers`` at a time."""
+def in_order(task: Callable, calls: Iterable[tuple], workers: int) -> Iterator:
+    """``task(*args)`` for each ``args`` of ``calls``, in order, computed ``workers`` at a time
+    (``calls`` is read lazily: at most twice ``workers`` ahead of the results taken)."""
     if workers <= 1:
-        for start, n in batches:
-            yield run_batch(
-                scenario, seed, start, n, protocol, trace if start == 0 else 0, compare_theory
-            )
+        for args in calls:
+            yield task(*args)
         return
     with ProcessPoolExecutor(max_workers=workers, initializer=_leave_interrupts_to_parent) as pool:
         pending: deque[Future] = deque()
         try:
-            for start, n in batches:
-                pending.append(
-                    pool.submit(
-                        run_batch,
-                        scenario,
-                        seed,
-                        start,
-                        n,
-                        protocol,
-                        trace if start == 0 else 0,
-                        compare_theory,
-                    )
-                )
+            for args in calls:
+                pending.append(pool.submit(task, *args))
                 if len(pending) >= 2 * workers:
                     yield pending.popleft().result()
             while pending:
@@ -178,39 +195,70 @@ def simulate(
     until every headline estimate's standard error is at most ``target_se`` (``stop`` is the cap).
     """
     stop = replications if stop is None else stop
-    moments = TableMoments()
-    offers = sessions = pd.DataFrame()
-    sample = None
-    headline = headline_columns(scenario)
-    done, reached = start, None
     batches = list(_batches(start, stop, batch_blocks * BLOCK_SIZE))
     workers = max(1, min(workers, len(batches)))  # a worker without a batch would only start up
-    rounds: dict[str, list[np.ndarray]] = {}
-    for columns, batch_offers, batch_sessions, batch_rounds in _in_order(
-        scenario, seed, protocol, trace, batches, workers, compare_theory
-    ):
+    run = Accumulator(scenario, seed, start, target_se, on_batch, progress)
+    calls = (
+        (scenario, seed, first, n, protocol, trace if first == 0 else 0, compare_theory)
+        for first, n in batches
+    )
+    for batch in in_order(run_batch, calls, workers):
+        if run.add(batch):
+            break
+    return run.result()
+
+
+class Accumulator:
+    """One run's batches, taken in replication order: each batch's table goes to ``on_batch``
+    and into running moments one block at a time (so estimates, and where ``target_se`` stops
+    the run, do not depend on batch size), the first batch's trace is kept, and the per-round
+    sums of the cooperation paths are gathered per block."""
+
+    def __init__(self, scenario, seed, start, target_se, on_batch=None, progress=None):
+        self.seed, self.start, self.target_se = seed, start, target_se
+        self.on_batch, self.progress = on_batch, progress
+        self.headline = headline_columns(scenario)
+        self.moments = TableMoments()
+        self.offers = self.sessions = pd.DataFrame()
+        self.sample: pd.DataFrame | None = None
+        self.rounds: dict[str, list[np.ndarray]] = {}
+        self.done, self.reached = start, None
+
+    def add(self, batch: tuple) -> bool:
+        """Take the next batch (:func:`run_batch`'s result); True once ``target_se`` is met."""
+        columns, batch_offers, batch_sessions, batch_rounds = batch
         table = pd.DataFrame(columns)
-        if table["rep"].iloc[0] == start:
-            offers, sessions = batch_offers, batch_sessions
-        keep, reached = _add_blocks(moments, table, headline, target_se)
+        if table["rep"].iloc[0] == self.start:
+            self.offers, self.sessions = batch_offers, batch_sessions
+        keep, self.reached = _add_blocks(self.moments, table, self.headline, self.target_se)
         table = table.iloc[:keep]
         kept_blocks = -(-keep // BLOCK_SIZE)
         for name, blocks in batch_rounds.items():
-            rounds.setdefault(name, []).extend(blocks[:kept_blocks])
-        sample = _first_rows(sample, table)
-        if on_batch is not None:
-            on_batch(table)
-        done += keep
-        if progress is not None:
-            progress(keep)
-        if reached:
-            break
-    if target_se is not None and reached is None:
-        reached = False
-    totals = {name: exact_total(blocks) for name, blocks in rounds.items()}
-    return MonteCarloResult(
-        done - start, seed, moments, offers, sessions, reached, start, sample, totals
-    )
+            self.rounds.setdefault(name, []).extend(blocks[:kept_blocks])
+        self.sample = _first_rows(self.sample, table)
+        if self.on_batch is not None:
+            self.on_batch(table)
+        self.done += keep
+        if self.progress is not None:
+            self.progress(keep)
+        return bool(self.reached)
+
+    def result(self) -> MonteCarloResult:
+        reached = self.reached
+        if self.target_se is not None and reached is None:
+            reached = False
+        totals = {name: exact_total(blocks) for name, blocks in self.rounds.items()}
+        return MonteCarloResult(
+            self.done - self.start,
+            self.seed,
+            self.moments,
+            self.offers,
+            self.sessions,
+            reached,
+            self.start,
+            self.sample,
+            totals,
+        )
 
 
 def _add_blocks(

@@ -258,6 +258,19 @@ class PerReplication:
         return np.asarray(self.values[start : start + n], dtype=float)
 
 
+@dataclass(frozen=True)
+class PerTile:
+    """One value per tile of a tiled batch (a vectorised sweep runs several points of a grid as
+    tiles of one model: tile p holds point p's replications); each value is a number, a
+    distribution or a :class:`PerReplication`, drawn for its tile's rows from that tile's own
+    streams. Not a scenario-file value: :mod:`sim.scenario.stacking` builds it."""
+
+    values: tuple
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
 def typical(value) -> float:
     """A representative number for a scenario value: itself if fixed, else its median (estimated
     from a fixed-seed sample, so reports and figures are reproducible)."""

@@ -66,20 +66,36 @@ def scenario_theory(scenario: Scenario) -> TheoryResult | None:
     return result
 
 
-def theory_columns(model: FinishedBatch) -> dict[str, np.ndarray]:
-    """Per-replication distances of the first session's agreement from each solution."""
+def theory_columns(
+    model: FinishedBatch, tiles: Sequence[Scenario] | None = None
+) -> dict[str, np.ndarray]:
+    """Per-replication distances of the first session's agreement from each solution. A tiled
+    batch (a vectorised sweep) names its tiles' own scenarios in ``tiles``: its rows are cut
+    into as many equal parts, each compared with its own scenario's solutions."""
     agents = model.state_agents
     agreed = model.first_agreement
     utility = np.column_stack([agent.utility(np.nan_to_num(agreed)) for agent in agents])
     utility[np.isnan(agreed).any(axis=1)] = np.nan
     columns = {f"agreement_utility_{agent.name}": utility[:, i] for i, agent in enumerate(agents)}
-    nan = np.full(model.n, np.nan)
-    result = None if len(agents) > 2 else scenario_theory(model.scenario)
+    tiles = [model.scenario] if tiles is None else list(tiles)
+    size = model.n // len(tiles)
+    parts = [
+        _distances(scenario, agreed[p * size : (p + 1) * size], len(agents))
+        for p, scenario in enumerate(tiles)
+    ]
+    return columns | {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+
+
+def _distances(scenario: Scenario, agreed: np.ndarray, agents: int) -> dict[str, np.ndarray]:
+    nan = np.full(len(agreed), np.nan)
+    result = None if agents > 2 else scenario_theory(scenario)
     if result is None:
-        return columns | {f"distance_{name}": nan for name in SOLUTIONS} | {"frontier_gap": nan}
+        return {f"distance_{name}": nan for name in SOLUTIONS} | {"frontier_gap": nan}
     distances = distance_from(result, agreed)
-    for name in SOLUTIONS:
-        columns[f"distance_{name}"] = distances[name].utility if name in distances else nan
+    columns = {
+        f"distance_{name}": distances[name].utility if name in distances else nan
+        for name in SOLUTIONS
+    }
     columns["frontier_gap"] = frontier_gap(result, agreed)
     return columns
 
