@@ -1,4 +1,6 @@
-"""Sweeps of us_china_2024: a 50-point grid on the joblib launcher, and the per-job overhead.
+"""Sweeps of us_china_2024: a 50-point grid on the joblib launcher, and the per-job overhead,
+a launcher job per point (``hydra.sweeper.vectorise=false``; bench_vectorised_sweep.py measures
+the points as one vectorised simulation, negsim's default).
 
 Usage: python benchmarks/bench_sweep.py [--quick] [--overhead]
 
@@ -25,9 +27,10 @@ from _measure import machine, timed_command
 NEGSIM = str(Path(sys.executable).with_name("negsim"))
 US = "scenario.agents.us.reservation=" + ",".join(f"{0.1 + 0.03 * i:.2f}" for i in range(10))
 TRUST = "scenario.trust.initial=0.6,0.7,0.8,0.9,1.0"
+ONE_JOB_PER_POINT = "hydra.sweeper.vectorise=false"
 LAUNCHERS = {
-    "basic": ("hydra/launcher=basic",),
-    "joblib": ("hydra/launcher=joblib", "hydra.launcher.n_jobs=2"),
+    "basic": ("hydra/launcher=basic", ONE_JOB_PER_POINT),
+    "joblib": ("hydra/launcher=joblib", "hydra.launcher.n_jobs=2", ONE_JOB_PER_POINT),
 }
 WORKERS = {"basic": 1, "joblib": 2}
 

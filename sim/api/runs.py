@@ -23,11 +23,13 @@ from sim.core.protocols.base import resolve_protocol
 from sim.core.rng import fresh_seed
 from sim.engine.montecarlo import MonteCarloResult
 from sim.engine.montecarlo import simulate as run_replications
+from sim.engine.points import simulate_points
 from sim.engine.settings import RunSettings, check_work
 from sim.outputs.folder import RunFolder
 from sim.outputs.summary import summarise
 from sim.scenario.errors import ScenarioError, suggest
 from sim.scenario.spec import Scenario
+from sim.scenario.stacking import batch_key
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,19 +144,7 @@ def simulate(
     estimate's standard error is at most that (``replications`` is then the cap).
     """
     spec = load(scenario)
-    settings = RunSettings.from_config(
-        {
-            "mc": {
-                "replications": replications,
-                "batch_blocks": batch_blocks,
-                "workers": workers,
-                "target_se": target_se,
-            },
-            "output": {"trace_replications": trace, "progress": False},
-            "seed": seed,
-            "protocol": {"name": protocol},
-        }
-    )
+    settings = _settings(replications, seed, protocol, workers, trace, target_se, batch_blocks)
     check_work(spec, settings)
     seed = fresh_seed() if settings.seed is None else settings.seed
     played = resolve_protocol(spec, settings.protocol)
@@ -171,9 +161,29 @@ def simulate(
         target_se=settings.target_se,
         on_batch=tables.append,
     )
-    simulated = perf_counter() - started
+    return _result(spec, settings, seed, played, run, tables, perf_counter() - started)
+
+
+def _settings(replications, seed, protocol, workers, trace, target_se, batch_blocks):
+    return RunSettings.from_config(
+        {
+            "mc": {
+                "replications": replications,
+                "batch_blocks": batch_blocks,
+                "workers": workers,
+                "target_se": target_se,
+            },
+            "output": {"trace_replications": trace, "progress": False},
+            "seed": seed,
+            "protocol": {"name": protocol},
+        }
+    )
+
+
+def _result(spec, settings, seed, played, run, tables, simulated) -> Result:
+    replications = pd.concat(tables, ignore_index=True)
     rounds = rounds_table(spec, run.rounds or {})
-    summary = summarise(spec, run, played, rounds, pd.concat(tables, ignore_index=True))
+    summary = summarise(spec, run, played, rounds, replications)
     summary |= {"target_se": settings.target_se, "target_reached": run.target_reached}
     summary["wall_time_s"] = {"simulation": simulated}
     return Result(
@@ -182,7 +192,7 @@ def simulate(
         protocol=played,
         summary=summary,
         estimates=estimates_table(summary),
-        replications=pd.concat(tables, ignore_index=True),
+        replications=replications,
         rounds=rounds,
         offers=run.offers,
         sessions=run.sessions,
@@ -190,6 +200,34 @@ def simulate(
         simulated_s=simulated,
         _run=run,
     )
+
+
+def _simulate_points(specs, replications, seed, protocol, workers) -> list[Result]:
+    """:func:`simulate` of each scenario (trace 0), those that differ only in numbers the
+    model reads per replication as tiles of one model (:mod:`sim.engine.points`)."""
+    settings = _settings(replications, seed, protocol, workers, 0, None, 16)
+    groups: dict = {}
+    for p, spec in enumerate(specs):
+        check_work(spec, settings)
+        played = resolve_protocol(spec, settings.protocol)
+        groups.setdefault((played, batch_key(spec)), []).append(p)
+    results: list[Result | None] = [None] * len(specs)
+    for (played, _), points in groups.items():
+        tables: list[list[pd.DataFrame]] = [[] for _ in points]
+        started = perf_counter()
+        runs = simulate_points(
+            [specs[p] for p in points],
+            settings.replications,
+            seed,
+            protocol=played,
+            workers=settings.workers,
+            on_batch=[t.append for t in tables],
+            keep_sample=False,
+        )
+        share = (perf_counter() - started) / len(points)
+        for p, run, parts in zip(points, runs, tables, strict=True):
+            results[p] = _result(specs[p], settings, seed, played, run, parts, share)
+    return results
 
 
 def _headline(scenario: Scenario) -> list[str]:
@@ -215,7 +253,9 @@ def sweep(
     ``<metric>.ci_high``.
 
     Every point uses the same seed (common random numbers; ``seed=None`` draws one for all), so
-    a row holds the numbers of that point run alone with that seed. ``metrics`` are rows of
+    a row holds the numbers of that point run alone with that seed. Points that differ only in
+    numbers the model reads per replication run as one vectorised simulation, as ``negsim -m``
+    runs them. ``metrics`` are rows of
     :attr:`Result.estimates` (default: agreement rate, rounds to agreement, each agent's
     utility).
     """
@@ -223,17 +263,15 @@ def sweep(
         raise ScenarioError("sim.sweep", "values", "name at least one path to sweep")
     seed = fresh_seed() if seed is None else seed
     paths = list(values)
+    grid = [
+        dict(zip(paths, combination, strict=True))
+        for combination in itertools.product(*(values[p] for p in paths))
+    ]
+    results = _simulate_points(
+        [load(scenario, changes) for changes in grid], replications, seed, protocol, workers
+    )
     rows = []
-    for point, combination in enumerate(itertools.product(*(values[p] for p in paths))):
-        changes = dict(zip(paths, combination, strict=True))
-        result = simulate(
-            load(scenario, changes),
-            replications,
-            seed,
-            protocol=protocol,
-            workers=workers,
-            trace=0,
-        )
+    for point, (changes, result) in enumerate(zip(grid, results, strict=True)):
         chosen = list(metrics) if metrics is not None else _headline(result.scenario)
         missing = [m for m in chosen if m not in result.estimates.index]
         if missing:

@@ -67,7 +67,7 @@ def run_batch_job(sweep_dir: Path, batch: int, sources: dict[str, str]) -> None:
     -> the file it came from, for messages)."""
     path = Path(sweep_dir) / BATCHES / f"batch-{batch}.json"
     points = json.loads(path.read_text())["points"]
-    ready = [r for r in (_prepare(p, sources) for p in points) if r is not None]
+    ready = [r for r in (_checked(p, sources) for p in points) if r is not None]
     if len(ready) > 1 and not _together(ready):
         for point in ready:
             _run_alone(point)
@@ -95,6 +95,17 @@ def _fail(folder: Path, job: str, message: str) -> None:
     print(f"{job}error: {message}", file=sys.stderr)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "FAILED").write_text(f"{message}\n")
+
+
+def _checked(point: dict, sources: dict[str, str]) -> Ready | None:
+    """:func:`_prepare`, a bug in it reported for this point alone (as a job's would be)."""
+    try:
+        return _prepare(point, sources)
+    except Exception as exc:
+        folder = Path(point["folder"])
+        folder.mkdir(parents=True, exist_ok=True)
+        _bug(exc, [folder], folder / LOG)
+        return None
 
 
 def _prepare(point: dict, sources: dict[str, str]) -> Ready | None:
@@ -152,19 +163,19 @@ def _run_alone(point: Ready) -> None:
     except RunInterrupted:
         raise
     except Exception as exc:
-        _bug(exc, [point], point.folder / LOG)
+        _bug(exc, [point.folder], point.folder / LOG)
         return
     figures = point.settings.figures
     print(point.header + console_summary(point.scenario, summary, point.folder, figures=figures))
 
 
-def _bug(exc: Exception, points: list[Ready], log: Path) -> None:
-    """A bug: the traceback in ``log``, one line, and every point marked FAILED."""
+def _bug(exc: Exception, folders: list[Path], log: Path) -> None:
+    """A bug: the traceback in ``log``, one line, and every folder marked FAILED."""
     line = bug_line("negsim", exc, Path(shown(save_traceback("negsim", exc, log))))
     print(line, file=sys.stderr)
-    for point in points:
-        point.folder.mkdir(parents=True, exist_ok=True)
-        (point.folder / "FAILED").write_text(f"{line}\n")
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "FAILED").write_text(f"{line}\n")
 
 
 @contextmanager
@@ -191,7 +202,7 @@ def _run_together(points: list[Ready], batch: int, log: Path) -> None:
         for point in points:
             _fail(point.folder, point.job, str(exc))
     except Exception as exc:
-        _bug(exc, [p for p in points if not (p.folder / SUMMARY).is_file()], log)
+        _bug(exc, [p.folder for p in points if not (p.folder / SUMMARY).is_file()], log)
 
 
 def run_together(points: list[Ready], batch: int) -> None:
@@ -216,6 +227,10 @@ def run_together(points: list[Ready], batch: int) -> None:
     estimate = check_feasible(points[0].scenario, settings, seed, points[0].folder)
     protocol = resolve_protocol(points[0].scenario, settings.protocol)
     together = {"batch": batch, "points": [p.num for p in points]}
+    # Versions and the git commit once: the same for every point of the job.
+    shared = record(
+        points[0].scenario, settings, seed, overrides=[], estimate=estimate, vectorised=together
+    )
     runs = []
     for point in points:
         try:
@@ -227,10 +242,8 @@ def run_together(points: list[Ready], batch: int) -> None:
             print(
                 f"negsim: discarded the unfinished run in {shown(point.folder)}; running it again"
             )
-        metadata = record(
-            point.scenario, settings, seed, overrides=point.overrides, estimate=estimate
-        )
-        folder.write_json("run.json", metadata | {"vectorised": together})
+        scenario = {"scenario": point.scenario.name, "scenario_file": point.scenario.source}
+        folder.write_json("run.json", shared | scenario | {"overrides": point.overrides})
         folder.write_text("config.yaml", yaml.safe_dump(point.config, sort_keys=False))
         runs.append((point, folder, ParquetStream(folder.file("replications.parquet"))))
     if not runs:
@@ -259,6 +272,7 @@ def run_together(points: list[Ready], batch: int) -> None:
                 target_se=settings.target_se,
                 on_batch=[stream.write for _, _, stream in runs],
                 progress=progress,
+                keep_sample=settings.figures,
             )
     except KeyboardInterrupt:
         for _, _, stream in runs:

@@ -214,8 +214,11 @@ class Accumulator:
     the run, do not depend on batch size), the first batch's trace is kept, and the per-round
     sums of the cooperation paths are gathered per block."""
 
-    def __init__(self, scenario, seed, start, target_se, on_batch=None, progress=None):
+    def __init__(
+        self, scenario, seed, start, target_se, on_batch=None, progress=None, keep_sample=True
+    ):
         self.seed, self.start, self.target_se = seed, start, target_se
+        self.keep_sample = keep_sample  # the first rows, for figures
         self.on_batch, self.progress = on_batch, progress
         self.headline = headline_columns(scenario)
         self.moments = TableMoments()
@@ -235,7 +238,8 @@ class Accumulator:
         kept_blocks = -(-keep // BLOCK_SIZE)
         for name, blocks in batch_rounds.items():
             self.rounds.setdefault(name, []).extend(blocks[:kept_blocks])
-        self.sample = _first_rows(self.sample, table)
+        if self.keep_sample:
+            self.sample = _first_rows(self.sample, table)
         if self.on_batch is not None:
             self.on_batch(table)
         self.done += keep

@@ -59,14 +59,17 @@ def simulate_points(
     on_batch: Sequence[Callable[[pd.DataFrame], None] | None] | None = None,
     progress: Callable[[int], None] | None = None,
     compare_theory: bool = True,
+    keep_sample: bool = True,
 ) -> list[MonteCarloResult]:
     """Replications ``[start, stop)`` of every scenario, as :func:`simulate` would run each
     alone with the same seed and settings; ``on_batch[p]`` takes point p's tables in order.
-    With ``target_se`` a point stops as it would alone, and the others go on without it."""
+    With ``target_se`` a point stops as it would alone, and the others go on without it.
+    ``keep_sample=False``: no result keeps the first rows of its table (only figures use them;
+    many points would hold many)."""
     stop = replications if stop is None else stop
     callbacks = list(on_batch) if on_batch is not None else [None] * len(scenarios)
     runs = [
-        Accumulator(scenario, seed, start, target_se, callback, progress)
+        Accumulator(scenario, seed, start, target_se, callback, progress, keep_sample)
         for scenario, callback in zip(scenarios, callbacks, strict=True)
     ]
     finished = [False] * len(scenarios)

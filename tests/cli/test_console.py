@@ -102,14 +102,16 @@ def test_a_sweep_names_each_job_itself_and_hydra_says_nothing(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # no "[HYDRA] Launching 2 jobs locally"
     job = "negsim: job {}: scenario=split_the_pie mc.replications=200 seed=1 "  # as Hydra has them
-    expected = [
+    expected = [  # first, how the sweep runs (sim.cli.sweeper)
+        r"negsim: sweep: 2 points as 2 simulations in 2 launcher jobs: scenario\.negotiation\."
+        r"rounds cannot vary within one simulation \(one per distinct value\)",
         job.format(0) + r"scenario\.negotiation\.rounds=10 output\.figures=False",
         *summary_lines("sweep/0", "report.md, summary.json"),
         job.format(1) + r"scenario\.negotiation\.rounds=20 output\.figures=False",
         *summary_lines("sweep/1", "report.md, summary.json"),
         "negsim: sweep sweep: 2 jobs in sweep.parquet and sweep_wide.parquet",
     ]
-    expected[3] = "  rounds to agreement   5.00  (95% CI 5.00–5.00)"  # 10 rounds a session
+    expected[4] = "  rounds to agreement   5.00  (95% CI 5.00–5.00)"  # 10 rounds a session
     assert matches(done.stdout.splitlines(), expected), done.stdout
 
 

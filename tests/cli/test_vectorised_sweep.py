@@ -47,8 +47,9 @@ def without_times(summary: dict) -> dict:
     return {key: value for key, value in summary.items() if key != "wall_time_s"}
 
 
-def assert_same_run(a: Path, b: Path) -> None:
-    """Two run folders hold the same numbers: every table exactly, the summary but its times."""
+def assert_same_run(a: Path, b: Path, both_in_sweeps: bool = False) -> None:
+    """Two run folders hold the same numbers: every table exactly, the summary but its times;
+    two sweeps' points, the same overrides too (a sweep writes them as Hydra's sweeper does)."""
     for table in TABLES:
         pd.testing.assert_frame_equal(
             pd.read_parquet(a / f"{table}.parquet"),
@@ -59,6 +60,9 @@ def assert_same_run(a: Path, b: Path) -> None:
     assert without_times(summary[0]) == without_times(summary[1])
     assert (a / "narrative.md").read_text() == (b / "narrative.md").read_text()
     assert (a / "config.yaml").read_text() == (b / "config.yaml").read_text()
+    runs = [json.loads((f / "run.json").read_text()) for f in (a, b)]
+    assert runs[0]["seed"] == runs[1]["seed"]
+    assert runs[0]["overrides"] == runs[1]["overrides"] or not both_in_sweeps
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +95,7 @@ def test_each_point_equals_the_point_run_alone(sweeps):
     cwd, together, apart = sweeps
     assert together.returncode == 0 and apart.returncode == 0, apart.stderr[-3000:]
     for point in range(8):
-        assert_same_run(cwd / "together" / str(point), cwd / "apart" / str(point))
+        assert_same_run(cwd / "together" / str(point), cwd / "apart" / str(point), True)
     for point in (0, 7):  # and literally alone, with the point's overrides and the seed
         overrides = json.loads((cwd / "together" / str(point) / "run.json").read_text())
         done = run(*overrides["overrides"], f"hydra.run.dir=alone{point}", cwd=cwd)
