@@ -219,7 +219,7 @@ def _hydra_main(cfg: DictConfig) -> None:
         from sim.cli.points import run_batch_job
 
         try:
-            run_batch_job(Path(hydra_cfg.sweep.dir), int(cfg.negsim_batch), _sources)
+            run_batch_job(Path(hydra_cfg.sweep.dir), int(cfg.negsim_batch), _sources, checked)
         except RunInterrupted as exc:
             print(f"negsim: {exc}", file=sys.stderr)
             sys.exit(EXIT_INTERRUPTED)

@@ -22,6 +22,7 @@ from pathlib import Path
 from time import perf_counter
 
 from sim.cli.guard import RunInterrupted, bug_line, save_traceback
+from sim.cli.startup import load_heavy
 from sim.outputs.folder import SUMMARY, RunFolderExists, shown
 from sim.scenario.errors import ScenarioError
 
@@ -62,12 +63,14 @@ class Ready:
         return f"{self.job}{' '.join(self.overrides)}\n"
 
 
-def run_batch_job(sweep_dir: Path, batch: int, sources: dict[str, str]) -> None:
-    """Run launcher job ``batch`` of the sweep in ``sweep_dir`` (``sources``: scenario option
-    -> the file it came from, for messages)."""
+def run_batch_job(sweep_dir: Path, batch: int, sources: dict[str, str], checked) -> None:
+    """Run launcher job ``batch`` of the sweep in ``sweep_dir``. ``sources``: scenario option ->
+    the file it came from, for messages; ``checked(config, source, choice, in_sweep)``: how
+    ``negsim`` checks a job's config (``sim.cli.main.checked``: the validated scenario and run
+    settings, the sweep's figures default written into the config)."""
     path = Path(sweep_dir) / BATCHES / f"batch-{batch}.json"
     points = json.loads(path.read_text())["points"]
-    ready = [r for r in (_checked(p, sources) for p in points) if r is not None]
+    ready = [r for r in (_checked(p, sources, checked) for p in points) if r is not None]
     if len(ready) > 1 and not _together(ready):
         for point in ready:
             _run_alone(point)
@@ -97,10 +100,10 @@ def _fail(folder: Path, job: str, message: str) -> None:
     (folder / "FAILED").write_text(f"{message}\n")
 
 
-def _checked(point: dict, sources: dict[str, str]) -> Ready | None:
+def _checked(point: dict, sources: dict[str, str], checked) -> Ready | None:
     """:func:`_prepare`, a bug in it reported for this point alone (as a job's would be)."""
     try:
-        return _prepare(point, sources)
+        return _prepare(point, sources, checked)
     except Exception as exc:
         folder = Path(point["folder"])
         folder.mkdir(parents=True, exist_ok=True)
@@ -108,12 +111,9 @@ def _checked(point: dict, sources: dict[str, str]) -> Ready | None:
         return None
 
 
-def _prepare(point: dict, sources: dict[str, str]) -> Ready | None:
+def _prepare(point: dict, sources: dict[str, str], checked) -> Ready | None:
     """The point checked as ``negsim`` checks a job; None (after saying why) when it is
     finished already or fails a check."""
-    from sim.core.catalogue import validate
-    from sim.engine.settings import RunSettings, check_work
-
     folder, num = Path(point["folder"]), point["num"]
     job = f"negsim: job {num}: "
     if (folder / SUMMARY).is_file():
@@ -126,17 +126,9 @@ def _prepare(point: dict, sources: dict[str, str]) -> Ready | None:
         return None
     config, choice = point["config"], point["choice"]
     try:
-        settings = RunSettings.from_config(config)
-        scenario = validate(
-            config["scenario"], sources.get(choice, f"scenario '{choice}'"), default_name=choice
+        scenario, settings = checked(
+            config, sources.get(choice, f"scenario '{choice}'"), choice, True
         )
-        if config.get("sensitivity_points") is not None:
-            from sim.scenario.parameters import apply_point
-
-            scenario = apply_point(
-                scenario, config["sensitivity_points"], config["sensitivity_point"]
-            )
-        check_work(scenario, settings)
     except ScenarioError as exc:
         _fail(folder, job, str(exc))
         return None
@@ -145,6 +137,7 @@ def _prepare(point: dict, sources: dict[str, str]) -> Ready | None:
 
 def _run_alone(point: Ready) -> None:
     """One point, as ``negsim`` runs a sweep's job."""
+    load_heavy("sim.cli.run")
     from sim.cli.run import console_summary, run
 
     try:
@@ -213,6 +206,7 @@ def run_together(points: list[Ready], batch: int) -> None:
     point's ``wall_time_s.simulation`` is its share of the simulation."""
     import yaml
 
+    load_heavy("sim.cli.run")
     from sim.cli.run import _ctrl_c_checked, _progress_bar, console_summary, finish_run
     from sim.cli.run import metadata_record as record
     from sim.core.protocols.base import resolve_protocol

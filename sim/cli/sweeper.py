@@ -5,8 +5,9 @@ Hydra's basic sweeper launches a job per point of the grid. This one (selected i
 ``conf/config.yaml``; the plugin class is ``hydra_plugins.negsim_sweeper``) reads the same
 override syntax into the same points, numbered as the basic sweeper numbers its jobs, and:
 
-* composes every point's config (the basic sweeper composes them too, to check them) and sets
-  aside the points whose folder in ``hydra.sweep.dir`` holds a finished run (a rerun resumes);
+* composes every point's config (Hydra composes once per choice of config groups; a point that
+  differs from an earlier one only in plain values is derived from it) and sets aside the points
+  whose folder in ``hydra.sweep.dir`` holds a finished run (a rerun resumes);
 * groups the rest: points with the same run settings whose scenarios differ only in numbers the
   model reads per replication (:mod:`sim.scenario.stacking`) are one group; anything else (another
   scenario file, protocol, replication count, number of rounds...) starts another, said in one

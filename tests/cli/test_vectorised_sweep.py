@@ -225,3 +225,25 @@ def test_the_line_names_what_splits_the_sweep():
         "negsim: sweep: 2 points as one vectorised simulation, and 1 point alone (failing a"
         " check) in 2 launcher jobs"
     )
+
+
+def test_a_point_differing_only_in_plain_values_is_derived_as_hydra_would_override_it():
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from sim.cli.sweeper import derive
+
+    parser = OverridesParser.create()
+    config = {"scenario": {"events": {"e": {"shifts": [{"add": 0.1}]}}, "name": "x"}, "seed": 1}
+    base = Point(0, ["scenario.name=x", "scenario.events.e.shifts.0.add=0.1"], "/s/0", "x", config)
+    point = derive(base, ["scenario.name=y", "scenario.events.e.shifts.0.add=2"], 3, parser)
+    assert point.folder == "/s/3" and point.overrides[0] == "scenario.name=y"
+    assert point.config["scenario"]["name"] == "y"
+    assert point.config["scenario"]["events"]["e"]["shifts"][0]["add"] == 2
+    assert config["scenario"]["name"] == "x"  # the base is untouched
+    for others in (
+        ["scenario.name={a: 1}", "scenario.events.e.shifts.0.add=0.1"],  # Hydra merges mappings
+        ["scenario.name=x", "scenario.events.e.shifts.1.add=0.1"],  # no such value: Hydra says
+        ["scenario.name='${seed}'", "scenario.events.e.shifts.0.add=0.1"],  # an interpolation
+        ["scenario.name=x"],  # other keys
+    ):
+        assert derive(base, others, 1, parser) is None
