@@ -17,12 +17,10 @@ agent's other estimates in ``agents.<a>`` (``sim.outputs.summary``).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
-from sim.engine.stats import Moments, TableMoments, wilson_interval
+from sim.engine.stats import Moments, TableMoments, rate_estimate
 from sim.scenario.distributions import Distribution, PerReplication
 from sim.scenario.spec import AgentSpec, Scenario, Value
 
@@ -41,20 +39,6 @@ def table_columns(scenario: Scenario) -> list[str] | None:
     if not two_level(scenario):
         return None
     return ["ratification_failures", *(f"trust_{a}" for a in scenario.agent_names)]
-
-
-def rate(successes: float, n: int) -> dict:
-    """A share of ``successes`` in ``n``, written as summary.json writes a rate (Wilson)."""
-    if n == 0:
-        return {"estimate": None, "ci95": None, "se": None, "n": 0}
-    p = successes / n
-    ci = wilson_interval(successes, n) if n > 1 else (math.nan, math.nan)
-    return {
-        "estimate": p,
-        "ci95": None if math.isnan(ci[0]) else [ci[0], ci[1]],
-        "se": math.sqrt(p * (1 - p) / n),
-        "n": n,
-    }
 
 
 def described(value: Value) -> dict:
@@ -166,14 +150,14 @@ def domestic_summary(
     at_table = int(round(failed + ratified))
     failures = {
         "per_run": m.estimate("ratification_failures"),
-        "share_of_sessions": rate(failed, runs * sessions),
-        "share_of_deals_at_the_table": rate(failed, at_table),
+        "share_of_sessions": rate_estimate(failed, runs * sessions),
+        "share_of_deals_at_the_table": rate_estimate(failed, at_table),
         "share_of_runs": None,
     }
     trust = None
     if table is not None and "ratification_failures" in table:
         hit = int((table["ratification_failures"].to_numpy() > 0).sum())
-        failures["share_of_runs"] = rate(hit, len(table))
+        failures["share_of_runs"] = rate_estimate(hit, len(table))
         trust = _trust_effect(scenario, table)
     agents = {}
     for agent in scenario.agents:

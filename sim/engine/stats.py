@@ -35,6 +35,21 @@ def wilson_interval(successes: float, n: int, z: float = Z95) -> tuple[float, fl
     return (low, high)
 
 
+def rate_estimate(successes: float, n: int) -> dict:
+    """A share of ``successes`` in ``n`` as summary.json writes a rate: the estimate, its Wilson
+    95% interval, the standard error and ``n``."""
+    if n == 0:
+        return {"estimate": None, "ci95": None, "se": None, "n": 0}
+    p = successes / n
+    ci = wilson_interval(successes, n) if n > 1 else (math.nan, math.nan)
+    return {
+        "estimate": p,
+        "ci95": None if math.isnan(ci[0]) else [ci[0], ci[1]],
+        "se": math.sqrt(p * (1 - p) / n),
+        "n": n,
+    }
+
+
 def t_interval(mean: float, sd: float, n: int) -> tuple[float, float]:
     if n < 2:
         return (math.nan, math.nan)

@@ -11,7 +11,7 @@ from sim.analysis.domestic import domestic_summary, two_level
 from sim.analysis.domestic import table_columns as domestic_columns
 from sim.analysis.pause import pause_summary
 from sim.engine.montecarlo import MonteCarloResult
-from sim.engine.stats import TableMoments, t_interval, wilson_interval
+from sim.engine.stats import TableMoments, rate_estimate, t_interval
 from sim.outputs.learning import learning_summary
 from sim.scenario.distributions import typical
 from sim.scenario.spec import BY_WEIGHT, Scenario
@@ -161,21 +161,6 @@ def coalition_columns(scenario: Scenario) -> list[str] | None:
     return ["agreement", *(f"accepted_{a}" for a in names), *(f"gain_{a}" for a in names)]
 
 
-def _share(successes: float, n: int) -> dict:
-    """A rate of ``successes`` in ``n`` runs, as :meth:`~sim.engine.stats.Moments.estimate`
-    writes one (Wilson interval)."""
-    if n == 0:
-        return {"estimate": None, "ci95": None, "se": None, "n": 0}
-    p = successes / n
-    ci = wilson_interval(successes, n) if n > 1 else (math.nan, math.nan)
-    return {
-        "estimate": p,
-        "ci95": None if math.isnan(ci[0]) else [ci[0], ci[1]],
-        "se": math.sqrt(p * (1 - p) / n),
-        "n": n,
-    }
-
-
 def _votes(m: TableMoments, agent: str) -> dict:
     """How ``agent`` voted on the run's first agreement: ``accepted`` (share of runs in which it
     accepted it, the mean of ``accepted_<agent>``), ``accepted_when_agreed`` (share of the runs
@@ -190,8 +175,8 @@ def _votes(m: TableMoments, agent: str) -> dict:
     accepted = min(accepted, agreed)
     return {
         "accepted": m.estimate(column),
-        "accepted_when_agreed": _share(accepted, int(round(agreed))),
-        "outvoted": _share(agreed - accepted, runs),
+        "accepted_when_agreed": rate_estimate(accepted, int(round(agreed))),
+        "outvoted": rate_estimate(agreed - accepted, runs),
     }
 
 
