@@ -12,10 +12,12 @@ from collections.abc import Sequence
 
 from sim.cli.guard import EXIT_BAD_INPUT, ArgumentParser, guarded
 from sim.core.catalogue import load_scenario
+from sim.outputs.theory import two_level_lines
 from sim.scenario.errors import ScenarioError
 from sim.scenario.library import scenario_path
 from sim.scenario.spec import Scenario
 from sim.theory.problem import DISAGREEMENT_MEANING, DISAGREEMENT_POINTS, with_medians
+from sim.theory.ratifiable import two_level_section
 from sim.theory.results import TheoryResult, analyse_scenario
 from sim.theory.rubinstein import RubinsteinSolution
 
@@ -164,6 +166,9 @@ def render(scenario: Scenario, result: TheoryResult, at_median: Sequence[str] = 
             "",
             *_utilities(scenario, result),
             *_rubinstein_split(scenario, result.rubinstein),
+            *two_level_lines(
+                two_level_section(scenario), {a.name: a.label for a in scenario.agents}
+            ),
             *_notes(result, at_median),
         ]
     )
@@ -177,6 +182,7 @@ def predictions(scenario: Scenario, result: TheoryResult, at_median: Sequence[st
         "scenario": data.pop("scenario"),
         "title": scenario.title,
         **data,
+        "two_level": two_level_section(scenario),
         "uncertain_at_median": list(at_median),
     }
 

@@ -5,7 +5,7 @@ matplotlib)."""
 
 from __future__ import annotations
 
-from sim.outputs.formatting import ci
+from sim.outputs.formatting import ci, possessive
 from sim.scenario.spec import Scenario
 
 TITLES = {
@@ -49,8 +49,43 @@ def theory_lines(scenario: Scenario, summary: dict) -> list[str]:
         lines.append(
             f"- Rubinstein (1982): perfectly rational, impatient bargainers would split {shares} at once."
         )
+    lines += two_level_lines(section.get("two_level"), labels)
     lines += [f"- Note: {note}." for note in section.get("notes", [])]
     return [*lines, ""]
+
+
+def two_level_lines(section: dict | None, labels: dict[str, str]) -> list[str]:
+    """The two-level game beside the simulation: the solutions among the deals every ratifier
+    takes, and the Schelling curve of a one-issue scenario."""
+    if not section:
+        return []
+    if "note" in section:
+        return [f"- Two-level game: {section['note']}."]
+    edges = ", ".join(f"{labels[a]} {t:.2f}" for a, t in section["thresholds"].items())
+    nash = section.get("nash")
+    if nash is None:
+        return [
+            f"- Two-level game (ratification thresholds {edges}): no deal both ratifiers take"
+            " leaves both sides at least their disagreement utility: theory expects no ratified deal."
+        ]
+    utilities = ", ".join(f"{labels[a]} {u:.3f}" for a, u in nash["utility"].items())
+    lines = [
+        f"- Two-level game (ratification thresholds {edges}): among the deals every ratifier"
+        f" takes, the Nash solution gives {utilities}."
+    ]
+    for agent, curve in section.get("schelling", {}).items():
+        points = [
+            (t, u)
+            for t, u in zip(curve["threshold"], curve["utility"], strict=True)
+            if t in (0.3, 0.5, 0.6, 0.7, 0.8)
+        ]
+        shown = "; ".join(f"{t:.1f}: {'no deal' if u is None else f'{u:.3f}'}" for t, u in points)
+        lines.append(
+            f"- The Schelling effect (Schelling 1960): the narrower {possessive(labels[agent])} win-set, the more"
+            f" theory gives it, until no deal can pass. Its Nash utility by ratification threshold:"
+            f" {shown}."
+        )
+    return lines
 
 
 def _solution_line(section: dict, name: str, title: str, labels: dict[str, str]) -> str:

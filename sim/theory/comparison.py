@@ -23,6 +23,7 @@ import numpy as np
 from sim.scenario.errors import ScenarioError
 from sim.scenario.spec import Scenario
 from sim.theory.problem import feasible_box, with_medians
+from sim.theory.ratifiable import two_level_section
 from sim.theory.results import TheoryResult, analyse_scenario, distance_from, frontier_gap
 
 SOLUTIONS = ("nash", "kalai_smorodinsky", "utilitarian")
@@ -115,6 +116,7 @@ def theory_summary(scenario: Scenario, moments: Estimates) -> dict:
         section["notes"].append(
             "uncertain numbers set to their medians for this section: " + ", ".join(medians)
         )
+    section["two_level"] = two_level_section(with_medians(scenario)[0])
     section["simulated"] = {
         f"distance_from_{name}": moments.estimate(f"distance_{name}") for name in SOLUTIONS
     } | {"frontier_gap": moments.estimate("frontier_gap")}

@@ -160,6 +160,12 @@ def with_medians(scenario: Scenario) -> tuple[Scenario, tuple[str, ...]]:
                 ideal=ideal,
                 salience={i: w / total for i, w in weight.items()} if total > 0 else weight,
                 risk=median(spec.risk, f"{where}.risk"),
+                domestic=None
+                if spec.domestic is None
+                else replace(
+                    spec.domestic,
+                    threshold=median(spec.domestic.threshold, f"{where}.domestic.threshold"),
+                ),
                 reservation=median(spec.reservation, f"{where}.reservation"),
                 discount=median(spec.discount, f"{where}.discount"),
             )

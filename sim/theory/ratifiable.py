@@ -121,3 +121,47 @@ def schelling_curve(scenario: Scenario, agent: str, grid) -> dict[str, np.ndarra
         prefs = frontier.a if index == 0 else frontier.b
         utility[ok] = prefs.utility(deal[ok][:, None])
     return {"threshold": grid, "deal": deal, "utility": utility}
+
+
+#: Thresholds at which the Schelling curve is reported (summary.json, negsim-theory).
+CURVE = np.round(np.linspace(0.0, 1.0, 21), 2)
+
+
+def two_level_section(scenario: Scenario) -> dict | None:
+    """The ``two_level`` part of the theory (summary.json, ``negsim-theory --json``): each side's
+    threshold, the Nash and Kalai–Smorodinsky solutions among the deals every ratifier takes,
+    and for one issue the Schelling curve of each side with a ratifier. None without domestic
+    politics; for more than two agents or a ratifier with other preferences, a note."""
+    if not any(agent.domestic is not None for agent in scenario.agents):
+        return None
+    names = scenario.agent_names
+    if len(names) != 2 or not own_ratifiers(scenario):
+        return {
+            "note": "the ratifiable bargaining set is computed for two agents whose ratifiers hold"
+            " their own preferences"
+        }
+    found = two_level(scenario)
+
+    def solution(s: Solution | None) -> dict | None:
+        if s is None:
+            return None
+        return {
+            "package": dict(zip(scenario.issue_names, map(float, s.package), strict=True)),
+            "utility": dict(zip(names, map(float, s.utility), strict=True)),
+        }
+
+    section = {
+        "thresholds": dict(zip(names, map(float, found.thresholds), strict=True)),
+        "nash": solution(found.nash),
+        "kalai_smorodinsky": solution(found.kalai_smorodinsky),
+        "schelling": {},
+    }
+    if len(scenario.issues) == 1:
+        for agent in scenario.agents:
+            if agent.domestic is not None:
+                curve = schelling_curve(scenario, agent.name, CURVE)
+                section["schelling"][agent.name] = {
+                    key: [None if np.isnan(x) else float(x) for x in values]
+                    for key, values in curve.items()
+                }
+    return section

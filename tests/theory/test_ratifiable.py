@@ -72,3 +72,31 @@ def test_the_simulation_follows_the_theory_qualitatively():
             assert not out["agreement"].any()
         else:
             assert out["agreement"].all() and out["utility_a"].mean() >= min(theta, deal) - 1e-9
+
+
+def test_the_two_level_theory_is_shown_beside_the_simulation():
+    """summary.json's theory section, report.md and negsim-theory --json carry the restricted
+    solutions and the Schelling curve of a one-issue scenario with a ratifier."""
+    import json
+    import subprocess
+    import sys
+
+    import sim
+    from sim.outputs.report import write_report
+
+    result = sim.simulate("two_level_game", 200, seed=1)
+    section = result.summary["theory"]["two_level"]
+    assert section["thresholds"]["us"] == pytest.approx(0.45)
+    curve = section["schelling"]["us"]
+    deals = [u for u in curve["utility"] if u is not None]
+    assert deals == sorted(deals) and None in curve["utility"]  # rises, then the zone closes
+    report = write_report(result.scenario, result.summary, result.sessions, 1.0)
+    assert (
+        "The Schelling effect (Schelling 1960): the narrower the United States' win-set" in report
+    )
+    theory = Path(sys.executable).with_name("negsim-theory")
+    done = subprocess.run(
+        [str(theory), "two_level_game", "--json"], capture_output=True, text=True, check=True
+    )
+    assert json.loads(done.stdout)["two_level"]["schelling"]["us"]["threshold"][-1] == 1.0
+    assert sim.simulate("split_the_pie", 50, seed=1).summary["theory"]["two_level"] is None
