@@ -1,6 +1,7 @@
 """The simulation beside the theory, in words and a figure: the "Theory beside the simulation"
-section of report.md and ``figures/utility_space.png``, both read from the ``theory`` section of
-summary.json (``sim.theory.comparison`` computes it)."""
+section of report.md and ``figures/utility_space.png`` (two agents: the utility plane with the
+Pareto frontier; more: parallel coordinates of the agents' utilities), both read from the
+``theory`` section of summary.json (``sim.theory.comparison`` computes it)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ matplotlib.use("Agg")
 
 from sim.outputs.figures import FinishedRun, register, save_figure  # noqa: E402
 from sim.outputs.formatting import ci  # noqa: E402
-from sim.outputs.style import figure, suptitle  # noqa: E402
+from sim.outputs.style import figure, suptitle, wrap  # noqa: E402
 from sim.scenario.spec import Scenario  # noqa: E402
 
 TITLES = {
@@ -20,12 +21,40 @@ TITLES = {
     "kalai_smorodinsky": "Kalai–Smorodinsky (1975) solution (gains in proportion to what each could hope for)",
     "utilitarian": "utilitarian optimum (the largest total utility)",
 }
+WEIGHTED_TITLE = (
+    "weighted Nash solution (Harsanyi & Selten 1972; maximises the product of the gains, each "
+    "raised to its side's weight: {weights})"
+)
 CLOUD = "#e67e22"  # the simulated agreements: a colour no marker uses
 MARKERS = {
     "nash": ("*", "#1f5fa8"),
     "kalai_smorodinsky": ("D", "#2e7d32"),
     "utilitarian": ("^", "#8e44ad"),
 }
+WEIGHTED_MARKER = ("P", "#17a2b8")
+NAMES = {
+    "nash": "Nash",
+    "weighted_nash": "weighted Nash",
+    "kalai_smorodinsky": "Kalai–Smorodinsky",
+    "utilitarian": "utilitarian",
+}
+
+
+def _weights_differ(section: dict) -> bool:
+    weights = section.get("weights") or {}
+    return bool(section.get("weighted_nash")) and len(set(weights.values())) > 1
+
+
+def _titles(section: dict, labels: dict[str, str]) -> dict[str, str]:
+    """The solutions to describe, in order; the weighted Nash one only where the weights differ."""
+    titles = dict(TITLES)
+    if len(section["agents"]) > 2:
+        titles["nash"] = titles["nash"].replace("both sides'", "every side's")
+    if _weights_differ(section):
+        weights = ", ".join(f"{labels[a]} {w:.3f}" for a, w in section["weights"].items())
+        weighted = {"weighted_nash": WEIGHTED_TITLE.format(weights=weights)}
+        titles = {"nash": titles.pop("nash"), **weighted, **titles}
+    return titles
 
 
 def theory_lines(scenario: Scenario, summary: dict) -> list[str]:
@@ -44,10 +73,20 @@ def theory_lines(scenario: Scenario, summary: dict) -> list[str]:
         + "). For the first session:",
         "",
     ]
-    for name, title in TITLES.items():
+    for name, title in _titles(section, labels).items():
         lines.append(_solution_line(section, name, title, labels))
     gap = section["simulated"]["frontier_gap"]
-    if gap.get("estimate") is not None:
+    if gap.get("estimate") is not None and len(section["agents"]) > 2:
+        efficient = (
+            "efficient: no other package would have made every side better off"
+            if gap["estimate"] < 1e-3
+            else "not fully efficient: every side could have gained more"
+        )
+        lines.append(
+            f"- Room left below the Pareto frontier: every side could have gained {gap['estimate']:.4f} "
+            f"more utility at once, on average, so the agreements were {efficient}."
+        )
+    elif gap.get("estimate") is not None:
         efficient = (
             "efficient: no other package would have made one side better off without hurting the other"
             if gap["estimate"] < 1e-3
@@ -71,7 +110,7 @@ def _solution_line(section: dict, name: str, title: str, labels: dict[str, str])
     s = section.get(name)
     if s is None:
         return f"- The {title} does not exist here."
-    sim = section["simulated"][f"distance_from_{name}"]
+    sim = section["simulated"].get(f"distance_from_{name}", {})
     utilities = ", ".join(f"{labels[a]} {u:.3f}" for a, u in s["utility"].items())
     closeness = (
         f" The simulated agreements lie {sim['estimate']:.3f} from it in utility on average"
@@ -83,14 +122,18 @@ def _solution_line(section: dict, name: str, title: str, labels: dict[str, str])
     return f"- The {title} gives {utilities}.{closeness}"
 
 
-def _has_frontier(run: FinishedRun) -> bool:
-    return "frontier" in (run.summary.get("theory") or {})
+def _has_theory(run: FinishedRun) -> bool:
+    section = run.summary.get("theory") or {}
+    return bool(section.get("frontier")) or len(section.get("agents", ())) > 2
 
 
-@register("utility_space.png", applies=_has_frontier)
+@register("utility_space.png", applies=_has_theory)
 def utility_space_figure(run: FinishedRun, path: Path) -> Path:
-    """Frontier, disagreement point, solutions and the cloud of simulated agreements."""
+    """Frontier, disagreement point, solutions and the cloud of simulated agreements; for more
+    than two agents, :func:`parallel_utilities`."""
     scenario, section, sample = run.scenario, run.summary["theory"], run.result.sample
+    if len(section["agents"]) > 2:
+        return parallel_utilities(run, path)
     a, b = section["agents"]
     labels = {agent.name: agent.label for agent in scenario.agents}
     fig, ax = figure(7.2)
@@ -137,4 +180,75 @@ def utility_space_figure(run: FinishedRun, path: Path) -> Path:
     ax.set_aspect("equal", adjustable="datalim")
     fig.legend(*ax.get_legend_handles_labels(), loc="outside right center")
     suptitle(fig, f"{scenario.title or scenario.name}: utility space, first session")
+    return save_figure(fig, path)
+
+
+AGREEMENT_LINES = 300  # simulated agreements drawn as lines: enough to show the spread
+
+
+def parallel_utilities(run: FinishedRun, path: Path) -> Path:
+    """Parallel coordinates of the agents' utilities (Inselberg 1985): one thin line per
+    simulated first-session agreement (a sample), a bold line per solution and the
+    disagreement point, each agent an axis."""
+    scenario, section, sample = run.scenario, run.summary["theory"], run.result.sample
+    agents = section["agents"]
+    labels = {agent.name: agent.label for agent in scenario.agents}
+    n = len(agents)
+    fig, ax = figure(6.4)
+    axis = list(range(n))
+    columns = [f"agreement_utility_{a}" for a in agents]
+    if sample is not None and all(c in sample for c in columns):
+        cloud = sample[columns].dropna()
+        shown = cloud.head(AGREEMENT_LINES)
+        for k, row in enumerate(shown.to_numpy()):
+            ax.plot(
+                axis,
+                row,
+                color=CLOUD,
+                lw=0.8,
+                alpha=0.25,
+                zorder=2,
+                label=f"simulated agreements, session 1 ({len(shown):,} of {len(cloud):,} runs)"
+                if k == 0
+                else None,
+            )
+    d = section["disagreement"]["utility"]
+    ax.plot(
+        axis,
+        [d[a] for a in agents],
+        color="#c0392b",
+        ls="--",
+        marker="s",
+        ms=8,
+        lw=1.5,
+        label=f"disagreement point ({section['disagreement']['kind']})",
+        zorder=4,
+    )
+    styles = dict(MARKERS)
+    if _weights_differ(section):
+        styles = {"nash": MARKERS["nash"], "weighted_nash": WEIGHTED_MARKER} | {
+            k: v for k, v in MARKERS.items() if k != "nash"
+        }
+    for layer, (name, (marker, colour)) in enumerate(styles.items()):
+        s = section.get(name)
+        if s:  # solutions that coincide stay visible: the later ones thinner and on top
+            ax.plot(
+                axis,
+                [s["utility"][a] for a in agents],
+                color=colour,
+                marker=marker,
+                ms=13 - 2 * layer,
+                lw=4.0 - 0.8 * layer,
+                label=NAMES[name],
+                zorder=5 + layer,
+            )
+    if n <= 5:  # side by side; more agents stand their labels on end, one line each beyond 12
+        ax.set_xticks(axis, [wrap(labels[a], 14) for a in agents])
+    else:
+        ax.set_xticks(axis, [wrap(labels[a], 24 if n <= 12 else 60) for a in agents], rotation=90)
+    ax.set_xlim(-0.2, n - 0.8)
+    ax.set_ylabel("utility")
+    ax.set_xlabel("agent")
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside right center")
+    suptitle(fig, f"{scenario.title or scenario.name}: agents' utilities, first session")
     return save_figure(fig, path)

@@ -1,6 +1,6 @@
 """The simulation beside the theory, in numbers: how far the first session's agreements lie from
-the Nash, Kalai-Smorodinsky and utilitarian solutions of the same bargaining problem, and from the
-Pareto frontier.
+the Nash, weighted Nash, Kalai-Smorodinsky and utilitarian solutions of the same bargaining
+problem, and from the Pareto frontier, for any number of agents.
 
 Every replication's first-session agreement is compared with the solutions of the scenario's
 bargaining problem: the feasible box of the red lines, the session floors as the disagreement
@@ -26,6 +26,9 @@ from sim.theory.problem import feasible_box, with_medians
 from sim.theory.results import TheoryResult, analyse_scenario, distance_from, frontier_gap
 
 SOLUTIONS = ("nash", "kalai_smorodinsky", "utilitarian")
+#: Beside SOLUTIONS in every table; in summary.json only where the agents' weights differ (with
+#: equal weights it is the Nash solution).
+WEIGHTED = "weighted_nash"
 _analyses: dict[int, tuple[Scenario, TheoryResult | None]] = {}
 
 
@@ -67,18 +70,24 @@ def scenario_theory(scenario: Scenario) -> TheoryResult | None:
 
 
 def theory_columns(model: FinishedBatch) -> dict[str, np.ndarray]:
-    """Per-replication distances of the first session's agreement from each solution."""
-    a, b = model.state_agents
+    """Per replication: each agent's utility of the first session's agreement
+    (``agreement_utility_<agent>``), its Euclidean distance in utility space from each solution
+    (``distance_<solution>``, weighted Nash included) and its ``frontier_gap``
+    (:data:`sim.theory.results.FRONTIER_GAP_MEANING`); NaN without an agreement."""
+    agents = model.state_agents
     agreed = model.first_agreement
-    utility = np.column_stack([a.utility(np.nan_to_num(agreed)), b.utility(np.nan_to_num(agreed))])
+    utility = np.column_stack([agent.utility(np.nan_to_num(agreed)) for agent in agents])
     utility[np.isnan(agreed).any(axis=1)] = np.nan
-    columns = {f"agreement_utility_{agent.name}": utility[:, i] for i, agent in enumerate((a, b))}
+    columns = {f"agreement_utility_{agent.name}": utility[:, i] for i, agent in enumerate(agents)}
     nan = np.full(model.n, np.nan)
+    names = (*SOLUTIONS, WEIGHTED)
     result = scenario_theory(model.scenario)
     if result is None:
-        return columns | {f"distance_{name}": nan for name in SOLUTIONS} | {"frontier_gap": nan}
+        return columns | {f"distance_{name}": nan for name in names} | {"frontier_gap": nan}
     distances = distance_from(result, agreed)
-    for name in SOLUTIONS:
+    if result.weighted_nash is not None and WEIGHTED not in distances:
+        distances[WEIGHTED] = distances["nash"]  # equal weights: the same solution
+    for name in names:
         columns[f"distance_{name}"] = distances[name].utility if name in distances else nan
     columns["frontier_gap"] = frontier_gap(result, agreed)
     return columns
@@ -99,7 +108,8 @@ def theory_summary(scenario: Scenario, moments: Estimates) -> dict:
         section["notes"].append(
             "uncertain numbers set to their medians for this section: " + ", ".join(medians)
         )
+    names = (*SOLUTIONS, WEIGHTED) if result.weights_differ else SOLUTIONS
     section["simulated"] = {
-        f"distance_from_{name}": moments.estimate(f"distance_{name}") for name in SOLUTIONS
+        f"distance_from_{name}": moments.estimate(f"distance_{name}") for name in names
     } | {"frontier_gap": moments.estimate("frontier_gap")}
     return section
