@@ -21,7 +21,8 @@ class Theory:
     utilitarian; Rubinstein 1982 for one issue), with uncertain numbers at their medians.
 
     ``packages``: issue values per solution; ``utilities``: each agent's utility per solution
-    (and at the disagreement point); ``result``: everything, including the Pareto frontier.
+    (and at the disagreement point); ``result``: everything, including the Pareto frontier
+    (two agents; for more, ``result.space`` solves over packages).
     """
 
     scenario: Scenario = field(repr=False)

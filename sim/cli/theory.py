@@ -1,7 +1,8 @@
 """The ``negsim-theory`` command: what bargaining theory predicts for a scenario, as a table.
 
-Nothing is simulated: the numbers come from :mod:`sim.theory` (Nash 1950, Kalai & Smorodinsky 1975,
-the utilitarian solution, Rubinstein 1982).
+Nothing is simulated: the numbers come from :mod:`sim.theory` (Nash 1950, the weighted Nash
+solution where the agents' weights differ, Kalai & Smorodinsky 1975, the utilitarian solution,
+Rubinstein 1982 for two agents), for any number of agents.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sim.outputs.theory import two_level_lines
 from sim.scenario.errors import ScenarioError
 from sim.scenario.library import scenario_path
 from sim.scenario.spec import Scenario
+from sim.theory.axiomatic import nash_product
 from sim.theory.problem import DISAGREEMENT_MEANING, DISAGREEMENT_POINTS, with_medians
 from sim.theory.ratifiable import two_level_section
 from sim.theory.results import TheoryResult, analyse_scenario
@@ -27,8 +29,8 @@ PROG = "negsim-theory"
 def _parser() -> ArgumentParser:
     parser = ArgumentParser(
         prog=PROG,
-        description="Print the Nash, Kalai-Smorodinsky, utilitarian and (one issue) Rubinstein "
-        "solutions of a scenario, without simulating.",
+        description="Print the Nash (and weighted Nash), Kalai-Smorodinsky, utilitarian and (two "
+        "agents, one issue) Rubinstein solutions of a scenario, without simulating.",
     )
     parser.add_argument("scenario", help="a shipped scenario name or a path to a .yaml file")
     parser.add_argument(
@@ -63,6 +65,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
 TITLES = {
     "nash": "Nash",
+    "weighted_nash": "weighted Nash",
     "kalai_smorodinsky": "KS",
     "utilitarian": "utilitarian",
     "rubinstein": "Rubinstein",
@@ -112,15 +115,22 @@ def _utilities(scenario: Scenario, result: TheoryResult) -> list[str]:
             "Nash product",
             _number(0.0),
             "-",
-            *(_number((s.utility[0] - d[0]) * (s.utility[1] - d[1])) for s in solutions.values()),
+            *(_number(nash_product(s.utility, d)) for s in solutions.values()),
         ]
     )
-    return [
+    others = "the other keeps" if len(result.agents) == 2 else "every other agent keeps"
+    lines = [
         "Utilities",
         *_table(header, rows),
         "",
-        "ideal: the most an agent can get while the other keeps its disagreement utility",
+        f"ideal: the most an agent can get while {others} its disagreement utility",
     ]
+    if result.weights_differ:
+        weights = ", ".join(
+            f"{agent} {w:.4g}" for agent, w in zip(result.agents, result.weights, strict=True)
+        )
+        lines.append(f"weighted Nash: each gain raised to its agent's weight ({weights})")
+    return lines
 
 
 def _rubinstein_split(scenario: Scenario, rubinstein: RubinsteinSolution | None) -> list[str]:

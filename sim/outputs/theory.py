@@ -13,6 +13,33 @@ TITLES = {
     "kalai_smorodinsky": "Kalai–Smorodinsky (1975) solution (gains in proportion to what each could hope for)",
     "utilitarian": "utilitarian optimum (the largest total utility)",
 }
+WEIGHTED_TITLE = (
+    "weighted Nash solution (Harsanyi & Selten 1972; maximises the product of the gains, each "
+    "raised to its side's weight: {weights})"
+)
+NAMES = {
+    "nash": "Nash",
+    "weighted_nash": "weighted Nash",
+    "kalai_smorodinsky": "Kalai–Smorodinsky",
+    "utilitarian": "utilitarian",
+}
+
+
+def _weights_differ(section: dict) -> bool:
+    weights = section.get("weights") or {}
+    return bool(section.get("weighted_nash")) and len(set(weights.values())) > 1
+
+
+def _titles(section: dict, labels: dict[str, str]) -> dict[str, str]:
+    """The solutions to describe, in order; the weighted Nash one only where the weights differ."""
+    titles = dict(TITLES)
+    if len(section["agents"]) > 2:
+        titles["nash"] = titles["nash"].replace("both sides'", "every side's")
+    if _weights_differ(section):
+        weights = ", ".join(f"{labels[a]} {w:.3f}" for a, w in section["weights"].items())
+        weighted = {"weighted_nash": WEIGHTED_TITLE.format(weights=weights)}
+        titles = {"nash": titles.pop("nash"), **weighted, **titles}
+    return titles
 
 
 def theory_lines(scenario: Scenario, summary: dict) -> list[str]:
@@ -31,10 +58,20 @@ def theory_lines(scenario: Scenario, summary: dict) -> list[str]:
         + "). For the first session:",
         "",
     ]
-    for name, title in TITLES.items():
+    for name, title in _titles(section, labels).items():
         lines.append(_solution_line(section, name, title, labels))
     gap = section["simulated"]["frontier_gap"]
-    if gap.get("estimate") is not None:
+    if gap.get("estimate") is not None and len(section["agents"]) > 2:
+        efficient = (
+            "efficient: no other package would have made every side better off"
+            if gap["estimate"] < 1e-3
+            else "not fully efficient: every side could have gained more"
+        )
+        lines.append(
+            f"- Room left below the Pareto frontier: every side could have gained {gap['estimate']:.4f} "
+            f"more utility at once, on average, so the agreements were {efficient}."
+        )
+    elif gap.get("estimate") is not None:
         efficient = (
             "efficient: no other package would have made one side better off without hurting the other"
             if gap["estimate"] < 1e-3
@@ -52,6 +89,23 @@ def theory_lines(scenario: Scenario, summary: dict) -> list[str]:
     lines += two_level_lines(section.get("two_level"), labels)
     lines += [f"- Note: {note}." for note in section.get("notes", [])]
     return [*lines, ""]
+
+
+def _solution_line(section: dict, name: str, title: str, labels: dict[str, str]) -> str:
+    """Where one solution lies, and how far the simulated agreements were from it."""
+    s = section.get(name)
+    if s is None:
+        return f"- The {title} does not exist here."
+    sim = section["simulated"].get(f"distance_from_{name}", {})
+    utilities = ", ".join(f"{labels[a]} {u:.3f}" for a, u in s["utility"].items())
+    closeness = (
+        f" The simulated agreements lie {sim['estimate']:.3f} from it in utility on average"
+        + ci(sim, 3)
+        + "."
+        if sim.get("estimate") is not None
+        else ""
+    )
+    return f"- The {title} gives {utilities}.{closeness}"
 
 
 def two_level_lines(section: dict | None, labels: dict[str, str]) -> list[str]:

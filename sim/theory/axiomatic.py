@@ -46,8 +46,8 @@ def _solution(name: str, frontier: Frontier, t: float) -> Solution:
 
 
 def nash_product(utility: np.ndarray, d: np.ndarray) -> np.ndarray:
-    utility = np.asarray(utility, dtype=float)
-    return (utility[..., 0] - d[0]) * (utility[..., 1] - d[1])
+    """The product of every agent's gain over ``d`` (utilities on the last axis)."""
+    return np.prod(np.asarray(utility, dtype=float) - np.asarray(d, dtype=float), axis=-1)
 
 
 def _where_both_gain(
@@ -70,6 +70,22 @@ def nash_solution(frontier: Frontier, d, levels) -> Solution:
     """Nash (1950): the feasible package maximising ``(U_a - d_a)(U_b - d_b)``, gains >= 0."""
     t = best_level(lambda t: nash_product(frontier.utilities(t), d), *levels, frontier.kinks)
     return _solution("nash", frontier, t)
+
+
+def weighted_nash_solution(frontier: Frontier, d, weights, *, levels=_UNSET) -> Solution | None:
+    """The weighted (asymmetric) Nash solution (Harsanyi & Selten 1972, Management Science 18;
+    Roth 1979, *Axiomatic Models of Bargaining*): maximise ``(U_a - d_a) ** w_a * (U_b - d_b) **
+    w_b``, gains >= 0, with the weights normalised to sum to 1."""
+    d = np.asarray(d, dtype=float)
+    levels = rational_levels(frontier, d) if levels is _UNSET else levels
+    if levels is None:
+        return None
+    w = np.asarray(weights, dtype=float) / np.sum(weights)
+
+    def product(t):
+        return np.prod(np.maximum(frontier.utilities(t) - d, 0.0) ** w, axis=-1)
+
+    return _solution("weighted_nash", frontier, best_level(product, *levels, frontier.kinks))
 
 
 @_where_both_gain

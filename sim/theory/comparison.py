@@ -1,6 +1,6 @@
 """The simulation beside the theory, in numbers: how far the first session's agreements lie from
-the Nash, Kalai-Smorodinsky and utilitarian solutions of the same bargaining problem, and from the
-Pareto frontier.
+the Nash, weighted Nash, Kalai-Smorodinsky and utilitarian solutions of the same bargaining
+problem, and from the Pareto frontier, for any number of agents.
 
 Every replication's first-session agreement is compared with the solutions of the scenario's
 bargaining problem: the feasible box of the red lines, the session floors as the disagreement
@@ -27,6 +27,9 @@ from sim.theory.ratifiable import two_level_section
 from sim.theory.results import TheoryResult, analyse_scenario, distance_from, frontier_gap
 
 SOLUTIONS = ("nash", "kalai_smorodinsky", "utilitarian")
+#: Beside SOLUTIONS in every table; in summary.json only where the agents' weights differ (with
+#: equal weights it is the Nash solution).
+WEIGHTED = "weighted_nash"
 _analyses: dict[int, tuple[Scenario, TheoryResult | None]] = {}
 
 
@@ -70,9 +73,12 @@ def scenario_theory(scenario: Scenario) -> TheoryResult | None:
 def theory_columns(
     model: FinishedBatch, tiles: Sequence[Scenario] | None = None
 ) -> dict[str, np.ndarray]:
-    """Per-replication distances of the first session's agreement from each solution. A tiled
-    batch (a vectorised sweep) names its tiles' own scenarios in ``tiles``: its rows are cut
-    into as many equal parts, each compared with its own scenario's solutions."""
+    """Per replication: each agent's utility of the first session's agreement
+    (``agreement_utility_<agent>``), its Euclidean distance in utility space from each solution
+    (``distance_<solution>``, weighted Nash included) and its ``frontier_gap``
+    (:data:`sim.theory.results.FRONTIER_GAP_MEANING`); NaN without an agreement. A tiled batch
+    (a vectorised sweep) names its tiles' own scenarios in ``tiles``: its rows are cut into as
+    many equal parts, each compared with its own scenario's solutions."""
     agents = model.state_agents
     agreed = model.first_agreement
     utility = np.column_stack([agent.utility(np.nan_to_num(agreed)) for agent in agents])
@@ -81,21 +87,22 @@ def theory_columns(
     tiles = [model.scenario] if tiles is None else list(tiles)
     size = model.n // len(tiles)
     parts = [
-        _distances(scenario, agreed[p * size : (p + 1) * size], len(agents))
-        for p, scenario in enumerate(tiles)
+        _distances(scenario, agreed[p * size : (p + 1) * size]) for p, scenario in enumerate(tiles)
     ]
     return columns | {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
 
 
-def _distances(scenario: Scenario, agreed: np.ndarray, agents: int) -> dict[str, np.ndarray]:
+def _distances(scenario: Scenario, agreed: np.ndarray) -> dict[str, np.ndarray]:
     nan = np.full(len(agreed), np.nan)
-    result = None if agents > 2 else scenario_theory(scenario)
+    names = (*SOLUTIONS, WEIGHTED)
+    result = scenario_theory(scenario)
     if result is None:
-        return {f"distance_{name}": nan for name in SOLUTIONS} | {"frontier_gap": nan}
+        return {f"distance_{name}": nan for name in names} | {"frontier_gap": nan}
     distances = distance_from(result, agreed)
+    if result.weighted_nash is not None and WEIGHTED not in distances:
+        distances[WEIGHTED] = distances["nash"]  # equal weights: the same solution
     columns = {
-        f"distance_{name}": distances[name].utility if name in distances else nan
-        for name in SOLUTIONS
+        f"distance_{name}": distances[name].utility if name in distances else nan for name in names
     }
     columns["frontier_gap"] = frontier_gap(result, agreed)
     return columns
@@ -117,7 +124,8 @@ def theory_summary(scenario: Scenario, moments: Estimates) -> dict:
             "uncertain numbers set to their medians for this section: " + ", ".join(medians)
         )
     section["two_level"] = two_level_section(with_medians(scenario)[0])
+    names = (*SOLUTIONS, WEIGHTED) if result.weights_differ else SOLUTIONS
     section["simulated"] = {
-        f"distance_from_{name}": moments.estimate(f"distance_{name}") for name in SOLUTIONS
+        f"distance_from_{name}": moments.estimate(f"distance_{name}") for name in names
     } | {"frontier_gap": moments.estimate("frontier_gap")}
     return section

@@ -4,7 +4,13 @@ agreements lie from it (pure functions and frozen results).
 Entry points: :func:`analyse_scenario` for a scenario with fixed numbers
 (:func:`sim.theory.problem.with_medians` fixes uncertain ones) gives a :class:`TheoryResult`
 (``to_dict()`` for summary.json); :func:`analyse_replications` solves each replication's drawn
-problem; :func:`distance_from` and :func:`frontier_gap` measure agreed packages against either.
+problem (two agents); :func:`distance_from` and :func:`frontier_gap` measure agreed packages
+against either.
+
+Two agents are solved along their one-dimensional frontier (:mod:`sim.theory.axiomatic`); three
+or more over packages (:mod:`sim.theory.many`), where the frontier is a surface: no frontier is
+sampled, and the frontier gap is the Pareto gap of :mod:`sim.theory.many` (the most every agent
+could gain at once).
 """
 
 from __future__ import annotations
@@ -25,19 +31,35 @@ from sim.theory.axiomatic import (
     nash_product,
     nash_solution,
     utilitarian_solution,
+    weighted_nash_solution,
 )
 from sim.theory.frontier import Frontier, rational_levels, scenario_frontier
-from sim.theory.problem import DISAGREEMENT_MEANING, disagreement_point
+from sim.theory.many import pareto_gap, solve
+from sim.theory.package_space import PackageSpace
+from sim.theory.problem import (
+    DISAGREEMENT_MEANING,
+    agent_preferences,
+    disagreement_point,
+    feasible_box,
+)
 from sim.theory.rubinstein import (
     RubinsteinSolution,
     rubinstein_not_defined,
     rubinstein_solution,
 )
 
+FRONTIER_GAP_MEANING = {
+    2: "how much more the second agent could get on the Pareto frontier while the first keeps "
+    "its utility (0: efficient)",
+    3: "the most every agent could have gained at once: the largest amount of utility that some "
+    "feasible package adds for every agent (0: efficient)",
+}
+
 
 @dataclass(frozen=True, eq=False)
 class SolutionDistance:
-    """Per replication, Euclidean distances from one solution: in (U_a, U_b) and in issue values."""
+    """Per replication, Euclidean distances from one solution: in the agents' utilities and in
+    issue values."""
 
     utility: np.ndarray
     issues: np.ndarray
@@ -46,11 +68,17 @@ class SolutionDistance:
 @dataclass(frozen=True, eq=False)
 class TheoryResult:
     """The bargaining problem of a scenario and its classic solutions (None: no solution, see
-    ``notes``). Utilities are (U_a, U_b) in ``agents`` order; packages follow ``issues``."""
+    ``notes``). Utilities are (U_1, ..., U_n) in ``agents`` order; packages follow ``issues``.
+
+    Two agents: ``frontier`` is their Pareto frontier, sampled in ``frontier_packages`` and
+    ``frontier_utility``. More: ``frontier`` is None and the samples are empty (the frontier is a
+    surface); ``space`` solves over packages. ``weights``: the agents' weights normalised to sum
+    to 1, the weighted Nash solution's exponents.
+    """
 
     scenario: str
     issues: tuple[str, ...]
-    agents: tuple[str, str]
+    agents: tuple[str, ...]
     box: RedLines
     disagreement: str
     disagreement_utility: np.ndarray
@@ -62,19 +90,34 @@ class TheoryResult:
     utilitarian: Solution | None
     rubinstein: RubinsteinSolution | None
     notes: tuple[str, ...]
-    frontier: Frontier = field(repr=False)
+    frontier: Frontier | None = field(repr=False)
+    weighted_nash: Solution | None = None
+    weights: np.ndarray | None = None
+    space: PackageSpace | None = field(default=None, repr=False)
+
+    @property
+    def weights_differ(self) -> bool:
+        """Whether the weighted Nash solution is a solution of its own (else it is Nash's)."""
+        return self.weights is not None and bool(np.ptp(self.weights) > 0)
 
     @property
     def solutions(self) -> dict[str, Solution]:
-        found = (self.nash, self.kalai_smorodinsky, self.utilitarian, self.rubinstein)
+        """The solutions that exist, the weighted Nash solution only where the weights differ."""
+        weighted = self.weighted_nash if self.weights_differ else None
+        found = (self.nash, weighted, self.kalai_smorodinsky, self.utilitarian, self.rubinstein)
         return {s.name: s for s in found if s is not None}
 
     def utility(self, packages) -> np.ndarray:
-        """(U_a, U_b) of packages (R, I) -> (R, 2)."""
-        return self.frontier.utility(packages)
+        """(U_1, ..., U_n) of packages (R, I) -> (R, n)."""
+        if self.frontier is not None:
+            return self.frontier.utility(packages)
+        return self.space.utility(packages)  # type: ignore[union-attr]
 
     def gap(self, packages) -> np.ndarray:
-        return self.frontier.gap(packages)
+        """Per package, how far below the Pareto frontier it lies (``FRONTIER_GAP_MEANING``)."""
+        if self.frontier is not None:
+            return self.frontier.gap(packages)
+        return pareto_gap(self.space, packages)  # type: ignore[arg-type]
 
     def to_dict(self) -> dict[str, Any]:
         """Plain floats, lists and dicts only (for summary.json)."""
@@ -103,9 +146,16 @@ class TheoryResult:
                 }
             return out
 
+        frontier = None
+        if self.frontier is not None:
+            frontier = {
+                "utility": dict(zip(self.agents, self.frontier_utility.T.tolist(), strict=True)),
+                "package": dict(zip(self.issues, self.frontier_packages.T.tolist(), strict=True)),
+            }
         return {
             "scenario": self.scenario,
             "agents": list(self.agents),
+            "weights": None if self.weights is None else by_agent(self.weights),
             "issues": list(self.issues),
             "feasible_set": {"low": by_issue(self.box.low), "high": by_issue(self.box.high)},
             "disagreement": {
@@ -114,11 +164,10 @@ class TheoryResult:
                 "utility": by_agent(self.disagreement_utility),
             },
             "ideal_utility": None if self.ideal_utility is None else by_agent(self.ideal_utility),
-            "frontier": {
-                "utility": dict(zip(self.agents, self.frontier_utility.T.tolist(), strict=True)),
-                "package": dict(zip(self.issues, self.frontier_packages.T.tolist(), strict=True)),
-            },
+            "frontier": frontier,
+            "frontier_gap_meaning": FRONTIER_GAP_MEANING[min(len(self.agents), 3)],
             "nash": solution(self.nash),
+            "weighted_nash": solution(self.weighted_nash),
             "kalai_smorodinsky": solution(self.kalai_smorodinsky),
             "utilitarian": solution(self.utilitarian),
             "rubinstein": solution(self.rubinstein),
@@ -133,6 +182,8 @@ def analyse_scenario(
 
     Raises :class:`~sim.scenario.errors.ScenarioError` when the red lines leave no feasible package.
     """
+    if len(scenario.agents) > 2:
+        return _analyse_many(scenario, disagreement)
     frontier = scenario_frontier(scenario)
     kind, d = disagreement_point(scenario, disagreement)
     packages, utility = frontier.sample(frontier_points)
@@ -165,6 +216,57 @@ def analyse_scenario(
         rubinstein=rubinstein,
         notes=tuple(notes),
         frontier=frontier,
+        weighted_nash=_weighted_nash(frontier, d, levels, scenario.weights),
+        weights=np.asarray(scenario.weights, dtype=float) / sum(scenario.weights),
+        space=PackageSpace((frontier.a, frontier.b), frontier.box),
+    )
+
+
+def _weighted_nash(frontier: Frontier, d, levels, weights) -> Solution | None:
+    if len(set(weights)) > 1:
+        return weighted_nash_solution(frontier, d, weights, levels=levels)
+    nash = nash_solution(frontier, d, levels=levels)  # equal weights: Nash's own solution
+    return None if nash is None else Solution("weighted_nash", nash.package, nash.utility)
+
+
+def _analyse_many(scenario: Scenario, disagreement: str | None) -> TheoryResult:
+    """Three or more agents: every solution over packages (:mod:`sim.theory.many`)."""
+    box = feasible_box(scenario)
+    space = PackageSpace(
+        [agent_preferences(a, scenario.issue_names, scenario.source) for a in scenario.agents],
+        box,
+    )
+    kind, d = disagreement_point(scenario, disagreement)
+    found = solve(space, d, scenario.weights)
+    notes = [
+        f"with {len(scenario.agents)} agents the efficient packages form a surface, not a curve: "
+        "the frontier gap is the most every agent could have gained at once"
+    ]
+    if found["rational"] is None:
+        notes.append(
+            "no feasible package gives every agent at least its disagreement utility: Nash, "
+            "weighted Nash, Kalai-Smorodinsky and utilitarian solutions do not exist"
+        )
+    notes.append(rubinstein_not_defined(scenario) or "")
+    return TheoryResult(
+        scenario=scenario.name,
+        issues=scenario.issue_names,
+        agents=scenario.agent_names,
+        box=box,
+        disagreement=kind,
+        disagreement_utility=d,
+        frontier_packages=np.empty((0, len(scenario.issues))),
+        frontier_utility=np.empty((0, len(scenario.agents))),
+        ideal_utility=found["ideal_utility"],
+        nash=found["nash"],
+        kalai_smorodinsky=found["kalai_smorodinsky"],
+        utilitarian=found["utilitarian"],
+        rubinstein=None,
+        notes=tuple(note for note in notes if note),
+        frontier=None,
+        weighted_nash=found["weighted_nash"],
+        weights=np.asarray(scenario.weights, dtype=float) / sum(scenario.weights),
+        space=space,
     )
 
 

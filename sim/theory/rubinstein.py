@@ -42,6 +42,8 @@ class RubinsteinSolution(Solution):
 
 def rubinstein_not_defined(scenario: Scenario) -> str | None:
     """Why Rubinstein's split does not apply to the scenario, or None when it does."""
+    if len(scenario.agents) > 2:
+        return "Rubinstein (1982) is not defined for more than two agents"
     if len(scenario.issues) != 1:
         return "Rubinstein (1982) needs exactly one issue"
     issue = scenario.issue_names[0]
