@@ -140,20 +140,3 @@ def two_level_lines(section: dict | None, labels: dict[str, str]) -> list[str]:
             f" {shown}."
         )
     return lines
-
-
-def _solution_line(section: dict, name: str, title: str, labels: dict[str, str]) -> str:
-    """Where one solution lies, and how far the simulated agreements were from it."""
-    s = section.get(name)
-    if s is None:
-        return f"- The {title} does not exist here."
-    sim = section["simulated"][f"distance_from_{name}"]
-    utilities = ", ".join(f"{labels[a]} {u:.3f}" for a, u in s["utility"].items())
-    closeness = (
-        f" The simulated agreements lie {sim['estimate']:.3f} from it in utility on average"
-        + ci(sim, 3)
-        + "."
-        if sim.get("estimate") is not None
-        else ""
-    )
-    return f"- The {title} gives {utilities}.{closeness}"
