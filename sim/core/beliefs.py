@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from sim.core import rowwise
 from sim.core.session import Session
 from sim.scenario.dynamics import MisreadSpec
 
@@ -63,7 +64,7 @@ class Misread:
             return 1.0 / (1.0 + np.exp(-self.log_odds))
 
     def before_round(self, session: Session) -> None:
-        self._open = session.open.any(axis=1)
+        self._open = rowwise.any_(session.open)
         ready = (self.belief >= self.spec.threshold) & ~self.tested & self._open
         self.observer.probe = (self.issue, self.spec.probe_value, ready) if ready.any() else None
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.core import rowwise
 from sim.core.agents import StateAgent
 from sim.core.preferences import issue_loss, issue_utility
 from sim.core.session import Session
@@ -31,7 +32,7 @@ def cooperation_index(
     prefs = other.preferences
     if weights is None:
         weights = peripheral_weights(agent, other)
-    return np.sum(weights * issue_utility(position, prefs.ideal, prefs.shape), axis=-1)
+    return rowwise.sum_(weights * issue_utility(position, prefs.ideal, prefs.shape))
 
 
 def _compact(array: np.ndarray) -> np.ndarray:
@@ -79,10 +80,10 @@ class Table:
             if kind == "kinks":
                 flat, slope, intercept, offset, step, _ = arrays
                 where = np.searchsorted(flat, position + offset, side="right") - step
-                lost = lost + np.sum(slope[where] * position + intercept[where], axis=-1)
+                lost = lost + rowwise.sum_(slope[where] * position + intercept[where])
             elif kind == "quadratic_sum":
                 a, b, c, _ = arrays
-                lost = lost + np.sum((a * position - 2.0 * b) * position + c, axis=-1)
+                lost = lost + rowwise.sum_((a * position - 2.0 * b) * position + c)
             else:
                 ideal, weight = arrays
                 loss = issue_loss(position[None], ideal, kind)  # (m, R, I)

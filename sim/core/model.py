@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.core import build, views
+from sim.core import build, rowwise, views
 from sim.core._mesa import Model, release_model
 from sim.core.accuracy import Accuracy
 from sim.core.agents import StateAgent
@@ -201,7 +201,7 @@ class NegotiationModel(Model):
     def record_offer(self, agent: StateAgent, offer: np.ndarray) -> None:
         self.trace.offer(agent, offer)
         if self._learning:
-            rows, time = self.open.any(axis=1), (self.round + 1) / self.rounds
+            rows, time = rowwise.any_(self.open), (self.round + 1) / self.rounds
             for observer in self.others(agent) if agent in self.state_agents else ():
                 model = observer.beliefs[agent.name]
                 if model.learns:
@@ -210,7 +210,7 @@ class NegotiationModel(Model):
     def record_votes(self, proposer: StateAgent, offer: np.ndarray, votes: np.ndarray) -> None:
         if not self._learning:
             return
-        rows = self.open.any(axis=1)
+        rows = rowwise.any_(self.open)
         for index, responder in enumerate(self.state_agents):
             model = proposer.beliefs.get(responder.name)
             if responder is not proposer and model.learns:
@@ -227,7 +227,7 @@ class NegotiationModel(Model):
         """Settle the still-open issues where ``accepted`` (R, I) holds, at ``package``;
         ``votes`` (R, n), or (R, I, n) issue by issue, who accepted it, in scenario order."""
         new = accepted & self.open
-        rows = new.any(axis=1)
+        rows = rowwise.any_(new)
         if votes is not None:
             yes = votes if votes.ndim == 2 else (votes | ~new[..., None]).all(axis=1)
             self.tally.vote(rows, yes, self.session)
@@ -269,7 +269,7 @@ class NegotiationModel(Model):
         self.pressures.begin_round(self)
         if self.misread is not None:
             self.misread.before_round(self)
-        was_open = self.open.any(axis=1)
+        was_open = rowwise.any_(self.open)
         self.protocol.play_round(self)
         self._cooperation.update(self, was_open)
         if self.accuracy is not None:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.core import rowwise
 from sim.core.preferences import Preferences, issue_loss
 
 
@@ -172,7 +173,7 @@ class OfferPlan:
             loss = (self.offset + distance) ** 2 - self._offset_cost
         else:
             loss = distance * distance
-        return np.sum(self.own.salience * loss, axis=-1)
+        return rowwise.sum_(self.own.salience * loss)
 
     def _lagrangian(self, budget: np.ndarray) -> np.ndarray:
         # Bisect on log(lambda): own cost falls as lambda grows.

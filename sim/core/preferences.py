@@ -23,13 +23,21 @@ SHAPES: tuple[str, ...] = ("linear", "quadratic")
 
 
 def issue_loss(x: np.ndarray, ideal: np.ndarray, shape: Shape) -> np.ndarray:
-    """Per-issue loss in [0, 1]: distance from the ideal, squared for a quadratic shape."""
-    distance = np.abs(x - ideal)
-    return distance if shape == "linear" else distance * distance
+    """Per-issue loss in [0, 1]: distance from the ideal, squared for a quadratic shape. (One
+    new array, worked on in place: the round loop's utilities are mostly this.)"""
+    loss = np.subtract(x, ideal, dtype=float)
+    if np.ndim(loss) == 0:  # two numbers: nothing to work on in place
+        loss = np.abs(loss)
+        return loss if shape == "linear" else loss * loss
+    np.abs(loss, out=loss)
+    if shape != "linear":
+        np.multiply(loss, loss, out=loss)
+    return loss
 
 
 def issue_utility(x: np.ndarray, ideal: np.ndarray, shape: Shape) -> np.ndarray:
-    return 1.0 - issue_loss(x, ideal, shape)
+    loss = issue_loss(x, ideal, shape)
+    return 1.0 - loss if np.ndim(loss) == 0 else np.subtract(1.0, loss, out=loss)
 
 
 def additive_utility(

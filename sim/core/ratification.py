@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.core import rowwise
 from sim.scenario.spec import BY_WEIGHT, Ratification
 
 if TYPE_CHECKING:  # only for annotations: importing the agents imports Mesa (slow)
@@ -46,7 +47,7 @@ class Ratifier:
         unanimity already includes its red lines), ``package`` (R, I) the package voted on, for
         the red-line veto of a qualified majority (issue by issue when ``yes`` is (R, I, n))."""
         if self.unanimous:
-            return yes.all(axis=-1)
+            return rowwise.all_(yes)
         held = yes.astype(float) @ self.share
         passed = held >= self.rule.threshold - SHARE_TOLERANCE
         if self.veto.any():

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.core import rowwise
 from sim.scenario.spec import DOWN, UP, AgentSpec, Scenario
 
 # Offers are computed in floating point; a value within this of a bound counts as on it.
@@ -60,7 +61,7 @@ class RedLines:
         """(R,) mask: packages that cross no red line."""
         if self.unbounded:
             return np.ones(np.shape(package)[:-1], dtype=bool)
-        return self.admits_issues(package).all(axis=-1)
+        return rowwise.all_(self.admits_issues(package))
 
     def within(self, low: np.ndarray, high: np.ndarray) -> RedLines:
         """These red lines cut to ``[low, high]`` (e.g. a session's one-way intervals, (R, I))."""

@@ -22,11 +22,11 @@ def view_for(model, agent: StateAgent) -> View:
     if len(others) > 1:
         return _view_of_many(model, agent, others)
     (other,) = others
-    concession = None
     if not model.protocol.agents_offer:
-        concession = _aspiration_drop(others)
-    elif other.last_offer_round == model.round - 1 and other.previous_offer is not None:
-        concession = other.utility(other.previous_offer) - other.utility(other.last_offer)
+        drop = _aspiration_drop(others)
+        concession = lambda: drop  # noqa: E731
+    else:
+        concession = _offer_concession(model, others, mean=False)
     return View(
         round=model.round,
         rounds=model.rounds,
@@ -34,9 +34,9 @@ def view_for(model, agent: StateAgent) -> View:
         opp_floor=seen_floor(model, other),
         own_last_offer=agent.last_offer,
         opp_last_offer=other.last_offer,
-        opp_concession=concession,
         own_utility=agent.utility,
         opp_utility=other.utility,
+        concession=concession,
     )
 
 
@@ -52,14 +52,11 @@ def _view_of_many(model, agent: StateAgent, others: list[StateAgent]) -> View:
 
     offered = [other for other in others if other.last_offer is not None]
     newest = max(offered, key=lambda other: other.last_offer_round, default=None)
-    conceded = [
-        other.utility(other.previous_offer) - other.utility(other.last_offer)
-        for other in offered
-        if other.last_offer_round == model.round - 1 and other.previous_offer is not None
-    ]
     if not model.protocol.agents_offer:
         drop = _aspiration_drop(others)
-        conceded = [] if drop is None else [drop]
+        concession = lambda: drop  # noqa: E731
+    else:
+        concession = _offer_concession(model, offered, mean=True)
     return View(
         round=model.round,
         rounds=model.rounds,
@@ -69,10 +66,30 @@ def _view_of_many(model, agent: StateAgent, others: list[StateAgent]) -> View:
         ),
         own_last_offer=agent.last_offer,
         opp_last_offer=None if newest is None else newest.last_offer,
-        opp_concession=np.mean(conceded, axis=0) if conceded else None,
         own_utility=agent.utility,
         opp_utility=opp_utility,
+        concession=concession,
     )
+
+
+def _offer_concession(model, others: list[StateAgent], mean: bool):
+    """How to work out what the other gave up in its own utility with the offer it made in
+    the previous round, or with several others (``mean``) the mean of what each gave up (None
+    if none offered then): the offers and preferences are taken now, the utilities computed
+    only if a strategy asks."""
+    moved = [
+        (other.preferences, other.previous_offer, other.last_offer)
+        for other in others
+        if other.last_offer_round == model.round - 1 and other.previous_offer is not None
+    ]
+
+    def concession() -> np.ndarray | None:
+        conceded = [own.utility(before) - own.utility(after) for own, before, after in moved]
+        if not conceded:
+            return None
+        return np.mean(conceded, axis=0) if mean else conceded[0]
+
+    return concession
 
 
 def seen_floor(model, other: StateAgent) -> np.ndarray:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.core import rowwise
 from sim.core.protocols.base import BargainingProtocol, register
 from sim.core.session import Session
 
@@ -75,7 +76,7 @@ class MediatedSingleText(BargainingProtocol):
         accepted = np.broadcast_to(agreed[:, None], text.shape) & session.open
         session.record_response(agents[0], accepted)
         session.close(accepted, text, votes)
-        moving = session.open.any(axis=1)
+        moving = rowwise.any_(session.open)
         if self.rule.rule == "anneal":
             moved = self._anneal(agents, text, k)
         else:

@@ -7,6 +7,7 @@ import operator
 
 import numpy as np
 
+from sim.core import rowwise
 from sim.core.protocols.base import BargainingProtocol, register
 from sim.core.session import Session
 
@@ -58,7 +59,7 @@ class MonotonicConcession(BargainingProtocol):
         agreed = np.logical_or.reduce(ratified)
         rows = np.arange(len(pick))
         package = np.stack(offers)[pick, rows]
-        open_rows = session.open.any(axis=1)
+        open_rows = rowwise.any_(session.open)
         if len(agents) == 2:
             a, b = agents
             session.record_response(b, ratified[0] & (pick == 0) & open_rows)

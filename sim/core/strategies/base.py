@@ -7,6 +7,7 @@ these tactics). Offers, acceptance and red lines are the agent's business (``sim
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
@@ -23,8 +24,9 @@ class View:
 
     Offers are (R, I) arrays, utilities (R,) arrays. ``opp_concession`` is how much the opponent's
     newest offer gave up in the opponent's own utility (as this agent estimates it), or ``None``
-    when the opponent has made no new offer since this agent last looked. Bilateral by nature:
-    the view shows one opponent.
+    when the opponent has made no new offer since this agent last looked; it is worked out by
+    ``concession`` when a strategy first reads it (most never do, and it costs two utilities
+    per replication). Bilateral by nature: the view shows one opponent.
     """
 
     round: int
@@ -33,9 +35,13 @@ class View:
     opp_floor: np.ndarray
     own_last_offer: np.ndarray | None
     opp_last_offer: np.ndarray | None
-    opp_concession: np.ndarray | None
     own_utility: Callable[[np.ndarray], np.ndarray]
     opp_utility: Callable[[np.ndarray], np.ndarray]
+    concession: Callable[[], np.ndarray | None] = lambda: None
+
+    @functools.cached_property
+    def opp_concession(self) -> np.ndarray | None:
+        return self.concession()
 
     @property
     def time(self) -> float:

@@ -1,0 +1,46 @@
+"""Reductions over a short last axis (issues, agents), for the round loop.
+
+numpy reduces a C-ordered (R, k) array over its last axis one row at a time, with an inner loop
+of length k: for the few issues or agents of a negotiation that costs several times a pass over
+k columns. These functions take the columns instead. They give exactly numpy's numbers: logical
+reductions have no rounding, and numpy's pairwise summation adds fewer than 8 numbers in order,
+as the columns are added here (for 8 or more, numpy's own sum is used).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+#: numpy's pairwise summation adds a run shorter than this in order
+_IN_ORDER = 8
+
+
+def any_(a: np.ndarray) -> np.ndarray:
+    """``a.any(axis=-1)`` for a boolean array."""
+    if a.shape[-1] < 2:  # a copy, never a view of ``a``
+        return a[..., 0].copy() if a.shape[-1] else np.zeros(a.shape[:-1], dtype=bool)
+    return functools.reduce(np.logical_or, _columns(a))
+
+
+def all_(a: np.ndarray) -> np.ndarray:
+    """``a.all(axis=-1)`` for a boolean array."""
+    if a.shape[-1] < 2:  # a copy, never a view of ``a``
+        return a[..., 0].copy() if a.shape[-1] else np.ones(a.shape[:-1], dtype=bool)
+    return functools.reduce(np.logical_and, _columns(a))
+
+
+def sum_(a: np.ndarray) -> np.ndarray:
+    """``a.sum(axis=-1)`` for a float array, bit for bit."""
+    if not 0 < a.shape[-1] < _IN_ORDER:
+        return a.sum(axis=-1)
+    first, *rest = _columns(a)
+    total = first.copy()
+    for column in rest:
+        total += column
+    return total
+
+
+def _columns(a: np.ndarray) -> list[np.ndarray]:
+    return [a[..., k] for k in range(a.shape[-1])]
