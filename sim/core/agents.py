@@ -13,7 +13,7 @@ from sim.core.acceptance.base import REACHES, Acceptance
 from sim.core.acceptance.conditions import AspirationLevel
 from sim.core.audience import many_plan, stand_in
 from sim.core.opponents.base import OpponentModel
-from sim.core.preferences import Preferences, issue_utility
+from sim.core.preferences import Preferences, issue_utility, one_row
 from sim.core.red_lines import OneWay, RedLines
 from sim.core.strategies.base import Strategy, View
 
@@ -226,8 +226,10 @@ class StateAgent(Agent):
             or len(cached) != len(made_for)
             or any(a is not b for a, b in zip(made_for, cached, strict=True))
         ):
-            if len(others) == 1:
-                plan = offers.OfferPlan(self.preferences, believed[0], box.low, box.high)
+            if len(others) == 1:  # on one row where every replication has the same numbers
+                row = one_row(self.preferences, believed, box.low, box.high)
+                own, (toward,), low, high = row or (self.preferences, believed, box.low, box.high)
+                plan = offers.OfferPlan(own, toward, low, high)
             else:
                 weights = [other.weight for other in others]
                 plan = many_plan(self.preferences, believed, weights, box.low, box.high)

@@ -31,7 +31,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from sim.core.offers import LinearPlan, OfferPlan, concession_budget
-from sim.core.preferences import Preferences, issue_loss
+from sim.core.preferences import Preferences, issue_loss, one_row
 
 
 def _coefficients(others: Sequence[Preferences], weights: Sequence[float]) -> np.ndarray:
@@ -119,16 +119,6 @@ def stand_in(
     )
 
 
-def _alike(*arrays) -> bool:
-    """Whether every array's rows (replications) are the same: fixed preferences and box."""
-    return all(np.ndim(a) < 2 or len(a) < 2 or bool((a == a[:1]).all()) for a in arrays)
-
-
-def _first_row(prefs: Preferences) -> Preferences:
-    risk = np.asarray(prefs.risk)
-    return Preferences(prefs.ideal[:1], prefs.salience[:1], prefs.shape, risk.reshape(-1)[:1])
-
-
 def many_plan(
     own: Preferences, others: Sequence[Preferences], weights: Sequence[float], lo, hi
 ) -> ManyLinearPlan | OfferPlan:
@@ -136,14 +126,9 @@ def many_plan(
     replication has the same preferences and box (no drawn ideal or salience), the plan is made
     once, for the first, and broadcast: its arrays have one row."""
     if own.shape == "linear" and all(o.shape == "linear" for o in others):
-        arrays = [own.ideal, own.salience, lo, hi]
-        arrays += [a for o in others for a in (o.ideal, o.salience)]
-        if _alike(*arrays):
-            own_row, others = _first_row(own), [_first_row(o) for o in others]
-            lo, hi = (np.asarray(b)[:1] if np.ndim(b) == 2 else b for b in (lo, hi))
-            start = np.clip(own_row.ideal, lo, hi)
-            stretches = Stretches(start, _ideals(others), _coefficients(others, weights), lo, hi)
-            return ManyLinearPlan(own_row, stretches, start)
+        row = one_row(own, list(others), lo, hi)
+        if row is not None:
+            own, others, lo, hi = row
         start = np.clip(own.ideal, lo, hi)
         stretches = Stretches(start, _ideals(others), _coefficients(others, weights), lo, hi)
         return ManyLinearPlan(own, stretches, start)

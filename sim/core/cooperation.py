@@ -130,14 +130,17 @@ def _kinks(ideal: np.ndarray, weight: np.ndarray):
 
 class Cooperation:
     """Each agent's cooperation index now (``now``, (R,)) and in every round of the run
-    (``path``, (R, sessions * rounds), float32 to keep a long run's paths small)."""
+    (``path``, (R, sessions * rounds), float32 to keep a long run's paths small).
+
+    The paths are kept round by round, (sessions * rounds, R), so that a round's scores are
+    written in one contiguous pass, and turned replication by replication when read."""
 
     def __init__(self, session: Session):
         agents = session.state_agents
         steps = session.sessions * session.rounds
         self.now = {agent.name: np.full(session.n, np.nan) for agent in agents}
-        self.path = {
-            agent.name: np.full((session.n, steps), np.nan, dtype=np.float32) for agent in agents
+        self._rounds = {
+            agent.name: np.full((steps, session.n), np.nan, dtype=np.float32) for agent in agents
         }
         # (agent name, other's name) -> (the other's preferences they were computed for, weights)
         self._weights: dict[tuple[str, str], tuple[object, np.ndarray]] = {}
@@ -172,11 +175,11 @@ class Cooperation:
         """Score each agent's standing position for this round of the run, in ``rows`` (R,);
         the other replications (their session already settled) keep their score, as in the
         rounds a batch skips."""
-        column = session.session * session.rounds + session.round
+        step = session.session * session.rounds + session.round
         for agent in session.state_agents:
-            score = self._score(session, agent)
-            self.now[agent.name] = np.where(rows, score, self.now[agent.name])
-            self.path[agent.name][:, column] = self.now[agent.name]
+            now = self.now[agent.name]
+            np.copyto(now, self._score(session, agent), where=rows)
+            self._rounds[agent.name][step] = now
 
     def _score(self, session: Session, agent: StateAgent) -> np.ndarray:
         """(R,) ``agent``'s index now, recomputed only when its standing position may have moved
@@ -203,4 +206,9 @@ class Cooperation:
     def hold(self, first: int, stop: int) -> None:
         """Rounds ``first .. stop - 1`` of the run were skipped: they keep the settled scores."""
         for name, level in self.now.items():
-            self.path[name][:, first:stop] = level[:, None]
+            self._rounds[name][first:stop] = level
+
+    @property
+    def path(self) -> dict[str, np.ndarray]:
+        """Each agent's index in every round of the run, (R, sessions * rounds)."""
+        return {name: np.ascontiguousarray(rounds.T) for name, rounds in self._rounds.items()}

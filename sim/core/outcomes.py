@@ -40,9 +40,9 @@ class Tally:
         """An agreement was reached in ``session`` where ``rows`` (R,) holds, ``yes``
         (R, n_agents) accepting it: kept where it is the run's first."""
         first = rows & ~self.voted
-        self.accepted[first] = yes[first]
+        np.copyto(self.accepted, yes, where=first[:, None])
         self.voted |= first
-        self.voted_in[first] = session
+        np.copyto(self.voted_in, session, where=first)
 
     def unvote(self, rows: np.ndarray, session: int) -> None:
         """The deals of ``session`` fell at home where ``rows`` holds: a vote recorded in that

@@ -77,3 +77,28 @@ class Preferences:
         """The additive utility that reaches ``aspiration`` once the risk exponent is applied."""
         clipped = np.clip(aspiration, 0.0, 1.0)
         return clipped if self.risk_neutral else clipped ** (1.0 / self.risk)
+
+
+def alike(*arrays) -> bool:
+    """Whether every array's rows (replications) are the same: fixed preferences and box."""
+    return all(np.ndim(a) < 2 or len(a) < 2 or bool((a == a[:1]).all()) for a in arrays)
+
+
+def one_row(
+    own: Preferences, others: list[Preferences], low, high
+) -> tuple[Preferences, list[Preferences], np.ndarray, np.ndarray] | None:
+    """The ideals, saliences and box of an offer plan as one row when every replication has the
+    same (no drawn ideal or salience, a box the same everywhere), else None. A plan made on one
+    row gives every replication exactly the numbers of a plan made on all of them (its arrays
+    broadcast), for a fraction of the work. Risk exponents stay per replication: only
+    ``additive_level`` reads them, with each replication's aspiration."""
+    arrays = [own.ideal, own.salience, low, high]
+    arrays += [a for other in others for a in (other.ideal, other.salience)]
+    if not alike(*arrays):
+        return None
+
+    def first(prefs: Preferences) -> Preferences:
+        return Preferences(prefs.ideal[:1], prefs.salience[:1], prefs.shape, prefs.risk)
+
+    low, high = (np.asarray(b)[:1] if np.ndim(b) == 2 else b for b in (low, high))
+    return first(own), [first(other) for other in others], low, high

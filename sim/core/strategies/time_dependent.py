@@ -29,4 +29,12 @@ class TimeDependent(Strategy):
     }
 
     def aspiration(self, view: View) -> np.ndarray:
-        return 1.0 - (1.0 - view.floor) * view.time ** (1.0 / self.e)
+        return 1.0 - (1.0 - view.floor) * view.time ** self._inverse()
+
+    def _inverse(self) -> np.ndarray:
+        """``1 / e``, worked out once for the ``e`` the strategy has."""
+        cached = getattr(self, "_inverse_e", None)
+        if cached is None or cached[0] is not self.e:
+            cached = (self.e, 1.0 / self.e)
+            self._inverse_e = cached
+        return cached[1]
