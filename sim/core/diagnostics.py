@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from sim.core import rowwise
 from sim.core.agents import StateAgent
 
 # An aspiration within this of the lowest it may reach counts as at its limit.
@@ -38,9 +39,11 @@ class StallDiagnostics:
     ) -> None:
         """Count the session that just ended: ``open_`` (R, I) issues still open, ``conflict``
         (R,) sessions that ended in conflict, ``linkage`` whether offers were whole packages."""
-        stalled = open_.any(axis=1)
+        stalled = rowwise.any_(open_)
         self.stalled += stalled | conflict
         self.conflicts += conflict
+        if not stalled.any():  # every session settled: nothing more to count
+            return
         at_limit = [agent.aspiration <= agent.lowest_aspiration() + AT_LIMIT for agent in agents]
         self.exhausted += stalled & np.logical_and.reduce(at_limit)
         if any(agent.last_offer is None for agent in agents):
@@ -63,7 +66,7 @@ class StallDiagnostics:
         for proposer in agents:
             offer = proposer.last_offer
             for responder in agents:
-                if responder is proposer:
+                if responder is proposer or responder.red_lines.unbounded:
                     continue
                 if linkage:
                     good_enough = responder.accepts_on_utility(offer)

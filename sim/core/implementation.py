@@ -83,6 +83,10 @@ class Implementation:
         return np.where(self.implementer == EVERYONE, others_fail, self.implementer != index)
 
     def _update_trust(self, victim, agreed, broken, value, status_quo) -> None:
+        if not broken.any():  # nothing broken anywhere: trust only recovers
+            trust = victim.trust
+            victim.trust = trust + self.trust_recovery * (1.0 - trust)
+            return
         prefs = victim.preferences
         gain = prefs.salience * np.maximum(
             issue_utility(value, prefs.ideal, prefs.shape)

@@ -82,11 +82,24 @@ class LinearPlan:
         self.cost = np.where(self.free, 1.0, cost)
         self.useful = v > 0
         self.reach = reach
+        # Where no issue is free and every issue is useful (the usual case), the masks change
+        # nothing and the round loop skips them.
+        self._any_free = bool(self.free.any())
+        self._all_useful = bool(self.useful.all())
+        self._spread = rowwise.Spread(self.spent_before, self.cost, self.reach)
 
     def distance(self, budget: np.ndarray) -> np.ndarray:
-        left = budget[..., None] - self.spent_before
-        with np.errstate(over="ignore"):
-            share = np.where(self.free, left >= 0, np.clip(left / self.cost, 0.0, 1.0))
+        budget = np.asarray(budget)
+        shape = np.broadcast_shapes((*budget.shape, self.cost.shape[-1]), self.cost.shape)
+        spent_before, cost, reach = self._spread.to(shape)
+        left = np.subtract(budget[..., None], spent_before)
+        free = left >= 0 if self._any_free else None
+        with np.errstate(over="ignore"):  # the share, worked out in place in ``left``
+            share = np.clip(np.divide(left, cost, out=left), 0.0, 1.0, out=left)
+        if free is not None:
+            share = np.where(self.free, free, share)
+        if self._all_useful:
+            return np.multiply(share, reach, out=share)
         return np.where(self.useful, share * self.reach, 0.0)
 
 
@@ -122,6 +135,7 @@ class OfferPlan:
         #: how far each issue moves at the efficient end, where the opponent has all it values
         self.valued_reach = np.where(opp.salience > 0, self.reach, 0.0)
         self._whole_way = self.reach if concede_unvalued else self.valued_reach
+        self._spread = rowwise.Spread(self.direction, self.start)
         self.linear = own.shape == "linear" and opp.shape == "linear"
         if self.linear:
             self.knapsack = LinearPlan(own.salience, opp.salience, self.reach)
@@ -140,7 +154,11 @@ class OfferPlan:
 
     def package(self, budget: np.ndarray) -> np.ndarray:
         """The best package for the opponent that costs the proposer at most ``budget``."""
-        return self.start + self.direction * self.distance(budget)
+        moved = self.distance(budget)  # a new array: turned into the package in place
+        if moved.shape != np.broadcast_shapes(moved.shape, self.start.shape):
+            return self.start + self.direction * moved
+        direction, start = self._spread.to(moved.shape)
+        return np.add(np.multiply(moved, direction, out=moved), start, out=moved)
 
     def offer(self, aspiration: np.ndarray) -> np.ndarray:
         """The efficient package that keeps the proposer at ``aspiration``: the budget counts

@@ -43,7 +43,23 @@ class RedLines:
         return np.asarray((self.low > 0) | (self.high < 1))
 
     def clip(self, offer: np.ndarray) -> np.ndarray:
-        return np.clip(offer, self.low, self.high)
+        """``offer`` inside the box: bounds the same on every issue are clipped to as two
+        numbers, others as whole arrays (see :class:`~sim.core.rowwise.Spread`)."""
+        if self._even_bounds is not None:
+            return np.clip(offer, *self._even_bounds)
+        shape = np.broadcast_shapes(np.shape(offer), np.shape(self.low), np.shape(self.high))
+        return np.clip(offer, *self._spread.to(shape))
+
+    @functools.cached_property
+    def _even_bounds(self) -> tuple[float, float] | None:
+        low, high = np.asarray(self.low), np.asarray(self.high)
+        if low.size and high.size and np.all(low == low.flat[0]) and np.all(high == high.flat[0]):
+            return float(low.flat[0]), float(high.flat[0])
+        return None
+
+    @functools.cached_property
+    def _spread(self) -> rowwise.Spread:
+        return rowwise.Spread(np.asarray(self.low, dtype=float), np.asarray(self.high, dtype=float))
 
     @functools.cached_property
     def unbounded(self) -> bool:
