@@ -158,10 +158,13 @@ class StateAgent(Agent):
         """
         self.time = view.time
         wanted = self.strategy.aspiration(view)
-        conceded = (1.0 - wanted) * self.trust * self.concession_scale
+        conceded = np.subtract(1.0, wanted)  # a new array, worked on in place
+        conceded *= self.trust
+        conceded *= self.concession_scale
         self.previous_aspiration = self.aspiration if self._aspired else None
         self._aspired = True
-        self.aspiration = np.clip(1.0 - conceded, self.floor, 1.0)
+        aspiration = np.subtract(1.0, conceded, out=conceded)
+        self.aspiration = np.clip(aspiration, self.floor, 1.0, out=aspiration)
         return self.aspiration
 
     def lowest_aspiration(self) -> np.ndarray:

@@ -32,7 +32,8 @@ def cooperation_index(
     prefs = other.preferences
     if weights is None:
         weights = peripheral_weights(agent, other)
-    return rowwise.sum_(weights * issue_utility(position, prefs.ideal, prefs.shape))
+    given = issue_utility(position, prefs.ideal, prefs.shape)
+    return rowwise.sum_(np.multiply(weights, given, out=given))
 
 
 def _compact(array: np.ndarray) -> np.ndarray:

@@ -178,8 +178,9 @@ class NegotiationModel(Model):
         return (*self.agents_in_order[turn:], *self.agents_in_order[:turn])
 
     def standing_position(self, agent: StateAgent) -> np.ndarray:
+        """(R, I) where ``agent`` stands (read-only: it may be the agent's offer itself)."""
         latest = self.status_quo if agent.last_offer is None else agent.last_offer
-        position = np.where(self.agreed, self.agreed_value, latest)
+        position = np.where(self.agreed, self.agreed_value, latest) if self.agreed.any() else latest
         if not self.walked_out.any():
             return position
         return np.where(self.walked_out[:, None], self.status_quo, position)
@@ -228,15 +229,15 @@ class NegotiationModel(Model):
         ``votes`` (R, n), or (R, I, n) issue by issue, who accepted it, in scenario order."""
         new = accepted & self.open
         rows = rowwise.any_(new)
+        if not rows.any():  # nothing settled this round: nothing to write
+            return
         if votes is not None:
             yes = votes if votes.ndim == 2 else (votes | ~new[..., None]).all(axis=1)
             self.tally.vote(rows, yes, self.session)
-        if not rows.any():  # nothing settled this round: nothing to write
-            return
         self.position_version += 1
         self.agreed |= new
-        self.agreed_value = np.where(new, package, self.agreed_value)
-        self.agreed_round = np.where(new, self.round, self.agreed_round)
+        np.copyto(self.agreed_value, package, where=new)
+        np.copyto(self.agreed_round, self.round, where=new)
         self.open &= ~new
 
     def end_in_conflict(self, rows: np.ndarray) -> None:

@@ -70,7 +70,9 @@ class Preferences:
 
     def utility(self, x: np.ndarray) -> np.ndarray:
         """U(x) for packages ``x`` of shape (R, I) -> (R,)."""
-        clipped = np.clip(self.additive(x), 0.0, 1.0)
+        additive = self.additive(x)  # a new array (or a number): clipped in place
+        out = additive if isinstance(additive, np.ndarray) else None
+        clipped = np.clip(additive, 0.0, 1.0, out=out)
         return clipped if self.risk_neutral else clipped**self.risk
 
     def additive_level(self, aspiration: np.ndarray) -> np.ndarray:

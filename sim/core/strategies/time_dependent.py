@@ -29,7 +29,9 @@ class TimeDependent(Strategy):
     }
 
     def aspiration(self, view: View) -> np.ndarray:
-        return 1.0 - (1.0 - view.floor) * view.time ** self._inverse()
+        conceded = np.power(view.time, self._inverse())  # a new array, worked on in place
+        conceded *= 1.0 - view.floor
+        return np.subtract(1.0, conceded, out=conceded)
 
     def _inverse(self) -> np.ndarray:
         """``1 / e``, worked out once for the ``e`` the strategy has."""
