@@ -5,9 +5,10 @@ Usage: python benchmarks/bench_kernel.py [--profile]
 Marginal cost per replication of scenarios/bench_bilateral.yaml through the Mesa model
 (``NegotiationModel(scenario, n, seed=1).run()``) and through benchmarks/reference_bilateral.py
 (the same workload in ~60 lines of numpy, written from its definition): the time of 131,072
-replications less that of 16,384, over the difference, best of three. Both reach the same
-agreement and mean utilities (printed). ``--profile`` prints the round loop's operations per
-round (cProfile, 131,072 replications), the "per-round operation profile".
+replications less that of 16,384, over the difference, each the best of five trials, the two
+interleaved trial by trial so that a change of load on the machine hits both alike. Both reach
+the same agreement and mean utilities (printed). ``--profile`` prints the round loop's
+operations per round (cProfile, 131,072 replications), the "per-round operation profile".
 """
 
 from __future__ import annotations
@@ -31,11 +32,15 @@ def _model(scenario, n: int) -> dict:
     return NegotiationModel(scenario, n, seed=1).run().outcomes()
 
 
-def marginal(run) -> float:
-    """Seconds per replication beyond a fixed cost, best of three."""
-    small = min(_timed(run, SMALL) for _ in range(3))
-    large = min(_timed(run, LARGE) for _ in range(3))
-    return (large - small) / (LARGE - SMALL)
+def marginal(*runs, trials: int = 5) -> list[float]:
+    """Seconds per replication beyond a fixed cost of each of ``runs``, each size the best of
+    ``trials``, the runs interleaved."""
+    best = {(k, n): float("inf") for k in range(len(runs)) for n in (SMALL, LARGE)}
+    for _ in range(trials):
+        for n in (SMALL, LARGE):
+            for k, run in enumerate(runs):
+                best[k, n] = min(best[k, n], _timed(run, n))
+    return [(best[k, LARGE] - best[k, SMALL]) / (LARGE - SMALL) for k in range(len(runs))]
 
 
 def _timed(run, n: int) -> float:
@@ -47,8 +52,7 @@ def _timed(run, n: int) -> float:
 def main(profile: bool) -> None:
     scenario = load_scenario(SCENARIOS / "bench_bilateral.yaml")
     print(f"# bench_kernel on {machine()}")
-    ref = marginal(reference_bilateral.simulate)
-    model = marginal(lambda n: _model(scenario, n))
+    ref, model = marginal(reference_bilateral.simulate, lambda n: _model(scenario, n))
     print(f"reference: {1 / ref:>11,.0f} replications/s marginal")
     print(f"model:     {1 / model:>11,.0f} replications/s marginal")
     print(f"model / reference cost per replication: {model / ref:.2f}x (goal: at most 2x)")

@@ -266,7 +266,7 @@ class StateAgent(Agent):
             issue, value, rows = self.probe
             raw = raw.copy()
             raw[rows, issue] = value
-        offer = self.admissible.clip(raw)
+        offer = self.admissible.clip(raw, in_place=True)  # ``raw`` is a new array here
         self.previous_offer, self.last_offer = self.last_offer, offer
         self.last_offer_round = round_
         return offer
@@ -291,14 +291,19 @@ class StateAgent(Agent):
             taken = self.acceptance.accepts(self, utility)
         else:
             taken = utility >= np.maximum(threshold, self.floor) - REACHES
-        return self._at_home(package, taken) & self.admissible.admits(package)
+        return self._in_box(package, self._at_home(package, taken))
+
+    def _in_box(self, package: np.ndarray, taken: np.ndarray) -> np.ndarray:
+        """``taken`` where ``package`` lies in the admissible box (always, in a box without
+        bounds)."""
+        return taken if self.admissible.unbounded else taken & self.admissible.admits(package)
 
     def stands_by(self, offer: np.ndarray) -> np.ndarray:
         """(R,) Whether the agent still agrees to its own package ``offer``: worth at least its
         floor. An offer keeps the aspiration wherever the admissible box allows; where a one-way
         issue cuts off the agent's ideal, the box may hold nothing worth the floor, and then
         the agent's best offer binds nobody."""
-        stands = self.accepts_on_utility(offer, self.floor) & self.admissible.admits(offer)
+        stands = self._in_box(offer, self.accepts_on_utility(offer, self.floor))
         return self._at_home(offer, stands)
 
     def accepts_issues_on_utility(self, offer: np.ndarray) -> np.ndarray:

@@ -32,7 +32,11 @@ def cooperation_index(
     prefs = other.preferences
     if weights is None:
         weights = peripheral_weights(agent, other)
-    given = issue_utility(position, prefs.ideal, prefs.shape)
+    return _given(position, prefs.ideal, prefs.shape, weights)
+
+
+def _given(position: np.ndarray, ideal: np.ndarray, shape, weights: np.ndarray) -> np.ndarray:
+    given = issue_utility(position, ideal, shape)
     return rowwise.sum_(np.multiply(weights, given, out=given))
 
 
@@ -134,7 +138,8 @@ class Cooperation:
     (``path``, (R, sessions * rounds), float32 to keep a long run's paths small).
 
     The paths are kept round by round, (sessions * rounds, R), so that a round's scores are
-    written in one contiguous pass, and turned replication by replication when read."""
+    written in one contiguous pass (a column of (R, steps) touches a cache line per
+    replication), and turned replication by replication when read."""
 
     def __init__(self, session: Session):
         agents = session.state_agents
@@ -185,16 +190,27 @@ class Cooperation:
     def _score(self, session: Session, agent: StateAgent) -> np.ndarray:
         """(R,) ``agent``'s index now, recomputed only when its standing position may have moved
         (a new offer of its own, or a change to what was agreed or to the status quo: the
-        session's ``position_version``) or an event replaced another's preferences."""
+        session's ``position_version``) or an event replaced another's preferences. When only
+        agreements moved it since (``Session.settled_since``), only their rows are scored again:
+        a row's score depends on that row alone."""
         others = session.others(agent)
         made_for = (agent.last_offer, *(other.preferences for other in others))
         cached = self._scores.get(agent.name)
-        if (
-            cached is not None
-            and cached[0] == session.position_version
-            and all(a is b for a, b in zip(made_for, cached[1], strict=True))
-        ):
-            return cached[2]
+        if cached is not None and all(a is b for a, b in zip(made_for, cached[1], strict=True)):
+            if cached[0] == session.position_version:
+                return cached[2]
+            settled = session.settled_since(cached[0])
+            if settled is not None and len(others) == 1:
+                (other,) = others
+                score = cached[2].copy()
+                score[settled] = _given(
+                    session.standing_position(agent, settled),
+                    other.preferences.ideal[settled],
+                    other.preferences.shape,
+                    self._peripheral(agent, other)[settled],
+                )
+                self._scores[agent.name] = (session.position_version, made_for, score)
+                return score
         position = session.standing_position(agent)
         if len(others) == 1:
             (other,) = others

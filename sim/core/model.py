@@ -119,6 +119,8 @@ class NegotiationModel(Model):
         #: changes whenever an agent's standing position may move other than by its own offer
         #: (agreements, walk-outs, a new session's status quo): the cooperation index's cache key
         self.position_version = 0
+        #: (version, rows): the latest change of version, if an agreement made it, and where
+        self._settled: tuple[int, np.ndarray] | None = None
         self._cooperation = Cooperation(self)
         #: whether any agent's opponent model learns (the round loop then feeds the models)
         self._learning = any(
@@ -177,13 +179,26 @@ class NegotiationModel(Model):
         turn = round_ % len(self.agents_in_order)
         return (*self.agents_in_order[turn:], *self.agents_in_order[:turn])
 
-    def standing_position(self, agent: StateAgent) -> np.ndarray:
-        """(R, I) where ``agent`` stands (read-only: it may be the agent's offer itself)."""
+    def standing_position(self, agent: StateAgent, rows: np.ndarray | None = None) -> np.ndarray:
+        """(R, I) where ``agent`` stands (read-only: it may be the agent's offer itself), or in
+        the replications ``rows`` (indices) only."""
         latest = self.status_quo if agent.last_offer is None else agent.last_offer
+        if rows is not None:
+            position = np.where(self.agreed[rows], self.agreed_value[rows], latest[rows])
+            walked = self.walked_out[rows]
+            return np.where(walked[:, None], self.status_quo[rows], position)
         position = np.where(self.agreed, self.agreed_value, latest) if self.agreed.any() else latest
         if not self.walked_out.any():
             return position
         return np.where(self.walked_out[:, None], self.status_quo, position)
+
+    def settled_since(self, version: int) -> np.ndarray | None:
+        """The replications (indices) where agreements moved standing positions since
+        ``position_version`` was ``version``, if nothing else moved them since; else None."""
+        last = self._settled
+        if last is None or last[0] != version or self.position_version != version + 1:
+            return None
+        return last[1]
 
     def active_events(self, rep: int) -> str:
         return self.events.active_names(rep)
@@ -234,6 +249,7 @@ class NegotiationModel(Model):
         if votes is not None:
             yes = votes if votes.ndim == 2 else (votes | ~new[..., None]).all(axis=1)
             self.tally.vote(rows, yes, self.session)
+        self._settled = (self.position_version, np.flatnonzero(rows))
         self.position_version += 1
         self.agreed |= new
         np.copyto(self.agreed_value, package, where=new)

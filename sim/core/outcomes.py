@@ -39,10 +39,10 @@ class Tally:
     def vote(self, rows: np.ndarray, yes: np.ndarray, session: int = 0) -> None:
         """An agreement was reached in ``session`` where ``rows`` (R,) holds, ``yes``
         (R, n_agents) accepting it: kept where it is the run's first."""
-        first = rows & ~self.voted
-        np.copyto(self.accepted, yes, where=first[:, None])
-        self.voted |= first
-        np.copyto(self.voted_in, session, where=first)
+        first = np.flatnonzero(rows & ~self.voted)  # few: the rows that settled just now
+        self.accepted[first] = yes[first]
+        self.voted[first] = True
+        self.voted_in[first] = session
 
     def unvote(self, rows: np.ndarray, session: int) -> None:
         """The deals of ``session`` fell at home where ``rows`` holds: a vote recorded in that

@@ -42,13 +42,15 @@ class RedLines:
         """Mask of the issues that are core interests (a red line narrower than [0, 1])."""
         return np.asarray((self.low > 0) | (self.high < 1))
 
-    def clip(self, offer: np.ndarray) -> np.ndarray:
-        """``offer`` inside the box: bounds the same on every issue are clipped to as two
-        numbers, others as whole arrays (see :class:`~sim.core.rowwise.Spread`)."""
-        if self._even_bounds is not None:
-            return np.clip(offer, *self._even_bounds)
+    def clip(self, offer: np.ndarray, in_place: bool = False) -> np.ndarray:
+        """``offer`` inside the box, written over ``offer`` itself if ``in_place`` (and it has
+        the shape of the result). Bounds the same on every issue are clipped to as two numbers,
+        others as whole arrays (see :class:`~sim.core.rowwise.Spread`)."""
         shape = np.broadcast_shapes(np.shape(offer), np.shape(self.low), np.shape(self.high))
-        return np.clip(offer, *self._spread.to(shape))
+        out = offer if in_place and np.shape(offer) == shape else None
+        if self._even_bounds is not None:
+            return np.clip(offer, *self._even_bounds, out=out)
+        return np.clip(offer, *self._spread.to(shape), out=out)
 
     @functools.cached_property
     def _even_bounds(self) -> tuple[float, float] | None:

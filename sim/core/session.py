@@ -102,9 +102,14 @@ class Session(Protocol):
     def proposer_order(self, round_: int) -> Sequence[StateAgent]:
         """Who proposes in ``round_``: the proposing order, rotated one place per round."""
 
-    def standing_position(self, agent: StateAgent) -> np.ndarray:
+    def standing_position(self, agent: StateAgent, rows: np.ndarray | None = None) -> np.ndarray:
         """(R, I) where ``agent`` stands: what was agreed, else its latest offer, else the
-        status quo; the status quo where it walked out."""
+        status quo; the status quo where it walked out. Only in the replications ``rows``
+        (indices), if given. Read-only."""
+
+    def settled_since(self, version: int) -> np.ndarray | None:
+        """The replications (indices) where agreements moved standing positions since
+        ``position_version`` was ``version``, if nothing else moved them since; else None."""
 
     def active_events(self, rep: int) -> str:
         """Names of the events active in replication ``rep`` of the batch, comma-separated."""
