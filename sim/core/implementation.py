@@ -69,8 +69,14 @@ class Implementation:
         """
         complies = [streams.uniform(len(self.implementer)) < a.compliance[:, None] for a in agents]
         everyone = np.logical_and.reduce(complies)
-        alone = np.choose(np.maximum(self.implementer, 0), complies)
-        done = np.where(self.implementer == EVERYONE, everyone, alone)
+        done = complies[0].copy()  # issue by issue, whoever must act on it
+        for index, agent_complies in enumerate(complies):
+            alone = self.implementer == index
+            if index > 0 and alone.any():
+                done[:, alone] = agent_complies[:, alone]
+        by_all = self.implementer == EVERYONE
+        if by_all.any():
+            done[:, by_all] = everyone[:, by_all]
         implemented = done | ~(np.abs(value - status_quo) > NO_CHANGE)
         for index, victim in enumerate(agents):
             broken = agreed & ~implemented & self._by_others(index, complies)

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from sim.core import rowwise
 from sim.core.accuracy import mean_accuracy, mean_red_lines_found
 from sim.core.agents import StateAgent
 from sim.core.beliefs import Misread
@@ -65,10 +66,10 @@ class Tally:
         """Add session ``session`` (of ``rounds`` rounds): ``agreed`` (R, I) issues settled, in
         ``agreed_round``; ``value`` the agreed values, else the status quo; ``implemented``
         what was carried out; ``status_quo`` where the session started (for one-way issues)."""
-        any_agreed = agreed.any(axis=1)
+        any_agreed = rowwise.any_(agreed)
         if session == 0:
             self.first_agreement = np.where(any_agreed[:, None], value, np.nan)
-        first_round = np.where(agreed, agreed_round, rounds).min(axis=1)
+        first_round = rowwise.min_(np.where(agreed, agreed_round, rounds))
         elapsed = session * rounds + first_round + 1
         self.rounds_to_agreement = np.where(
             any_agreed & np.isnan(self.rounds_to_agreement), elapsed, self.rounds_to_agreement
@@ -76,9 +77,9 @@ class Tally:
         self.sessions_agreed += any_agreed
         self.ever_agreed |= agreed
         self.violations += count_violations(value, agreed, [agent.red_lines for agent in agents])
-        self.broken += (agreed & ~implemented).sum(axis=1)
+        self.broken += rowwise.count_(agreed & ~implemented)
         if self.one_way is not None:
-            self.wrong_way += (self.one_way.wrong_way(value, status_quo) & agreed).sum(axis=1)
+            self.wrong_way += rowwise.count_(self.one_way.wrong_way(value, status_quo) & agreed)
 
 
 def outcome_columns(

@@ -123,4 +123,4 @@ def count_violations(
     crossed = np.zeros(agreed.shape, dtype=bool)
     for lines in red_lines:
         crossed |= ~lines.admits_issues(package)
-    return (crossed & agreed).sum(axis=-1)
+    return rowwise.count_(crossed & agreed)

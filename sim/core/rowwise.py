@@ -35,6 +35,24 @@ def all_(a: np.ndarray) -> np.ndarray:
     return functools.reduce(np.logical_and, _columns(a))
 
 
+def min_(a: np.ndarray) -> np.ndarray:
+    """``a.min(axis=-1)`` (no rounding: any order gives numpy's numbers)."""
+    if a.shape[-1] < 2:
+        return a.min(axis=-1)
+    return functools.reduce(np.minimum, _columns(a))
+
+
+def count_(a: np.ndarray) -> np.ndarray:
+    """``a.sum(axis=-1)`` for a boolean array: how many hold in each row, as numpy's integers."""
+    if a.shape[-1] < 2:
+        return a.sum(axis=-1)
+    first, *rest = _columns(a)
+    count = first.astype(np.int_)
+    for column in rest:
+        count += column
+    return count
+
+
 def sum_(a: np.ndarray) -> np.ndarray:
     """``a.sum(axis=-1)`` for a float array, bit for bit."""
     if not 0 < a.shape[-1] < _IN_ORDER:
