@@ -183,22 +183,19 @@ class NegotiationModel(Model):
         """(R, I) where ``agent`` stands (read-only: it may be the agent's offer itself), or in
         the replications ``rows`` (indices) only."""
         latest = self.status_quo if agent.last_offer is None else agent.last_offer
+        arrays = (self.agreed, self.agreed_value, self.walked_out, self.status_quo, latest)
         if rows is not None:
-            position = np.where(self.agreed[rows], self.agreed_value[rows], latest[rows])
-            walked = self.walked_out[rows]
-            return np.where(walked[:, None], self.status_quo[rows], position)
-        position = np.where(self.agreed, self.agreed_value, latest) if self.agreed.any() else latest
-        if not self.walked_out.any():
-            return position
-        return np.where(self.walked_out[:, None], self.status_quo, position)
+            arrays = tuple(array[rows] for array in arrays)
+        agreed, value, walked, status_quo, latest = arrays
+        position = np.where(agreed, value, latest) if agreed.any() else latest
+        return np.where(walked[:, None], status_quo, position) if walked.any() else position
 
     def settled_since(self, version: int) -> np.ndarray | None:
         """The replications (indices) where agreements moved standing positions since
         ``position_version`` was ``version``, if nothing else moved them since; else None."""
         last = self._settled
-        if last is None or last[0] != version or self.position_version != version + 1:
-            return None
-        return last[1]
+        just_after = last is not None and last[0] == version == self.position_version - 1
+        return last[1] if just_after else None
 
     def active_events(self, rep: int) -> str:
         return self.events.active_names(rep)
