@@ -431,18 +431,21 @@ class TestProperties:
         np.testing.assert_allclose(
             space.utility(moved["nash"].package)[0], plain["nash"].utility, atol=1e-6
         )
-        # KS: the same share of every ideal gain; where the ray from d ends at a weakly efficient
-        # point, the agents above that share get what a final local search finds, to ~1e-5.
+        # KS: the same share of every ideal gain (to the solvers' precision). Where the ray from
+        # d ends at a weakly efficient point, the agents above that share get what a final local
+        # search finds, which need not be the same point for the rescaled problem (seen: 2e-4
+        # apart); where every agent gets the share, the solution is unique and must not move.
         gains = plain["rational"].gains
         gaining = gains > 0
         ks_plain = (plain["kalai_smorodinsky"].utility - d)[gaining] / gains[gaining]
         ks_moved = (space.utility(moved["kalai_smorodinsky"].package)[0] - d)[gaining]
-        assert (ks_moved / gains[gaining]).min() == pytest.approx(ks_plain.min(), abs=1e-7)
-        np.testing.assert_allclose(
-            space.utility(moved["kalai_smorodinsky"].package)[0],
-            plain["kalai_smorodinsky"].utility,
-            atol=1e-5,
-        )
+        assert (ks_moved / gains[gaining]).min() == pytest.approx(ks_plain.min(), abs=1e-6)
+        if np.ptp(ks_plain) < 1e-6:
+            np.testing.assert_allclose(
+                space.utility(moved["kalai_smorodinsky"].package)[0],
+                plain["kalai_smorodinsky"].utility,
+                atol=1e-5,
+            )
 
     @FAST
     @given(st.integers(3, 5), st.sampled_from(["linear", "quadratic"]), st.sampled_from([0.5, 1.0]))
