@@ -13,8 +13,6 @@ import string
 from collections.abc import Mapping
 from pathlib import Path
 
-from omegaconf import OmegaConf
-
 HELP_FLAGS = ("-h", "--help")
 HELP_CONFIG = Path("hydra") / "help" / "negsim.yaml"
 
@@ -36,6 +34,8 @@ def help_page(args: list[str], conf_dir: Path, stored: Mapping[str, list[str]]) 
         return None
     if any(arg not in HELP_FLAGS and arg.partition("=")[0] != "scenario" for arg in args):
         return None
+    from omegaconf import OmegaConf  # only for a help page: other answers may need none
+
     try:
         help_cfg = OmegaConf.create({"hydra": {"help": OmegaConf.load(conf_dir / HELP_CONFIG)}})
         template = str(help_cfg.hydra.help.template)
