@@ -205,7 +205,9 @@ def answer_directly(args: list[str]) -> Route:
 @guarded("negsim")
 def main() -> None:
     args = register_scenarios(sys.argv[1:])
-    page = help_page(args, CONF_DIR, {"scenario": list(_sources), "protocol": protocol_names()})
+    page = help_page(
+        args, CONF_DIR, lambda: {"scenario": list(_sources), "protocol": protocol_names()}
+    )
     if page is not None:
         print(page)
         return
