@@ -245,7 +245,7 @@ def compose(
             ((group, option),) = entry.items()
             if str(group).startswith("override hydra/"):
                 continue
-            if not (WORD.fullmatch(str(group)) and isinstance(option, str)):
+            if not (WORD.fullmatch(str(group)) and isinstance(option, str)) or group in groups:
                 raise NotSure
             groups[group] = option
         if set(groups) & set(primary):
@@ -261,7 +261,7 @@ def compose(
         config: dict[str, Any] = {}
         for group, option in choices.items():
             config[group] = _option(conf_dir, group, option, scenarios, sources, protocols)
-        config.update(copy.deepcopy({k: v for k, v in primary.items() if k != "hydra"}))
+        config.update((key, value) for key, value in primary.items() if key != "hydra")
         _plain(config)
         for setting in settings:
             if setting.key_or_group not in groups:

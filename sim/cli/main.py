@@ -161,12 +161,12 @@ def checked(config: dict, source: str, choice: str, in_sweep: bool) -> tuple[Sce
 class Route(Enum):
     """What :func:`answer_directly` left for Hydra to do."""
 
-    ANSWERED = "nothing"  # printed the answer, or refused the command line (exit 2)
+    ANSWERED = "nothing"  # printed the answer (a refusal exits with code 2 instead)
     CHECKED = "the run"  # a single run, its command line, scenario and settings checked
     ALL = "everything"  # not sure of the composition: Hydra checks and runs
 
 
-def refuse_bad_config(config: dict, choice: str) -> None:
+def refuse_bad_config(config: dict, choice: str | None) -> None:
     """Refuse a single run's bad scenario or settings (exit 2) before Hydra starts the job (and
     so before it makes a folder or a log); the run checks everything again."""
     try:
@@ -198,7 +198,7 @@ def answer_directly(args: list[str]) -> Route:
 
         sys.stdout.write(OmegaConf.to_yaml(composed.config))
         return Route.ANSWERED
-    refuse_bad_config(composed.config, composed.choices["scenario"])
+    refuse_bad_config(composed.config, composed.choices.get("scenario"))
     return Route.CHECKED
 
 
