@@ -10,10 +10,8 @@ config, a template naming more than ``$APP_CONFIG_GROUPS``) goes the usual way, 
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-
-from omegaconf import OmegaConf
 
 HELP_FLAGS = ("-h", "--help")
 HELP_CONFIG = Path("hydra") / "help" / "negsim.yaml"
@@ -28,18 +26,23 @@ def _groups(conf_dir: Path, stored: Mapping[str, list[str]]) -> dict[str, set[st
     return groups
 
 
-def help_page(args: list[str], conf_dir: Path, stored: Mapping[str, list[str]]) -> str | None:
+def help_page(
+    args: list[str], conf_dir: Path, stored: Callable[[], Mapping[str, list[str]]]
+) -> str | None:
     """The page ``negsim --help`` prints for ``args``, or None when Hydra should answer.
 
-    ``stored``: group -> the options negsim keeps in Hydra's ConfigStore."""
+    ``stored()``: group -> the options negsim keeps in Hydra's ConfigStore (asked only for a
+    help page: listing the protocols reads their modules' source)."""
     if not any(arg in HELP_FLAGS for arg in args):
         return None
     if any(arg not in HELP_FLAGS and arg.partition("=")[0] != "scenario" for arg in args):
         return None
+    from omegaconf import OmegaConf  # only for a help page: other answers may need none
+
     try:
         help_cfg = OmegaConf.create({"hydra": {"help": OmegaConf.load(conf_dir / HELP_CONFIG)}})
         template = str(help_cfg.hydra.help.template)
-        groups = _groups(conf_dir, stored)
+        groups = _groups(conf_dir, stored())
         listing = "".join(
             f"{group}: {', '.join(sorted(groups[group]))}\n" for group in sorted(groups)
         )

@@ -1,41 +1,33 @@
-"""The ``negsim`` command: Hydra composes the settings, :func:`sim.cli.run.run` does the work.
+"""The ``negsim`` command: the settings are composed from ``conf/`` (by Hydra, or for the command
+lines that need no more, by :mod:`sim.cli.composition`), and :func:`sim.cli.run.run` does the work.
 
 Scenario files are not Hydra config files: they are read as plain data (``sim.scenario.validation``) and
-registered in Hydra's ConfigStore under the group ``scenario``, so ``scenario=<name>`` picks a
-shipped scenario, ``scenario=path/to/file.yaml`` a file anywhere, and ``scenario.<field>=value``
-overrides any field. Launchers compose each job's config in their own worker processes, so the
-registration also runs when this module is imported there; files named on the command line reach
-the workers through the ``NEGSIM_SCENARIO_FILES`` environment variable.
+registered in Hydra's ConfigStore under the group ``scenario`` (:mod:`sim.cli.app`), so
+``scenario=<name>`` picks a shipped scenario, ``scenario=path/to/file.yaml`` a file anywhere, and
+``scenario.<field>=value`` overrides any field. Launchers compose each job's config in their own
+worker processes, so the registration also runs when ``sim.cli.app`` is imported there; files
+named on the command line reach the workers through the ``NEGSIM_SCENARIO_FILES`` environment
+variable.
+
+This module imports no Hydra: ``negsim --help``, ``negsim --cfg job``, a misspelt setting and a
+refused scenario or setting answer without it (benchmarks/bench_startup.py); everything else goes
+on to :func:`sim.cli.app.launch`.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from enum import Enum
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import hydra
-from hydra.core.config_store import ConfigStore
-from hydra.core.hydra_config import HydraConfig
-from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
-
-from sim.cli import overrides, stored
-from sim.cli.guard import (
-    EXIT_BAD_INPUT,
-    EXIT_BUG,
-    EXIT_INTERRUPTED,
-    RunInterrupted,
-    bug_line,
-    guarded,
-    save_traceback,
-)
+from sim.cli import composition, overrides
+from sim.cli.guard import EXIT_BAD_INPUT, guarded
 from sim.cli.help_page import help_page
-from sim.cli.startup import load_heavy
 from sim.core.registry import declared_names
-from sim.outputs.folder import SUMMARY, RunFolderExists, discard_unstarted, shown
+from sim.outputs.folder import shown
 from sim.scenario.errors import ScenarioError, suggest
 from sim.scenario.library import known_scenarios
 from sim.scenario.reading import raise_invalid
@@ -51,14 +43,14 @@ if TYPE_CHECKING:  # only for annotations: both import numpy
 CONF_DIR = shipped_folder("conf")
 FILES_VARIABLE = "NEGSIM_SCENARIO_FILES"
 
-# option name -> file it came from, for error messages
+# option name -> the file of every scenario negsim stores for Hydra, and how messages name it
+_paths: dict[str, Path] = {}
 _sources: dict[str, str] = {}
 
 
 def _register(name: str, path: Path) -> None:
-    source = shown(path)
-    stored.store(name, path, source)  # read when a composition picks it
-    _sources[name] = source
+    _paths[name] = path
+    _sources[name] = shown(path)
 
 
 @cache
@@ -70,14 +62,6 @@ def protocol_names() -> list[str]:
 
         names = list(PROTOCOLS)
     return names
-
-
-def register_protocols() -> None:
-    """Every registered protocol is an option of the ``protocol`` group (``protocol=<name>``),
-    so a new protocol needs no config file; ``conf/protocol/from_scenario.yaml``, the default,
-    plays the scenario's own."""
-    for name in protocol_names():
-        ConfigStore.instance().store(group="protocol", name=name, node={"name": name})
 
 
 def register_known_scenarios() -> None:
@@ -93,7 +77,7 @@ def _refuse_unreadable(path: Path) -> None:
     """A file named on the command line that is not a readable scenario mapping is refused
     before Hydra composes anything (the read is cached for the run that follows)."""
     try:
-        raise_invalid(OmegaConf.to_container(stored.read_node(path, shown(path))), shown(path))
+        raise_invalid(composition.read_data(path, shown(path)), shown(path))
     except ScenarioError as exc:
         print(f"negsim: error: {exc}", file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)
@@ -146,26 +130,6 @@ def with_sweep_seed(args: list[str]) -> list[str]:
     return args
 
 
-def _fresh_dir(path: str) -> str:
-    """``path``, or ``path-2``, ``path-3``... if it exists: never overwrite. The folder is
-    created here, atomically, so runs started in the same second (shards of a job array) each
-    claim their own."""
-    candidate, n = Path(path), 1
-    candidate.parent.mkdir(parents=True, exist_ok=True)
-    while True:
-        try:
-            candidate.mkdir()
-            return str(candidate)
-        except FileExistsError:
-            n += 1
-            candidate = Path(f"{path}-{n}")
-
-
-def register_resolvers() -> None:
-    if not OmegaConf.has_resolver("negsim_fresh_dir"):
-        OmegaConf.register_new_resolver("negsim_fresh_dir", _fresh_dir, use_cache=True)
-
-
 def with_figures_default(config: dict, in_sweep: bool) -> None:
     """``output.figures: null`` (the default) draws a single run's figures and skips each sweep
     job's: the sweep draws its own from every job's numbers, and a job's figures cost more than a
@@ -194,17 +158,17 @@ def checked(config: dict, source: str, choice: str, in_sweep: bool) -> tuple[Sce
     return scenario, settings
 
 
-def refuse_bad_run(cfg: DictConfig) -> None:
-    """Refuse a single run's bad scenario or settings from the config the command-line check
-    composed, before Hydra composes it twice more and starts the job (and so before it makes
-    a folder or a log). What this cannot read alone (an interpolation of Hydra's settings) is
-    left to the run, which checks everything again."""
-    choice = cfg.hydra.runtime.choices.get("scenario")
-    try:
-        job = OmegaConf.masked_copy(cfg, [key for key in cfg if key != "hydra"])
-        config = OmegaConf.to_container(job, resolve=True)
-    except Exception:
-        return
+class Route(Enum):
+    """What :func:`answer_directly` left for Hydra to do."""
+
+    ANSWERED = "nothing"  # printed the answer (a refusal exits with code 2 instead)
+    CHECKED = "the run"  # a single run, its command line, scenario and settings checked
+    ALL = "everything"  # not sure of the composition: Hydra checks and runs
+
+
+def refuse_bad_config(config: dict, choice: str | None) -> None:
+    """Refuse a single run's bad scenario or settings (exit 2) before Hydra starts the job (and
+    so before it makes a folder or a log); the run checks everything again."""
     try:
         checked(config, _sources.get(choice, f"scenario '{choice}'"), choice, in_sweep=False)
     except ScenarioError as exc:
@@ -212,95 +176,44 @@ def refuse_bad_run(cfg: DictConfig) -> None:
         sys.exit(EXIT_BAD_INPUT)
 
 
-@hydra.main(version_base=None, config_path=str(CONF_DIR), config_name="config")
-def _hydra_main(cfg: DictConfig) -> None:
-    hydra_cfg = HydraConfig.get()
-    if "negsim_batch" in cfg:  # a launcher job of a vectorised sweep (sim.cli.sweeper)
-        from sim.cli.points import run_batch_job
-
-        try:
-            run_batch_job(Path(hydra_cfg.sweep.dir), int(cfg.negsim_batch), _sources, checked)
-        except RunInterrupted as exc:
-            print(f"negsim: {exc}", file=sys.stderr)
-            sys.exit(EXIT_INTERRUPTED)
-        return
-    run_dir = Path(hydra_cfg.runtime.output_dir)
-    in_sweep = hydra_cfg.mode == RunMode.MULTIRUN
-    if in_sweep and (run_dir / SUMMARY).is_file():
-        print(f"negsim: job {hydra_cfg.job.num} is already complete in {shown(run_dir)}; skipping")
-        return
-    # In a sweep, which job a summary or error is about (Hydra's own lines go to no terminal);
-    # printed with it, so that jobs running in parallel do not mix their lines.
-    job = f"negsim: job {hydra_cfg.job.num}: " if in_sweep else "negsim: "
-    choice = hydra_cfg.runtime.choices.get("scenario")
-    source = _sources.get(choice, f"scenario '{choice}'")
+def answer_directly(args: list[str]) -> Route:
+    """``negsim --cfg job``, a setting that does not exist and a single run's bad input,
+    answered from the settings :mod:`sim.cli.composition` composes without Hydra when it is sure
+    they are Hydra's."""
     try:
-        config = OmegaConf.to_container(cfg, resolve=True)
-        scenario, settings = checked(config, source, choice, in_sweep)
-        # Imported only now: bad input is refused before the model, pandas and matplotlib load.
-        load_heavy("sim.cli.run")
-        from sim.cli.run import console_summary, run
-
-        summary = run(
-            scenario,
-            settings,
-            run_dir,
-            config=config,
-            overrides=list(hydra_cfg.overrides.task),
-            keep=(f"{hydra_cfg.job.name}.log",),
-            discard_unfinished=in_sweep,  # a sweep resumed after a crash runs its job again
-        )
-    except (ScenarioError, RunFolderExists) as exc:
-        print(f"{job}error: {exc}", file=sys.stderr)
-        if in_sweep:  # the other jobs go on; the sweep's end reports this one as unfinished
-            run_dir.mkdir(parents=True, exist_ok=True)
-            (run_dir / "FAILED").write_text(f"{exc}\n")
-            return
-        if isinstance(exc, ScenarioError):
-            discard_unstarted(run_dir, log_name=f"{hydra_cfg.job.name}.log")
-        sys.exit(EXIT_BAD_INPUT)
-    except RunInterrupted as exc:
-        print(f"negsim: {exc}", file=sys.stderr)
-        sys.exit(EXIT_INTERRUPTED)
-    except Exception as exc:  # a bug: one line, the traceback in the run's log
-        log = save_traceback("negsim", exc, run_dir / f"{hydra_cfg.job.name}.log")
-        line = bug_line("negsim", exc, Path(shown(log)))
-        print(line, file=sys.stderr)
-        if in_sweep:  # the other jobs go on, as for bad input
-            (run_dir / "FAILED").write_text(f"{line}\n")
-            return
-        sys.exit(EXIT_BUG)
-    header = f"{job}{' '.join(hydra_cfg.overrides.task)}\n" if in_sweep else ""
-    print(header + console_summary(scenario, summary, run_dir, figures=settings.figures))
-
-
-def check_command_line(args: list[str]) -> DictConfig | None:
-    """One line and exit code 2 for any mistake Hydra would report in many lines; the composed
-    config when the check composed the command line as it is."""
+        flags, settings = overrides.split(args)
+    except overrides.CommandLineError:
+        return Route.ALL  # reported by the command-line check
+    if flags not in ([], ["--cfg", "job"], ["-c", "job"]):
+        return Route.ALL
     try:
-        return overrides.check(args, CONF_DIR)
+        composed = composition.compose(CONF_DIR, settings, _paths, _sources, protocol_names)
     except overrides.CommandLineError as exc:
         print(f"negsim: error: command line: {exc}", file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)
+    if composed is None:
+        return Route.ALL
+    if flags:  # Hydra's show_cfg prints the same
+        from omegaconf import OmegaConf
+
+        sys.stdout.write(OmegaConf.to_yaml(composed.config))
+        return Route.ANSWERED
+    refuse_bad_config(composed.config, composed.choices.get("scenario"))
+    return Route.CHECKED
 
 
 @guarded("negsim")
 def main() -> None:
-    register_resolvers()
     args = register_scenarios(sys.argv[1:])
-    page = help_page(args, CONF_DIR, {"scenario": list(_sources), "protocol": protocol_names()})
+    page = help_page(
+        args, CONF_DIR, lambda: {"scenario": list(_sources), "protocol": protocol_names()}
+    )
     if page is not None:
         print(page)
         return
-    composed = check_command_line(args)
-    flags, settings = overrides.split(with_sweep_seed(args))  # a seed imports numpy: not before
-    if composed is not None and not flags and composed.hydra.mode != RunMode.MULTIRUN:
-        refuse_bad_run(composed)  # a single run, not --cfg, --help, -m
-    sys.argv = [sys.argv[0], *flags, *settings]
-    _hydra_main()
+    route = answer_directly(args)
+    if route is Route.ANSWERED:
+        return
+    from sim.cli.app import launch
 
-
-# Launcher workers import this module to find the task function: register there too.
-register_resolvers()
-register_protocols()
-register_known_scenarios()
+    launch(args, checked=route is Route.CHECKED)

@@ -9,16 +9,15 @@ deleting one that does not, and an unknown flag.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-
-from hydra import compose, initialize_config_dir
-from hydra.core.global_hydra import GlobalHydra
-from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.core.override_parser.types import Override
-from omegaconf import DictConfig, ListConfig
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sim.scenario.errors import suggest
+
+if TYPE_CHECKING:  # Hydra is imported where it parses or composes: the short route needs none
+    from hydra.core.override_parser.types import Override
+    from omegaconf import DictConfig
 
 # Hydra's own flags; those followed by a value take the next argument.
 FLAGS = {"-m", "--multirun", "--resolve", "--help", "-h", "--hydra-help", "--version"}
@@ -67,6 +66,8 @@ def split(args: list[str]) -> tuple[list[str], list[str]]:
 
 
 def _parse(overrides: list[str]) -> list[Override]:
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
     parser = OverridesParser.create()
     parsed = []
     for text in overrides:
@@ -89,29 +90,51 @@ def _values(override: Override) -> list[str]:
     return [str(override.value())]
 
 
-def _paths(node: DictConfig, prefix: str = "") -> Iterator[str]:
+class KeyOverride(Protocol):
+    """What :func:`check_key` reads of an override: Hydra's ``Override`` or negsim's own."""
+
+    key_or_group: str
+
+    def is_add(self) -> bool: ...
+    def is_force_add(self) -> bool: ...
+    def is_delete(self) -> bool: ...
+
+
+def _child(node: Any, key: Any) -> Any:
+    """``node[key]``; of an OmegaConf config its node, not resolved (an interpolation stays one
+    value)."""
+    return node._get_node(key) if hasattr(node, "_get_node") else node[key]
+
+
+def _is_list(node: Any) -> bool:
+    return isinstance(node, Sequence) and not isinstance(node, str)
+
+
+def _paths(node: Mapping, prefix: str = "") -> Iterator[str]:
     for key in node:
         path = f"{prefix}{key}"
         yield path
-        child = node._get_node(key)
-        if isinstance(child, DictConfig):
+        child = _child(node, key)
+        if isinstance(child, Mapping):
             yield from _paths(child, f"{path}.")
 
 
-def _check_key(cfg: DictConfig, override: Override) -> None:
+def check_key(cfg: Mapping, override: KeyOverride) -> None:
+    """Raise :class:`CommandLineError` if ``override`` names no setting of ``cfg`` (Hydra's
+    composed config, or plain data composed the same way), with the nearest names."""
     key = override.key_or_group
     node, parts = cfg, key.split(".")
     for depth, part in enumerate(parts):
         prefix = ".".join(parts[:depth])
-        if isinstance(node, ListConfig):
+        if _is_list(node):
             if not (part.isdigit() and int(part) < len(node)):
                 raise CommandLineError(f"{key}: {prefix} is a list; '{part}' is not an index")
             node = node[int(part)]
             continue
-        if not isinstance(node, DictConfig):
+        if not isinstance(node, Mapping):
             raise CommandLineError(f"{key}: {prefix} is a single value, not a group of settings")
         if part in node:
-            node = node._get_node(part)
+            node = _child(node, part)
             continue
         if override.is_add() or override.is_force_add():
             return
@@ -156,6 +179,8 @@ def check(args: list[str], conf_dir: Path) -> DictConfig | None:
             )
     if not overrides:  # nothing to check; the shipped config itself is Hydra's to compose
         return None
+    from hydra import compose, initialize_config_dir
+
     with initialize_config_dir(config_dir=str(conf_dir), version_base=None):
         if not any(o.is_sweep_override() for o in overrides):
             try:
@@ -168,6 +193,9 @@ def check(args: list[str], conf_dir: Path) -> DictConfig | None:
 
 
 def _find_mistake(overrides: list[Override]) -> None:
+    from hydra import compose
+    from hydra.core.global_hydra import GlobalHydra
+
     loader = GlobalHydra.instance().config_loader()
     choices = []
     for override in overrides:
@@ -188,7 +216,7 @@ def _find_mistake(overrides: list[Override]) -> None:
     groups = {c.partition("=")[0] for c in choices}
     for override in overrides:
         if override.key_or_group not in groups:
-            _check_key(cfg, override)
+            check_key(cfg, override)
     plain = [o.input_line for o in overrides if not o.is_sweep_override()]
     try:
         compose("config", overrides=plain, return_hydra_config=True)

@@ -18,29 +18,22 @@ from pathlib import Path
 from hydra.core.config_store import ConfigNode, ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
-from sim.scenario.errors import ScenarioError
-from sim.scenario.reading import invalid, read_scenario_file
+from sim.cli.composition import file_version, read_data
 
 GROUP = "scenario"
 
 
 @lru_cache(maxsize=64)
-def _read(path: str, source: str, mtime_ns: int, size: int) -> DictConfig:
-    try:
-        data = read_scenario_file(Path(path), source)
-    except ScenarioError as exc:
-        data = invalid(exc)
-    return OmegaConf.create(data)
+def _node(path: str, source: str, mtime_ns: int, size: int) -> DictConfig:
+    return OmegaConf.create(read_data(Path(path), source))
 
 
 def read_node(path: Path, source: str) -> DictConfig:
     """The file as a config node (a stand-in carrying the error if it cannot be read), from the
-    cache while the file is unchanged."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return _read(str(path), source, -1, -1)  # reading it again reports the problem
-    return _read(str(path), source, stat.st_mtime_ns, stat.st_size)
+    cache while the file is unchanged (the data read is shared with
+    :func:`sim.cli.composition.read_data`)."""
+    name, mtime_ns, size = file_version(path)
+    return _node(name, source, mtime_ns, size)
 
 
 class LazyScenario(ConfigNode):

@@ -12,7 +12,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from sim.cli import main as cli
+from sim.cli import app
 from sim.core.catalogue import validate
 from sim.core.protocols.base import PROTOCOLS
 from sim.engine.settings import RunSettings
@@ -31,8 +31,8 @@ def negsim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 def test_every_shipped_config_composes():
     """Every scenario x protocol option composes and validates."""
-    cli.register_resolvers()
-    cli.register_scenarios([])
+    app.register_resolvers()
+    app.register_scenarios([])
     scenarios = sorted(p.stem for p in (ROOT / "scenarios").glob("*.yaml"))
     protocols = ["from_scenario", *PROTOCOLS]  # registered protocols need no config file
     assert {"us_china_2024", "split_the_pie"} <= set(scenarios)

@@ -1,7 +1,8 @@
 """What ``negsim`` imports before it answers (issue 15, start-up): help, ``--cfg job`` and every
 error path answer without Mesa, pandas, scipy, matplotlib or pyarrow, and those that need no
-validation without numpy either. Which modules, not how long: the times are in
-benchmarks/bench_startup.py."""
+validation without numpy either; help, ``--cfg job``, an unknown or unreadable scenario, a
+misspelt setting and a refused scenario or setting without Hydra (sim/cli/composition.py).
+Which modules, not how long: the times are in benchmarks/bench_startup.py."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ pytestmark = pytest.mark.slow  # the real command, in fresh interpreters
 ROOT = Path(__file__).resolve().parents[2]
 THREE_STATES = ROOT / "tests" / "core" / "data" / "three_states.yaml"
 HEAVY = ("mesa", "pandas", "scipy", "matplotlib", "pyarrow", "numpy", "SALib", "PIL")
+FRAMEWORKS = ("hydra", "omegaconf", "antlr4")
 # negsim's main() as the console script calls it, then the top-level packages it imported.
 PROBE = """
 import sys
@@ -26,14 +28,14 @@ try:
     main()
 except SystemExit as exc:
     code = exc.code or 0
-heavy = sorted({m.split(".")[0] for m in sys.modules} & set(HEAVY))
+heavy = sorted({m.split(".")[0] for m in sys.modules} & {*HEAVY, *FRAMEWORKS})
 print(f"\\nEXIT={code} IMPORTED={','.join(heavy)}")
 """
 
 
 def imported(*args: str, cwd: Path) -> tuple[int, set[str], str]:
     done = subprocess.run(
-        [sys.executable, "-c", f"HEAVY = {HEAVY!r}\n{PROBE}", *args],
+        [sys.executable, "-c", f"HEAVY = {HEAVY!r}\nFRAMEWORKS = {FRAMEWORKS!r}\n{PROBE}", *args],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -84,8 +86,35 @@ def bad_files(tmp_path) -> Path:
 def test_help_cfg_and_command_line_errors_import_nothing_heavy(bad_files, args, code):
     exit_code, modules, stderr = imported(*args, cwd=bad_files)
     assert exit_code == code, stderr
-    assert modules == set(), f"negsim {' '.join(args)} imported {sorted(modules)}"
+    assert not modules & set(HEAVY), f"negsim {' '.join(args)} imported {sorted(modules)}"
     assert not (bad_files / "results").exists()
+
+
+@pytest.mark.parametrize(
+    "args, code, frameworks",
+    [
+        (("--help",), 0, {"omegaconf", "antlr4"}),
+        (("--cfg", "job"), 0, {"omegaconf", "antlr4"}),
+        (
+            ("--cfg", "job", "scenario=split_the_pie", "mc.replications=5"),
+            0,
+            {"omegaconf", "antlr4"},
+        ),
+        (("scenario=nosuch",), 2, set()),
+        (("scenario=broken.yaml",), 2, set()),
+        (("mc.replicationz=3",), 2, set()),
+        (("scenario.agents.us.reservaton=0.2", "seed=1"), 2, set()),
+        ((f"scenario={THREE_STATES}", "protocol=alternating_offers"), 2, {"numpy"}),
+        (("scenario=misspelt.yaml",), 2, {"numpy"}),
+        (("mc.replications=0",), 2, {"numpy"}),
+    ],
+)
+def test_the_usual_answers_import_no_hydra(bad_files, args, code, frameworks):
+    """Composed from conf/ directly (sim/cli/composition.py): Hydra is not imported, nor
+    OmegaConf where nothing is printed as YAML."""
+    exit_code, modules, stderr = imported(*args, cwd=bad_files)
+    assert exit_code == code, stderr
+    assert modules == frameworks, f"negsim {' '.join(args)} imported {sorted(modules)}"
 
 
 @pytest.mark.parametrize(
@@ -102,7 +131,7 @@ def test_validation_errors_import_numpy_but_not_the_model(bad_files, args):
     exit_code, modules, stderr = imported(*args, cwd=bad_files)
     assert exit_code == 2, stderr
     assert stderr.startswith("negsim: error: ") and len(stderr.splitlines()) == 1
-    assert modules <= {"numpy"}, f"negsim {' '.join(args)} imported {sorted(modules)}"
+    assert modules & set(HEAVY) <= {"numpy"}, f"negsim {' '.join(args)} imported {sorted(modules)}"
 
 
 def test_a_run_without_figures_never_imports_matplotlib(tmp_path):
@@ -110,7 +139,7 @@ def test_a_run_without_figures_never_imports_matplotlib(tmp_path):
         "scenario=split_the_pie", "mc.replications=20", "output.figures=false", cwd=tmp_path
     )
     assert exit_code == 0, stderr
-    assert {"mesa", "pandas", "numpy"} <= modules
+    assert {"mesa", "pandas", "numpy", "hydra"} <= modules
     assert not modules & {"matplotlib", "PIL"}
 
 

@@ -12,8 +12,8 @@ import pytest
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
 
+from sim.cli import app, composition, stored
 from sim.cli import main as cli
-from sim.cli import stored
 from sim.engine.settings import RunSettings
 from sim.scenario.reading import raise_invalid
 
@@ -24,14 +24,15 @@ ROOT = Path(__file__).resolve().parents[2]
 def reads(monkeypatch) -> list[str]:
     """The files the store reads, in order."""
     seen: list[str] = []
-    read = stored.read_scenario_file
+    read = composition.read_scenario_file
 
     def counted(path, source=None):
         seen.append(Path(path).name)
         return read(path, source)
 
-    monkeypatch.setattr(stored, "read_scenario_file", counted)
-    stored._read.cache_clear()
+    monkeypatch.setattr(composition, "read_scenario_file", counted)
+    composition._read.cache_clear()
+    stored._node.cache_clear()
     return seen
 
 
@@ -48,8 +49,8 @@ def composed(*overrides: str):
 
 
 def test_a_stored_scenario_is_read_only_when_picked_and_then_once(reads, talks):
-    cli.register_resolvers()
-    cli.register_known_scenarios()
+    app.register_resolvers()
+    app.register_known_scenarios()
     stored.store("talks_for_store", talks, "talks_for_store.yaml")
     composed("scenario=split_the_pie")
     assert "talks_for_store.yaml" not in reads and reads.count("split_the_pie.yaml") == 1

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from hydra import compose, initialize_config_dir
 
-from sim.cli import main as cli
+from sim.cli import app
 from sim.outputs.sweep import read_replications
 
 pytestmark = pytest.mark.slow  # through the installed commands, in subprocesses
@@ -72,8 +72,8 @@ def test_launcher_sweep_matches_jobs_run_alone(tmp_path, launcher):
 
 
 def test_slurm_launcher_config_composes():
-    cli.register_resolvers()
-    cli.register_known_scenarios()
+    app.register_resolvers()
+    app.register_known_scenarios()
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base=None):
         cfg = compose(
             "config",
