@@ -7,8 +7,10 @@ Marginal cost per replication of scenarios/bench_bilateral.yaml through the Mesa
 (the same workload in ~60 lines of numpy, written from its definition): the time of 131,072
 replications less that of 16,384, over the difference, each the best of five trials, the two
 interleaved trial by trial so that a change of load on the machine hits both alike. Both reach
-the same agreement and mean utilities (printed). ``--profile`` prints the round loop's
-operations per round (cProfile, 131,072 replications), the "per-round operation profile".
+the same agreement and mean utilities (printed). ``--profile`` prints the "per-round operation
+profile" of 131,072 replications (cProfile): the milliseconds per round of each part of the
+round loop, of the end of the session, and of building the model and reading its table, then
+the functions that cost most by themselves.
 """
 
 from __future__ import annotations
@@ -60,13 +62,41 @@ def main(profile: bool) -> None:
     for column in ("agreement", "utility_a", "utility_b"):
         print(f"  {column}: reference {a[column].mean():.4f}, model {b[column].mean():.4f}")
     if profile:
-        model_run = NegotiationModel(scenario, LARGE, seed=1)
-        profiler = cProfile.Profile()
-        profiler.runcall(model_run.run)
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(15)
-        print(f"rounds played: {model_run.round or scenario.negotiation.rounds}")
-        print(out.getvalue())
+        print_profile(scenario)
+
+
+#: the parts of a run, by the function (file, name) that does each
+PARTS = {
+    "aspirations (both agents)": ("model.py", "update_aspirations"),
+    "the offer": ("agents.py", "propose"),
+    "the answers": ("ratification.py", "votes"),
+    "settling what was agreed": ("model.py", "close"),
+    "the cooperation index": ("cooperation.py", "update"),
+    "a whole round": ("model.py", "step"),
+    "end of the session (once)": ("model.py", "_end_session"),
+    "building the model (once)": ("model.py", "__init__"),
+    "the per-replication table (once)": ("model.py", "outcomes"),
+}
+
+
+def print_profile(scenario) -> None:
+    profiler = cProfile.Profile()
+    model_run = profiler.runcall(NegotiationModel, scenario, LARGE, seed=1)
+    profiler.runcall(model_run.run)
+    profiler.runcall(model_run.outcomes)
+    stats = pstats.Stats(profiler)
+    rounds = stats.stats  # (file, line, name) -> (calls, primitive, tottime, cumtime, callers)
+    played = sum(calls for (f, _, name), (calls, *_) in rounds.items() if name == "step")
+    print(f"\nper-round operation profile, {LARGE:,} replications, {played} rounds played (ms):")
+    for label, (file, name) in PARTS.items():
+        cumulative = sum(
+            row[3] for (f, _, n), row in rounds.items() if f.endswith(file) and n == name
+        )
+        per = cumulative / (1 if "once" in label else played)
+        print(f"  {label:<36} {per * 1e3:8.2f}")
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(12)
+    print(out.getvalue())
 
 
 if __name__ == "__main__":

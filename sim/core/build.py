@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from sim.core import rowwise
 from sim.core.acceptance.base import get_acceptance
 from sim.core.agents import StateAgent
 from sim.core.domestic import Commitments
@@ -57,11 +58,14 @@ def state_agent(model, spec: AgentSpec, scenario: Scenario, draw: Draw) -> State
     issues = scenario.issue_names
 
     def vector(values: dict[str, Value]) -> np.ndarray:
-        return np.stack([draw(values[issue]) for issue in issues], axis=1)
+        row = [values[issue] for issue in issues]
+        if all(isinstance(value, int | float) for value in row):  # fixed: nothing is drawn
+            return np.full((model.n, len(row)), row, dtype=float)
+        return np.stack([draw(value) for value in row], axis=1)
 
     ideal = vector(spec.ideal)
     weight = vector(spec.salience)
-    total = weight.sum(axis=1, keepdims=True)
+    total = rowwise.sum_(weight)[:, None]
     # A replication that drew all-zero saliences weighs its issues equally.
     salience = np.divide(
         weight, total, out=np.full_like(weight, 1 / weight.shape[1]), where=total > 0
