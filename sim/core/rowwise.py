@@ -4,7 +4,8 @@ numpy reduces a C-ordered (R, k) array over its last axis one row at a time, wit
 of length k: for the few issues or agents of a negotiation that costs several times a pass over
 k columns. These functions take the columns instead. They give exactly numpy's numbers: logical
 reductions have no rounding, and numpy's pairwise summation adds fewer than 8 numbers in order,
-as the columns are added here (for 8 or more, numpy's own sum is used).
+as the columns are added here. From 8 columns on, numpy's own reductions are used (a longer
+inner loop costs it less, and a loop over many columns would cost more here).
 
 For the same reason an operation between an (R, k) array and one row (k,) broadcast over it
 runs two to three times slower than between two whole arrays: :class:`Spread` keeps a row that
@@ -25,6 +26,8 @@ def any_(a: np.ndarray) -> np.ndarray:
     """``a.any(axis=-1)`` for a boolean array."""
     if a.shape[-1] < 2:  # a copy, never a view of ``a``
         return a[..., 0].copy() if a.shape[-1] else np.zeros(a.shape[:-1], dtype=bool)
+    if a.shape[-1] >= _IN_ORDER:
+        return a.any(axis=-1)
     return functools.reduce(np.logical_or, _columns(a))
 
 
@@ -32,19 +35,21 @@ def all_(a: np.ndarray) -> np.ndarray:
     """``a.all(axis=-1)`` for a boolean array."""
     if a.shape[-1] < 2:  # a copy, never a view of ``a``
         return a[..., 0].copy() if a.shape[-1] else np.ones(a.shape[:-1], dtype=bool)
+    if a.shape[-1] >= _IN_ORDER:
+        return a.all(axis=-1)
     return functools.reduce(np.logical_and, _columns(a))
 
 
 def min_(a: np.ndarray) -> np.ndarray:
     """``a.min(axis=-1)`` (no rounding: any order gives numpy's numbers)."""
-    if a.shape[-1] < 2:
+    if not 2 <= a.shape[-1] < _IN_ORDER:
         return a.min(axis=-1)
     return functools.reduce(np.minimum, _columns(a))
 
 
 def count_(a: np.ndarray) -> np.ndarray:
     """``a.sum(axis=-1)`` for a boolean array: how many hold in each row, as numpy's integers."""
-    if a.shape[-1] < 2:
+    if not 2 <= a.shape[-1] < _IN_ORDER:
         return a.sum(axis=-1)
     first, *rest = _columns(a)
     count = first.astype(np.int_)
