@@ -64,18 +64,21 @@ def round_sums(paths: dict[str, np.ndarray]) -> dict[str, list[np.ndarray]]:
     depend on how replications were batched."""
     sums: dict[str, list[np.ndarray]] = {}
     for name, p in paths.items():
+        full = len(p) // BLOCK_SIZE * BLOCK_SIZE
+        parts = [p[:full].reshape(-1, BLOCK_SIZE, *p.shape[1:])] if full else []
+        if full < len(p):
+            parts.append(p[full:][None])
         blocks = []
-        for lo in range(0, len(p), BLOCK_SIZE):
-            part = p[lo : lo + BLOCK_SIZE]
-            blocks.append(
-                np.stack(
-                    [
-                        np.nansum(part, axis=0),
-                        np.nansum(part * part, axis=0),
-                        np.sum(~np.isnan(part), axis=0),
-                    ]
-                ).astype(float)
-            )
+        for part in parts:  # every whole block at once, then the last, shorter one
+            stacked = np.stack(
+                [
+                    np.nansum(part, axis=1),
+                    np.nansum(part * part, axis=1),
+                    np.sum(~np.isnan(part), axis=1),
+                ],
+                axis=1,
+            ).astype(float)
+            blocks.extend(stacked)
         sums[name] = blocks
     return sums
 
@@ -271,11 +274,10 @@ def _add_blocks(
     """Feed ``table`` into ``moments`` one block at a time, so estimates do not depend on batch
     size; with ``target_se``, stop after the block that makes every headline estimate precise
     enough. Returns the rows kept and True when that target was reached (None otherwise)."""
-    for lo in range(0, len(table), BLOCK_SIZE):
-        moments.add(table.iloc[lo : lo + BLOCK_SIZE])
-        if target_se is not None and _below(moments, headline, target_se):
-            return lo + min(BLOCK_SIZE, len(table) - lo), True
-    return len(table), None
+    if target_se is None:
+        return moments.add_blocks(table, BLOCK_SIZE), None
+    kept = moments.add_blocks(table, BLOCK_SIZE, lambda: _below(moments, headline, target_se))
+    return kept, (True if kept < len(table) or _below(moments, headline, target_se) else None)
 
 
 def _first_rows(sample: pd.DataFrame | None, table: pd.DataFrame) -> pd.DataFrame:

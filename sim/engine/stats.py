@@ -69,19 +69,21 @@ class Moments:
 
     def add(self, values: np.ndarray) -> None:
         values = np.asarray(values, dtype=float)
-        values = values[~np.isnan(values)]
-        k = values.size
+        self.merge(*(float(s[0]) for s in block_moments(values[None, :])[:5]))
+
+    def merge(self, k: float, mean: float, m2: float, low: float, high: float) -> None:
+        """Take in a block of ``k`` values with this mean, sum of squared deviations, min and
+        max (Chan, Golub & LeVeque 1983); an empty block changes nothing."""
         if k == 0:
             return
-        mean = float(values.mean())
-        m2 = float(((values - mean) ** 2).sum())
+        k = int(k)
         total = self.n + k
         delta = mean - self.mean
         self.mean += delta * k / total
         self.m2 += m2 + delta * delta * self.n * k / total
         self.n = total
-        self.low = min(self.low, float(values.min()))
-        self.high = max(self.high, float(values.max()))
+        self.low = min(self.low, low)
+        self.high = max(self.high, high)
 
     @property
     def sd(self) -> float:
@@ -105,6 +107,29 @@ class Moments:
         }
 
 
+def block_moments(blocks: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per row of ``blocks`` (B, size), NaN ignored: the count, mean, sum of squared deviations,
+    min, max and sum, each (B,). Worked out for all blocks at once; each number is the one a
+    block alone gives (numpy reduces every row of a C-ordered array as it would the row alone).
+    A row with NaN is worked out alone, its values without the NaN, as before."""
+    count = np.full(len(blocks), blocks.shape[1], dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        total = blocks.sum(axis=1)
+        mean = total / blocks.shape[1]
+        m2 = ((blocks - mean[:, None]) ** 2).sum(axis=1)
+    low, high = (blocks.min(axis=1), blocks.max(axis=1)) if blocks.shape[1] else (total, total)
+    for b in np.flatnonzero(np.isnan(total)):
+        row = blocks[b]
+        values = row[~np.isnan(row)]
+        total[b] = np.nansum(row)
+        count[b] = values.size
+        if values.size:
+            mean[b] = values.mean()
+            m2[b] = ((values - mean[b]) ** 2).sum()
+            low[b], high[b] = values.min(), values.max()
+    return count, mean, m2, low, high, total
+
+
 @dataclass
 class TableMoments:
     """Running :class:`Moments` for every column of a stream of per-replication tables."""
@@ -114,15 +139,35 @@ class TableMoments:
     sums: dict[str, float] = field(default_factory=dict)
 
     def add(self, table: pd.DataFrame) -> None:
+        """Take in ``table`` as one block."""
+        self.add_blocks(table, max(len(table), 1))
+
+    def add_blocks(self, table: pd.DataFrame, size: int, enough=None) -> int:
+        """Take in ``table`` block by block of ``size`` rows, in order, each block's moments
+        worked out for all blocks at once (:func:`block_moments`); after each block,
+        ``enough()`` may stop it. Returns the rows taken in."""
+        blocks = -(-len(table) // size)
+        prepared = {}
         for name, column in table.items():
             if name == "rep":
                 continue
             if column.dtype == bool:
                 self.rates.add(name)
-            self.columns.setdefault(name, Moments()).add(column.to_numpy(dtype=float))
-            self.sums[name] = self.sums.get(name, 0.0) + float(
-                np.nansum(column.to_numpy(dtype=float))
-            )
+            values = column.to_numpy(dtype=float)
+            full = (len(values) // size) * size
+            parts = [block_moments(values[:full].reshape(-1, size))] if full else []
+            if full < len(values):
+                parts.append(block_moments(values[full:][None, :]))
+            prepared[name] = [np.concatenate(stat) for stat in zip(*parts, strict=True)]
+        for b in range(blocks):
+            for name, (count, mean, m2, low, high, total) in prepared.items():
+                self.columns.setdefault(name, Moments()).merge(
+                    count[b], float(mean[b]), float(m2[b]), float(low[b]), float(high[b])
+                )
+                self.sums[name] = self.sums.get(name, 0.0) + float(total[b])
+            if enough is not None and enough():
+                return min((b + 1) * size, len(table))
+        return len(table)
 
     def estimate(self, name: str) -> dict:
         return self.columns[name].estimate(rate=name in self.rates)
