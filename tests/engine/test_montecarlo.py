@@ -464,3 +464,22 @@ def test_target_se_does_not_stop_on_a_certain_first_block():
     result = simulate(scenario, 50_000, 1, target_se=0.0005)
     assert result.moments.estimate("agreement")["estimate"] == 1.0
     assert result.replications > 1024
+
+
+def test_a_finished_batch_frees_its_model_without_garbage_collection():
+    """A model and its agents refer to one another; the engine breaks the cycles once a batch's
+    results are read (``sim.core._mesa.dismantle``), so memory does not pile up between the rare
+    full garbage collections of a long run (it grew with replications: 460 MiB at 10^6)."""
+    import gc
+
+    from sim.core.model import NegotiationModel
+
+    scenario = load_scenario(ROOT / "scenarios" / "tactical_pause.yaml")  # pressures: two models
+    gc.collect()
+    gc.disable()
+    try:
+        simulate(scenario, 3 * 1024, 1, batch_blocks=1)
+        alive = [o for o in gc.get_objects() if isinstance(o, NegotiationModel)]
+    finally:
+        gc.enable()
+    assert alive == []
