@@ -15,8 +15,8 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from sim.cli import main as command
-from sim.cli import overrides, stored
+from sim.cli import command, overrides, stored
+from sim.cli.command import CONF_DIR, _sources, checked, protocol_names, with_sweep_seed
 from sim.cli.guard import (
     EXIT_BAD_INPUT,
     EXIT_BUG,
@@ -25,14 +25,13 @@ from sim.cli.guard import (
     bug_line,
     save_traceback,
 )
-from sim.cli.main import CONF_DIR, _sources, checked, protocol_names, with_sweep_seed
 from sim.cli.startup import load_heavy
 from sim.outputs.folder import SUMMARY, RunFolderExists, discard_unstarted, shown
 from sim.scenario.errors import ScenarioError
 
 
 def store_scenarios() -> None:
-    """Every scenario :mod:`sim.cli.main` registered, in Hydra's ConfigStore (read when a
+    """Every scenario :mod:`sim.cli.command` registered, in Hydra's ConfigStore (read when a
     composition picks it)."""
     for name, path in command._paths.items():
         stored.store(name, path, command._sources[name])
@@ -53,7 +52,7 @@ def register_known_scenarios() -> None:
 
 
 def register_scenarios(args: list[str]) -> list[str]:
-    """:func:`sim.cli.main.register_scenarios`, stored for Hydra."""
+    """:func:`sim.cli.command.register_scenarios`, stored for Hydra."""
     rewritten = command.register_scenarios(args)
     store_scenarios()
     return rewritten
@@ -167,7 +166,7 @@ def check_command_line(args: list[str]) -> DictConfig | None:
 
 def launch(args: list[str], checked: bool = False) -> None:
     """Run ``args`` (scenarios registered) through Hydra; ``checked``: the command line, scenario
-    and settings of this single run are known to be sound (:func:`sim.cli.main.answer_directly`),
+    and settings of this single run are known to be sound (:func:`sim.cli.command.answer_directly`),
     so Hydra composes only for the run."""
     store_scenarios()
     composed = None if checked else check_command_line(args)

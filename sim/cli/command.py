@@ -1,5 +1,6 @@
-"""The ``negsim`` command: the settings are composed from ``conf/`` (by Hydra, or for the command
-lines that need no more, by :mod:`sim.cli.composition`), and :func:`sim.cli.run.run` does the work.
+"""What the ``negsim`` command knows before Hydra (:mod:`sim.cli.main` is the command itself):
+the settings are composed from ``conf/`` (by Hydra, or for the command lines that need no more,
+by :mod:`sim.cli.composition`), and :func:`sim.cli.run.run` does the work.
 
 Scenario files are not Hydra config files: they are read as plain data (``sim.scenario.validation``) and
 registered in Hydra's ConfigStore under the group ``scenario`` (:mod:`sim.cli.app`), so
@@ -24,8 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.cli import composition, overrides
-from sim.cli.guard import EXIT_BAD_INPUT, guarded
-from sim.cli.help_page import help_page
+from sim.cli.guard import EXIT_BAD_INPUT
 from sim.core.registry import declared_names
 from sim.outputs.folder import shown
 from sim.scenario.errors import ScenarioError, suggest
@@ -200,20 +200,3 @@ def answer_directly(args: list[str]) -> Route:
         return Route.ANSWERED
     refuse_bad_config(composed.config, composed.choices.get("scenario"))
     return Route.CHECKED
-
-
-@guarded("negsim")
-def main() -> None:
-    args = register_scenarios(sys.argv[1:])
-    page = help_page(
-        args, CONF_DIR, lambda: {"scenario": list(_sources), "protocol": protocol_names()}
-    )
-    if page is not None:
-        print(page)
-        return
-    route = answer_directly(args)
-    if route is Route.ANSWERED:
-        return
-    from sim.cli.app import launch
-
-    launch(args, checked=route is Route.CHECKED)

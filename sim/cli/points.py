@@ -66,7 +66,7 @@ class Ready:
 def run_batch_job(sweep_dir: Path, batch: int, sources: dict[str, str], checked) -> None:
     """Run launcher job ``batch`` of the sweep in ``sweep_dir``. ``sources``: scenario option ->
     the file it came from, for messages; ``checked(config, source, choice, in_sweep)``: how
-    ``negsim`` checks a job's config (``sim.cli.main.checked``: the validated scenario and run
+    ``negsim`` checks a job's config (``sim.cli.command.checked``: the validated scenario and run
     settings, the sweep's figures default written into the config)."""
     path = Path(sweep_dir) / BATCHES / f"batch-{batch}.json"
     points = json.loads(path.read_text())["points"]

@@ -13,7 +13,7 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from sim.cli import app, composition, overrides
-from sim.cli import main as cli
+from sim.cli import command as cli
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted(p.stem for p in (ROOT / "scenarios").glob("*.yaml"))
@@ -150,7 +150,7 @@ def run_negsim(code: str, *args: str, cwd: Path) -> str:
 )
 def test_cfg_job_prints_what_hydra_prints(tmp_path, args):
     through_hydra = (
-        "import sys\nfrom sim.cli import main\nargs = main.register_scenarios(sys.argv[1:])\n"
+        "import sys\nfrom sim.cli import command\nargs = command.register_scenarios(sys.argv[1:])\n"
         "from sim.cli.app import launch\nlaunch(args)\n"
     )
     short = "import sys\nfrom sim.cli import main\nsys.argv[0] = 'negsim'\nmain.main()\n"

@@ -13,7 +13,7 @@ from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
 
 from sim.cli import app, composition, stored
-from sim.cli import main as cli
+from sim.cli import command as cli
 from sim.engine.settings import RunSettings
 from sim.scenario.reading import raise_invalid
 
