@@ -3,7 +3,9 @@
 Usage: python benchmarks/bench_kernel.py [--profile]
 
 Marginal cost per replication of scenarios/bench_bilateral.yaml through the Mesa model
-(``NegotiationModel(scenario, n, seed=1).run()``) and through benchmarks/reference_bilateral.py
+(``NegotiationModel(scenario, n, seed=1).run()`` and its table), through the Monte Carlo engine
+as negsim runs it (``simulate``: batches, running estimates, per-round sums), and through
+benchmarks/reference_bilateral.py
 (the same workload in ~60 lines of numpy, written from its definition): the time of 131,072
 replications less that of 16,384, over the difference, each the best of five trials, the two
 interleaved trial by trial so that a change of load on the machine hits both alike. Both reach
@@ -26,6 +28,7 @@ from _measure import SCENARIOS, machine
 
 from sim.core.catalogue import load_scenario
 from sim.core.model import NegotiationModel
+from sim.engine.montecarlo import simulate
 
 SMALL, LARGE = 16_384, 131_072
 
@@ -54,10 +57,16 @@ def _timed(run, n: int) -> float:
 def main(profile: bool) -> None:
     scenario = load_scenario(SCENARIOS / "bench_bilateral.yaml")
     print(f"# bench_kernel on {machine()}")
-    ref, model = marginal(reference_bilateral.simulate, lambda n: _model(scenario, n))
+    ref, model, engine = marginal(
+        reference_bilateral.simulate,
+        lambda n: _model(scenario, n),
+        lambda n: simulate(scenario, n, 1),
+    )
     print(f"reference: {1 / ref:>11,.0f} replications/s marginal")
     print(f"model:     {1 / model:>11,.0f} replications/s marginal")
+    print(f"engine:    {1 / engine:>11,.0f} replications/s marginal")
     print(f"model / reference cost per replication: {model / ref:.2f}x (goal: at most 2x)")
+    print(f"engine / reference cost per replication: {engine / ref:.2f}x")
     a, b = reference_bilateral.simulate(100_000), _model(scenario, 100_000)
     for column in ("agreement", "utility_a", "utility_b"):
         print(f"  {column}: reference {a[column].mean():.4f}, model {b[column].mean():.4f}")

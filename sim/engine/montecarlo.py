@@ -71,15 +71,14 @@ def round_sums(paths: dict[str, np.ndarray]) -> dict[str, list[np.ndarray]]:
             parts.append(p[full:][None])
         blocks = []
         for part in parts:  # every whole block at once, then the last, shorter one
-            stacked = np.stack(
-                [
-                    np.nansum(part, axis=1),
-                    np.nansum(part * part, axis=1),
-                    np.sum(~np.isnan(part), axis=1),
-                ],
-                axis=1,
-            ).astype(float)
-            blocks.extend(stacked)
+            missing = np.isnan(part)
+            if missing.any():
+                sums_ = np.nansum(part, axis=1), np.nansum(part * part, axis=1)
+                count = np.sum(~missing, axis=1)
+            else:  # nansum without NaN is the sum: no copy with the NaN set to 0
+                sums_ = np.sum(part, axis=1), np.sum(part * part, axis=1)
+                count = np.full(sums_[0].shape, part.shape[1])
+            blocks.extend(np.stack([*sums_, count], axis=1).astype(float))
         sums[name] = blocks
     return sums
 
