@@ -4,8 +4,8 @@ numpy reduces a C-ordered (R, k) array over its last axis one row at a time, wit
 of length k: for the few issues or agents of a negotiation that costs several times a pass over
 k columns. These functions take the columns instead. They give exactly numpy's numbers: logical
 reductions have no rounding, and numpy's pairwise summation adds fewer than 8 numbers in order,
-as the columns are added here. From 8 columns on, numpy's own reductions are used (a longer
-inner loop costs it less, and a loop over many columns would cost more here).
+as the columns are added here. Sums and counts over 8 columns or more, and logical reductions
+over 32 or more, are numpy's own (a loop over that many columns would cost more here).
 
 For the same reason an operation between an (R, k) array and one row (k,) broadcast over it
 runs two to three times slower than between two whole arrays: :class:`Spread` keeps a row that
@@ -20,13 +20,15 @@ import numpy as np
 
 #: numpy's pairwise summation adds a run shorter than this in order
 _IN_ORDER = 8
+#: from this many columns on, numpy's logical reductions cost less than a pass per column
+_MANY = 32
 
 
 def any_(a: np.ndarray) -> np.ndarray:
     """``a.any(axis=-1)`` for a boolean array."""
     if a.shape[-1] < 2:  # a copy, never a view of ``a``
         return a[..., 0].copy() if a.shape[-1] else np.zeros(a.shape[:-1], dtype=bool)
-    if a.shape[-1] >= _IN_ORDER:
+    if a.shape[-1] >= _MANY:
         return a.any(axis=-1)
     return functools.reduce(np.logical_or, _columns(a))
 
@@ -35,7 +37,7 @@ def all_(a: np.ndarray) -> np.ndarray:
     """``a.all(axis=-1)`` for a boolean array."""
     if a.shape[-1] < 2:  # a copy, never a view of ``a``
         return a[..., 0].copy() if a.shape[-1] else np.ones(a.shape[:-1], dtype=bool)
-    if a.shape[-1] >= _IN_ORDER:
+    if a.shape[-1] >= _MANY:
         return a.all(axis=-1)
     return functools.reduce(np.logical_and, _columns(a))
 
@@ -63,7 +65,7 @@ def sum_(a: np.ndarray) -> np.ndarray:
     if not 0 < a.shape[-1] < _IN_ORDER:
         return a.sum(axis=-1)
     first, *rest = _columns(a)
-    total = first.copy()
+    total = first + 0.0  # numpy's sum starts from 0: 0 + (-0.0) is 0.0
     for column in rest:
         total += column
     return total

@@ -46,3 +46,10 @@ def test_spread_rows_give_the_numbers_of_broadcasting():
     x = np.random.default_rng(1).random((4, 3))
     assert ((x - row) == (x - whole)).all()
     assert rowwise.Spread(row).to((3,))[0] is row
+
+
+def test_signed_zeros_sum_as_numpys():
+    a = np.array([[-0.0], [-0.0], [0.0]])
+    for k in (1, 2, 5):
+        wide = np.repeat(a, k, axis=1)
+        assert rowwise.sum_(wide).tobytes() == wide.sum(axis=-1).tobytes()
