@@ -148,6 +148,7 @@ class Cooperation:
         self._rounds = {
             agent.name: np.full((steps, session.n), np.nan, dtype=np.float32) for agent in agents
         }
+        self._path: dict[str, np.ndarray] | None = None
         # (agent name, other's name) -> (the other's preferences they were computed for, weights)
         self._weights: dict[tuple[str, str], tuple[object, np.ndarray]] = {}
         # agent name -> (position version, what its score was computed for, the score)
@@ -182,6 +183,7 @@ class Cooperation:
         the other replications (their session already settled) keep their score, as in the
         rounds a batch skips."""
         step = session.session * session.rounds + session.round
+        self._path = None
         for agent in session.state_agents:
             now = self.now[agent.name]
             np.copyto(now, self._score(session, agent), where=rows)
@@ -222,10 +224,14 @@ class Cooperation:
 
     def hold(self, first: int, stop: int) -> None:
         """Rounds ``first .. stop - 1`` of the run were skipped: they keep the settled scores."""
+        self._path = None
         for name, level in self.now.items():
             self._rounds[name][first:stop] = level
 
     @property
     def path(self) -> dict[str, np.ndarray]:
-        """Each agent's index in every round of the run, (R, sessions * rounds)."""
-        return {name: np.ascontiguousarray(rounds.T) for name, rounds in self._rounds.items()}
+        """Each agent's index in every round of the run, (R, sessions * rounds) (turned once
+        until the next round is scored; not to be changed)."""
+        if self._path is None:
+            self._path = {name: np.ascontiguousarray(r.T) for name, r in self._rounds.items()}
+        return self._path
