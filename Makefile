@@ -8,6 +8,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# pytest-xdist workers for `make test` and `make test-fast`: one per core by default (2 on CI).
+# worksteal hands each worker a contiguous run of tests (a module's fixtures are mostly built
+# once) and moves work from a busy worker to an idle one at the end. TEST_WORKERS=0 runs serially.
+TEST_WORKERS ?= auto
+XDIST := -n $(TEST_WORKERS) --dist worksteal
 
 .PHONY: demo test test-fast lint format clean dashboard viz-deps notebook slurm-up
 
@@ -54,12 +59,12 @@ test: viz-deps slurm-up
 	$(BIN)/ruff check sim tests benchmarks notebooks examples
 	$(BIN)/ruff format --check sim tests benchmarks notebooks examples
 	$(BIN)/python notebooks/strip_outputs.py --check
-	$(BIN)/python -m pytest tests --nbmake notebooks
+	$(BIN)/python -m pytest tests --nbmake notebooks $(XDIST)
 
-# The fast part of the suite (no test marked slow, no notebooks, no browser): under a minute.
+# The fast part of the suite (no test marked slow, no notebooks, no browser): about a minute.
 test-fast: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks notebooks examples
-	$(BIN)/python -m pytest tests -m "not slow" -q
+	$(BIN)/python -m pytest tests -m "not slow" -q $(XDIST)
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks notebooks examples

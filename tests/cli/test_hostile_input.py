@@ -272,6 +272,19 @@ SWEEP = str(Path(sys.executable).with_name("negsim-sweep"))
 SENSITIVITY = str(Path(sys.executable).with_name("negsim-sensitivity"))
 
 
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory) -> Path:
+    """A finished two-job sweep, to be damaged by copies."""
+    folder = tmp_path_factory.mktemp("sweep")
+    done = subprocess.run(
+        [NEGSIM, "-m", "scenario=split_the_pie", "seed=1", "mc.replications=50,60",
+         "output.figures=false", "hydra.sweep.dir=S"],
+        cwd=folder, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    return folder / "S"
+
+
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
@@ -287,13 +300,12 @@ SENSITIVITY = str(Path(sys.executable).with_name("negsim-sensitivity"))
     ],
     ids=["truncated_summary", "binary_run_json", "foreign_summary"],
 )
-def test_sweep_refuses_a_damaged_job_in_one_line_and_writes_nothing(tmp_path, damage, message):
-    done = subprocess.run(
-        [NEGSIM, "-m", "scenario=split_the_pie", "seed=1", "mc.replications=50,60",
-         "output.figures=false", "hydra.sweep.dir=S"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
+def test_sweep_refuses_a_damaged_job_in_one_line_and_writes_nothing(
+    tmp_path, sweep, damage, message
+):
+    import shutil
+
+    shutil.copytree(sweep, tmp_path / "S")
     (tmp_path / "S" / "sweep.parquet").unlink()
     damage(tmp_path / "S" / "1")
     done = subprocess.run(

@@ -153,7 +153,9 @@ CASES = [
 
 
 @pytest.mark.parametrize(
-    ("path", "value", "message"), CASES, ids=[c[0] + "=" + str(c[1]) for c in CASES]
+    ("path", "value", "message"),
+    CASES,
+    ids=[c[0] + ("=<deleted>" if c[1] is _DELETE else f"={c[1]}") for c in CASES],
 )
 def test_bad_field_is_named_with_its_problem(raw, path, value, message):
     with pytest.raises(ScenarioError) as caught:
