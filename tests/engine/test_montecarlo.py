@@ -475,11 +475,16 @@ def test_a_finished_batch_frees_its_model_without_garbage_collection():
     from sim.core.model import NegotiationModel
 
     scenario = load_scenario(ROOT / "scenarios" / "tactical_pause.yaml")  # pressures: two models
+
+    def models() -> set[int]:
+        return {id(o) for o in gc.get_objects() if isinstance(o, NegotiationModel)}
+
     gc.collect()
+    before = models()  # held by other tests' fixtures in this process, if any
     gc.disable()
     try:
         simulate(scenario, 3 * 1024, 1, batch_blocks=1)
-        alive = [o for o in gc.get_objects() if isinstance(o, NegotiationModel)]
+        alive = models() - before
     finally:
         gc.enable()
-    assert alive == []
+    assert alive == set()
