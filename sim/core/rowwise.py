@@ -26,20 +26,20 @@ _MANY = 32
 
 def any_(a: np.ndarray) -> np.ndarray:
     """``a.any(axis=-1)`` for a boolean array."""
-    if a.shape[-1] < 2:  # a copy, never a view of ``a``
-        return a[..., 0].copy() if a.shape[-1] else np.zeros(a.shape[:-1], dtype=bool)
-    if a.shape[-1] >= _MANY:
-        return a.any(axis=-1)
-    return functools.reduce(np.logical_or, _columns(a))
+    return _logical(a, np.logical_or)
 
 
 def all_(a: np.ndarray) -> np.ndarray:
     """``a.all(axis=-1)`` for a boolean array."""
-    if a.shape[-1] < 2:  # a copy, never a view of ``a``
-        return a[..., 0].copy() if a.shape[-1] else np.ones(a.shape[:-1], dtype=bool)
-    if a.shape[-1] >= _MANY:
-        return a.all(axis=-1)
-    return functools.reduce(np.logical_and, _columns(a))
+    return _logical(a, np.logical_and)
+
+
+def _logical(a: np.ndarray, ufunc: np.ufunc) -> np.ndarray:
+    if a.shape[-1] == 1:
+        return a[..., 0].copy()  # a copy, never a view of ``a``
+    if a.shape[-1] == 0 or a.shape[-1] >= _MANY:
+        return ufunc.reduce(a, axis=-1)
+    return functools.reduce(ufunc, _columns(a))
 
 
 def min_(a: np.ndarray) -> np.ndarray:
