@@ -185,8 +185,8 @@ class Cooperation:
         step = session.session * session.rounds + session.round
         self._path = None
         for agent in session.state_agents:
-            now = self.now[agent.name]
-            np.copyto(now, self._score(session, agent), where=rows)
+            now = np.where(rows, self._score(session, agent), self.now[agent.name])
+            self.now[agent.name] = now  # a new array: what a caller held keeps its round
             self._rounds[agent.name][step] = now
 
     def _score(self, session: Session, agent: StateAgent) -> np.ndarray:

@@ -164,9 +164,8 @@ class OfferPlan:
         """The efficient package that keeps the proposer at ``aspiration``: the budget counts
         from its utility at ``start`` (its ideal where the box holds it). An aspiration above
         what the box allows gets the proposer's best package in the box."""
-        budget = concession_budget(self.own, aspiration)  # a new array, worked on in place
-        budget -= self.start_loss
-        return self.package(np.maximum(budget, 0.0, out=budget))
+        budget = concession_budget(self.own, aspiration) - self.start_loss
+        return self.package(np.maximum(budget, 0.0))
 
     def _distance_at(self, lam: np.ndarray) -> np.ndarray:
         """Per-issue maximiser of ``v G(d) - lam w L(d)`` on ``[0, reach]``."""

@@ -48,7 +48,7 @@ class RedLines:
         others as whole arrays (see :class:`~sim.core.rowwise.Spread`)."""
         shape = np.broadcast_shapes(np.shape(offer), np.shape(self.low), np.shape(self.high))
         out = offer if in_place and np.shape(offer) == shape else None
-        if self._even_bounds is not None:
+        if self._even_bounds is not None and np.shape(offer) == shape:
             return np.clip(offer, *self._even_bounds, out=out)
         return np.clip(offer, *self._spread.to(shape), out=out)
 

@@ -68,7 +68,7 @@ class Moments:
     high: float = -math.inf
 
     def add(self, values: np.ndarray) -> None:
-        values = np.asarray(values, dtype=float)
+        values = np.asarray(values, dtype=float).ravel()
         self.merge(*(float(s[0]) for s in block_moments(values[None, :])[:5]))
 
     def merge(self, k: float, mean: float, m2: float, low: float, high: float) -> None:
@@ -153,6 +153,8 @@ class TableMoments:
                 continue
             if column.dtype == bool:
                 self.rates.add(name)
+            self.columns.setdefault(name, Moments())  # known even before its first value
+            self.sums.setdefault(name, 0.0)
             values = column.to_numpy(dtype=float)
             full = (len(values) // size) * size
             parts = [block_moments(values[:full].reshape(-1, size))] if full else []

@@ -503,3 +503,12 @@ class TestABoxThatCutsOffTheProposersIdeal:
         own, opp, aspiration, low, high = random_instances(50, 3, "linear", "quadratic", seed=2)
         plan = OfferPlan(own, opp, low, high)
         np.testing.assert_array_equal(plan.start_loss, 0.0)  # exact: the budget is 1 - level
+
+
+def test_a_single_aspiration_gets_a_single_offer():
+    from sim.core.offers import package_offer
+
+    own = Preferences(np.array([0.2, 0.8]), np.array([0.5, 0.5]), "linear", 1.0)
+    opp = Preferences(np.array([0.9, 0.1]), np.array([0.5, 0.5]), "linear", 1.0)
+    for aspiration in (0.7, np.array(0.7)):
+        np.testing.assert_allclose(package_offer(own, opp, aspiration, 0.0, 1.0), [0.8, 0.8])

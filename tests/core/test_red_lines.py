@@ -71,3 +71,10 @@ def test_only_scenarios_with_a_one_way_issue_have_one_way_bounds(split_the_pie, 
     one_way = OneWay.from_scenario(replace(us_china, issues=issues))
     assert one_way.up.tolist() == [i.name == "north_korea_pressure" for i in issues]
     assert not one_way.down.any()
+
+
+def test_a_clip_has_the_shape_of_offer_and_bounds_together():
+    """Bounds the same on every issue clip as two numbers, to the shape broadcasting gives."""
+    lines = RedLines(np.zeros((3, 2)), np.ones((3, 2)))
+    clipped = lines.clip(np.array([0.5, 2.0]))
+    assert clipped.shape == (3, 2) and (clipped == [0.5, 1.0]).all()

@@ -366,12 +366,12 @@ def view(round_, rounds, floor, **seen) -> View:
         "opp_floor": floor,
         "own_last_offer": None,
         "opp_last_offer": None,
+        "opp_concession": None,
         "own_utility": None,
         "opp_utility": None,
     }
-    concession = seen.pop("opp_concession", None)
     fields.update(seen)
-    return View(round=round_, rounds=rounds, floor=floor, concession=lambda: concession, **fields)
+    return View(round=round_, rounds=rounds, floor=floor, **fields)
 
 
 def two_agent_scenario(a: dict, b: dict, issues: dict, **negotiation) -> dict:

@@ -25,3 +25,18 @@ def test_summary_estimates_at_the_edges():
     always.add([1.0] * 500)
     assert never.estimate(rate=True)["ci95"][0] == 0.0
     assert always.estimate(rate=True)["ci95"][1] == 1.0
+
+
+def test_an_empty_table_still_names_its_columns_and_any_shape_is_flattened():
+    import numpy as np
+    import pandas as pd
+
+    from sim.engine.stats import TableMoments
+
+    moments = TableMoments()
+    moments.add(pd.DataFrame({"x": pd.Series([], dtype=float)}))
+    assert moments.estimate("x")["n"] == 0 and moments.total("x") == 0.0
+    one = Moments()
+    one.add(np.array(3.0))
+    one.add(np.ones((2, 2)))
+    assert (one.n, one.mean) == (5, pytest.approx(1.4))

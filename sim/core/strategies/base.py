@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -18,30 +17,40 @@ from sim.core.registry import Registry
 from sim.scenario.catalogue import Param
 
 
-@dataclass(frozen=True)
 class View:
-    """What a strategy may see in round ``round`` (0-based) of a session of ``rounds`` rounds.
+    """What a strategy may see in round ``round`` (0-based) of a session of ``rounds`` rounds
+    (read-only).
 
     Offers are (R, I) arrays, utilities (R,) arrays. ``opp_concession`` is how much the opponent's
     newest offer gave up in the opponent's own utility (as this agent estimates it), or ``None``
-    when the opponent has made no new offer since this agent last looked; it is worked out by
-    ``concession`` when a strategy first reads it (most never do, and it costs two utilities
-    per replication). Bilateral by nature: the view shows one opponent.
+    when the opponent has made no new offer since this agent last looked. It is given, or worked
+    out by ``concession`` when a strategy first reads it (the model's views: most strategies
+    never read it, and it costs two utilities per replication). Bilateral by nature: the view
+    shows one opponent.
     """
 
-    round: int
-    rounds: int
-    floor: np.ndarray
-    opp_floor: np.ndarray
-    own_last_offer: np.ndarray | None
-    opp_last_offer: np.ndarray | None
-    own_utility: Callable[[np.ndarray], np.ndarray]
-    opp_utility: Callable[[np.ndarray], np.ndarray]
-    concession: Callable[[], np.ndarray | None] = lambda: None
+    def __init__(
+        self,
+        round: int,
+        rounds: int,
+        floor: np.ndarray,
+        opp_floor: np.ndarray,
+        own_last_offer: np.ndarray | None,
+        opp_last_offer: np.ndarray | None,
+        opp_concession: np.ndarray | None = None,
+        own_utility: Callable[[np.ndarray], np.ndarray] | None = None,
+        opp_utility: Callable[[np.ndarray], np.ndarray] | None = None,
+        *,
+        concession: Callable[[], np.ndarray | None] | None = None,
+    ):
+        self.round, self.rounds, self.floor, self.opp_floor = round, rounds, floor, opp_floor
+        self.own_last_offer, self.opp_last_offer = own_last_offer, opp_last_offer
+        self.own_utility, self.opp_utility = own_utility, opp_utility
+        self._given, self._concession = opp_concession, concession
 
     @functools.cached_property
     def opp_concession(self) -> np.ndarray | None:
-        return self.concession()
+        return self._given if self._concession is None else self._concession()
 
     @property
     def time(self) -> float:
