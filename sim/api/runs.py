@@ -21,9 +21,8 @@ from sim.api.loading import ScenarioLike, load, mapping_of
 from sim.cli.run import finish_run, metadata_record
 from sim.core.protocols.base import resolve_protocol
 from sim.core.rng import fresh_seed
-from sim.engine.montecarlo import MonteCarloResult
+from sim.engine.montecarlo import MonteCarloResult, simulate_points
 from sim.engine.montecarlo import simulate as run_replications
-from sim.engine.points import simulate_points
 from sim.engine.settings import RunSettings, check_work
 from sim.outputs.folder import RunFolder
 from sim.outputs.summary import summarise
@@ -204,7 +203,7 @@ def _result(spec, settings, seed, played, run, tables, simulated) -> Result:
 
 def _simulate_points(specs, replications, seed, protocol, workers) -> list[Result]:
     """:func:`simulate` of each scenario (trace 0), those that differ only in numbers the
-    model reads per replication as tiles of one model (:mod:`sim.engine.points`)."""
+    model reads per replication as tiles of one model (:func:`sim.engine.montecarlo.simulate_points`)."""
     settings = _settings(replications, seed, protocol, workers, 0, None, 16)
     groups: dict = {}
     for p, spec in enumerate(specs):

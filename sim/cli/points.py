@@ -1,7 +1,7 @@
 """A launcher job of a vectorised sweep (``+negsim_batch=<k>``, planned by
 :mod:`sim.cli.sweeper`): its points, listed in ``<sweep dir>/.negsim/batch-<k>.json``, checked
 one by one as ``negsim`` checks a job, then run as tiles of one model
-(:func:`sim.engine.points.simulate_points`), each point's folder written as that point run alone
+(:func:`sim.engine.montecarlo.simulate_points`), each point's folder written as that point run alone
 would write it (:func:`sim.cli.run.finish_run`), and its summary printed as a job prints it.
 
 A point that fails its checks gets its ``FAILED`` file and message, as a job would, and the
@@ -211,7 +211,7 @@ def run_together(points: list[Ready], batch: int) -> None:
     from sim.cli.run import metadata_record as record
     from sim.core.protocols.base import resolve_protocol
     from sim.core.rng import fresh_seed
-    from sim.engine.points import simulate_points
+    from sim.engine.montecarlo import simulate_points
     from sim.engine.settings import check_feasible
     from sim.outputs.folder import ParquetStream, RunFolder
 

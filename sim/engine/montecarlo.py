@@ -4,6 +4,13 @@ Replications ``[start, stop)`` are cut into batches of ``batch_blocks`` blocks; 
 this process or in ``workers`` processes, and their tables are taken back in replication order.
 Running moments are fed one block at a time, so the estimates, and where ``target_se`` stops a
 run, are the same whatever the batch size or worker count.
+
+Many scenarios (a vectorised sweep's points, which differ only in numbers that may vary per
+replication, ``sim.scenario.stacking``) run as tiles of one model, as many as fill a batch
+(:func:`simulate_points`); every tile draws from its own streams seeded alike, and each point's
+batches go through its own :class:`Accumulator` in replication order, so each point's table,
+estimates, trace and per-round sums equal those of the point run alone. A single run is the
+one-point case (:func:`simulate`).
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from __future__ import annotations
 import math
 import signal
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -192,24 +199,104 @@ def simulate(
     progress: Callable[[int], None] | None = None,
     compare_theory: bool = True,
 ) -> MonteCarloResult:
-    """Run replications ``[start, stop)`` (default: all ``replications``).
+    """Run replications ``[start, stop)`` (default: all ``replications``): the one-point case of
+    :func:`simulate_points`.
 
     Each batch's table goes to ``on_batch`` (e.g. a Parquet stream) and into running moments,
     so memory does not grow with the replication count. With ``target_se``, blocks are added
     until every headline estimate's standard error is at most ``target_se`` (``stop`` is the cap).
     """
-    stop = replications if stop is None else stop
-    batches = list(_batches(start, stop, batch_blocks * BLOCK_SIZE))
-    workers = max(1, min(workers, len(batches)))  # a worker without a batch would only start up
-    run = Accumulator(scenario, seed, start, target_se, on_batch, progress)
-    calls = (
-        (scenario, seed, first, n, protocol, trace if first == 0 else 0, compare_theory)
-        for first, n in batches
+    (result,) = simulate_points(
+        [scenario],
+        replications,
+        seed,
+        batch_blocks=batch_blocks,
+        trace=trace,
+        protocol=protocol,
+        workers=workers,
+        start=start,
+        stop=stop,
+        target_se=target_se,
+        on_batch=[on_batch],
+        progress=progress,
+        compare_theory=compare_theory,
     )
-    for batch in in_order(run_batch, calls, workers):
-        if run.add(batch):
-            break
-    return run.result()
+    return result
+
+
+def tile_groups(points: Sequence[int], per_model: int) -> list[list[int]]:
+    """``points`` cut into as few groups of at most ``per_model`` as possible, as even as
+    possible, in order."""
+    if not points:
+        return []
+    groups = math.ceil(len(points) / max(1, per_model))
+    size, extra = divmod(len(points), groups)
+    cut, first = [], 0
+    for g in range(groups):
+        last = first + size + (1 if g < extra else 0)
+        cut.append(list(points[first:last]))
+        first = last
+    return cut
+
+
+def simulate_points(
+    scenarios: Sequence[Scenario],
+    replications: int,
+    seed: int,
+    *,
+    batch_blocks: int = 16,
+    trace: int = 0,
+    protocol: str | None = None,
+    workers: int = 1,
+    start: int = 0,
+    stop: int | None = None,
+    target_se: float | None = None,
+    on_batch: Sequence[Callable[[pd.DataFrame], None] | None] | None = None,
+    progress: Callable[[int], None] | None = None,
+    compare_theory: bool = True,
+    keep_sample: bool = True,
+) -> list[MonteCarloResult]:
+    """Replications ``[start, stop)`` of every scenario, as :func:`simulate` would run each
+    alone with the same seed and settings; ``on_batch[p]`` takes point p's tables in order.
+    With ``target_se`` a point stops as it would alone, and the others go on without it.
+    ``keep_sample=False``: no result keeps the first rows of its table (only figures use them;
+    many points would hold many)."""
+    stop = replications if stop is None else stop
+    callbacks = list(on_batch) if on_batch is not None else [None] * len(scenarios)
+    runs = [
+        Accumulator(scenario, seed, start, target_se, callback, progress, keep_sample)
+        for scenario, callback in zip(scenarios, callbacks, strict=True)
+    ]
+    finished = [False] * len(scenarios)
+    batch_rows = batch_blocks * BLOCK_SIZE
+    batches = list(_batches(start, stop, batch_rows))
+
+    def calls() -> Iterator[tuple]:
+        for first, n in batches:
+            running = [p for p, done in enumerate(finished) if not done]
+            for group in tile_groups(running, batch_rows // n):
+                yield (
+                    [scenarios[p] for p in group],
+                    seed,
+                    first,
+                    n,
+                    protocol,
+                    trace if first == 0 else 0,
+                    compare_theory,
+                    group,
+                )
+
+    models = sum(len(tile_groups(range(len(scenarios)), batch_rows // n)) for _, n in batches)
+    for group, results in in_order(_run_group, calls(), max(1, min(workers, models))):
+        for p, batch in zip(group, results, strict=True):
+            if not finished[p]:  # a point that met its target ignores batches asked before
+                finished[p] = runs[p].add(batch)
+    return [run.result() for run in runs]
+
+
+def _run_group(scenarios, seed, first, n, protocol, trace, compare_theory, group):
+    """:func:`run_tiles`, labelled with the points it ran (in this or a worker process)."""
+    return group, run_tiles(scenarios, seed, first, n, protocol, trace, compare_theory)
 
 
 class Accumulator:

@@ -11,8 +11,7 @@ import pytest
 
 from sim.core.catalogue import load_scenario
 from sim.core.model import NegotiationModel
-from sim.engine.montecarlo import simulate
-from sim.engine.points import simulate_points, tile_groups
+from sim.engine.montecarlo import simulate, simulate_points, tile_groups
 from sim.scenario.distributions import Beta, PerTile, Uniform
 from sim.scenario.parameters import with_value
 from sim.scenario.shipped import shipped_folder
