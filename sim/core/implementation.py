@@ -70,10 +70,9 @@ class Implementation:
         complies = [streams.uniform(len(self.implementer)) < a.compliance[:, None] for a in agents]
         everyone = np.logical_and.reduce(complies)
         done = complies[0].copy()  # issue by issue, whoever must act on it
-        for index, agent_complies in enumerate(complies):
+        for index, agent_complies in enumerate(complies[1:], start=1):
             alone = self.implementer == index
-            if index > 0 and alone.any():
-                done[:, alone] = agent_complies[:, alone]
+            done[:, alone] = agent_complies[:, alone]
         by_all = self.implementer == EVERYONE
         if by_all.any():
             done[:, by_all] = everyone[:, by_all]
