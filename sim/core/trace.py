@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pandas as pd
 
@@ -15,7 +17,7 @@ class Trace:
     their rows in the batch."""
 
     def __init__(self, session: Session, n: int, rows: np.ndarray | None = None):
-        self.session = session
+        self.session = weakref.proxy(session)  # the model holds its trace
         self.n = n
         rows = np.arange(n)[None, :] if rows is None else np.asarray(rows)
         self._batch_rows = rows.ravel()

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.core._mesa import dismantle
 from sim.core.model import NegotiationModel
 from sim.core.rng import BLOCK_SIZE
 from sim.engine.stats import Z95, TableMoments
@@ -131,7 +130,6 @@ def run_tiles(scenarios, seed, start, n, protocol, trace, compare_theory=True) -
         for name, path in without.cooperation_path.items():
             paths[f"counterfactual_cooperation_{name}"] = path.astype(float)
             paths[f"effect_cooperation_{name}"] = paths[f"cooperation_{name}"] - path
-        dismantle(without)
     if tiles == 1:
         trace_of = model.trace
         results = [(columns, trace_of.offers_frame(), trace_of.sessions_frame(), round_sums(paths))]
@@ -145,7 +143,6 @@ def run_tiles(scenarios, seed, start, n, protocol, trace, compare_theory=True) -
             )
             for p, rows in enumerate(slice(p * n, (p + 1) * n) for p in range(tiles))
         ]
-    dismantle(model)  # its memory back now, not at the next full garbage collection
     return results
 
 

@@ -8,9 +8,24 @@ import sys
 import weakref
 
 import pytest
+import yaml
 
 from sim.core._mesa import Agent
+from sim.core.catalogue import load_scenario, validate
 from sim.core.model import NegotiationModel
+from sim.scenario.library import scenario_path
+
+#: every shipped scenario under every protocol it can play, and a learning agent
+PLAYS = [
+    (name, protocol)
+    for name in ("split_the_pie", "us_china_2024", "tactical_pause", "private_red_lines")
+    + ("two_level_game", "bench_bilateral")
+    for protocol in (None, "issue_by_issue", "monotonic_concession")
+] + [
+    (name, protocol)
+    for name in ("fentanyl_trilateral", "precursor_council")
+    for protocol in (None, "issue_by_issue", "monotonic_concession", "mediated_single_text")
+]
 
 
 @pytest.mark.slow
@@ -50,3 +65,56 @@ def test_agents_get_distinct_ids(us_china):
     ids = [agent.unique_id for agent in model.state_agents]
     assert len(set(ids)) == 2
     assert len(model.agents) == 2
+
+
+@pytest.mark.parametrize(("name", "protocol"), PLAYS)
+def test_a_dropped_model_is_freed_without_the_garbage_collector(name, protocol):
+    """No reference cycle holds a model (Mesa's step wrapper, ``agent.model`` and the trace
+    would): its memory comes back as soon as the last reference goes, not at a full garbage
+    collection, which a program building model after model reaches rarely."""
+    scenario = load_scenario(scenario_path(name))
+    gc.collect()
+    gc.disable()
+    try:
+        model = NegotiationModel(scenario, 20, seed=1, protocol=protocol, trace=2).run()
+        model.outcomes(), model.cooperation_path, model.accuracy_path
+        model.trace.offers_frame(), model.trace.sessions_frame()
+        agents = list(model.state_agents)
+        ref = weakref.ref(model)
+        del model
+        assert ref() is None
+    finally:
+        gc.enable()
+    with pytest.raises(ReferenceError, match="model is gone: keep the model"):
+        _ = agents[0].model
+
+
+@pytest.mark.parametrize("opponent_model", ["bayesian", "frequency"])
+def test_a_learning_agents_model_is_freed_without_the_garbage_collector(opponent_model):
+    data = yaml.safe_load(scenario_path("private_red_lines").read_text())
+    for agent in data["agents"].values():
+        strategy = agent["strategy"]
+        strategy = {"name": strategy} if isinstance(strategy, str) else strategy
+        agent["strategy"] = strategy | {"opponent_model": {"name": opponent_model}}
+    scenario = validate(data, "learning.yaml")
+    gc.collect()
+    gc.disable()
+    try:
+        model = NegotiationModel(scenario, 20, seed=1).run()
+        assert model.accuracy_path
+        ref = weakref.ref(model)
+        del model
+        assert ref() is None
+    finally:
+        gc.enable()
+
+
+def test_steps_are_counted_as_mesa_counts_them(split_the_pie):
+    """Mesa counts ``model.steps`` before each step; the wrapper now lives in the class."""
+    model = NegotiationModel(split_the_pie, 5, seed=1)
+    seen = []
+    while model.running:
+        model.step()
+        seen.append(model.steps)
+    assert seen == list(range(1, len(seen) + 1)) and len(seen) >= 2
+    assert "step" not in vars(model) and "_user_step" not in vars(model)
