@@ -184,9 +184,13 @@ class Cooperation:
         rounds a batch skips."""
         step = session.session * session.rounds + session.round
         self._path = None
+        every = bool(rows.all())
         for agent in session.state_agents:
-            now = np.where(rows, self._score(session, agent), self.now[agent.name])
-            self.now[agent.name] = now  # a new array: what a caller held keeps its round
+            score = self._score(session, agent)
+            # a new array, or the score itself (never changed in place): what a caller held
+            # keeps its round
+            now = score if every else np.where(rows, score, self.now[agent.name])
+            self.now[agent.name] = now
             self._rounds[agent.name][step] = now
 
     def _score(self, session: Session, agent: StateAgent) -> np.ndarray:
@@ -227,6 +231,11 @@ class Cooperation:
         self._path = None
         for name, level in self.now.items():
             self._rounds[name][first:stop] = level
+
+    def mean(self) -> dict[str, np.ndarray]:
+        """(R,) each agent's index averaged over the rounds of the run: ``path[name].mean(axis=1,
+        dtype=float)`` bit for bit, without turning the paths."""
+        return {name: rowwise.mean_of_rows(r) for name, r in self._rounds.items()}
 
     @property
     def path(self) -> dict[str, np.ndarray]:

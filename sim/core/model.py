@@ -392,7 +392,7 @@ class NegotiationModel(Model):
             issues=self.issues,
             initial_status_quo=self.initial_status_quo,
             status_quo=self.status_quo,
-            cooperation_path=self.cooperation_path,
+            cooperation=self._cooperation.mean(),
             pressure=self.pressure,
             misread=self.misread,
             events=self.events,

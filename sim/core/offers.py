@@ -86,20 +86,26 @@ class LinearPlan:
         # nothing and the round loop skips them.
         self._any_free = bool(self.free.any())
         self._all_useful = bool(self.useful.all())
-        self._spread = rowwise.Spread(self.spent_before, self.cost, self.reach)
+        self._rows = rowwise.Rows(self.spent_before, self.cost, self.reach)
 
     def distance(self, budget: np.ndarray) -> np.ndarray:
         budget = np.asarray(budget)
-        shape = np.broadcast_shapes((*budget.shape, self.cost.shape[-1]), self.cost.shape)
-        spent_before, cost, reach = self._spread.to(shape)
-        left = np.subtract(budget[..., None], spent_before)
+        issues = self.cost.shape[-1]
+        shape = np.broadcast_shapes((*budget.shape, issues), self.cost.shape)
+        if budget.shape == shape[:-1]:  # each budget beside every issue, one whole array
+            left = np.repeat(budget, issues).reshape(shape)
+        else:
+            left = np.empty(shape)
+            left[...] = budget[..., None]
+        rows = self._rows  # the share, worked out in place in ``left``
+        rows.apply(np.subtract, left, 0, out=left)  # the budget left after the issues before
         free = left >= 0 if self._any_free else None
-        with np.errstate(over="ignore"):  # the share, worked out in place in ``left``
-            share = np.clip(np.divide(left, cost, out=left), 0.0, 1.0, out=left)
+        with np.errstate(over="ignore"):
+            share = np.clip(rows.apply(np.divide, left, 1, out=left), 0.0, 1.0, out=left)
         if free is not None:
             share = np.where(self.free, free, share)
         if self._all_useful:
-            return np.multiply(share, reach, out=share)
+            return rows.apply(np.multiply, share, 2, out=share)
         return np.where(self.useful, share * self.reach, 0.0)
 
 
@@ -135,7 +141,7 @@ class OfferPlan:
         #: how far each issue moves at the efficient end, where the opponent has all it values
         self.valued_reach = np.where(opp.salience > 0, self.reach, 0.0)
         self._whole_way = self.reach if concede_unvalued else self.valued_reach
-        self._spread = rowwise.Spread(self.direction, self.start)
+        self._rows = rowwise.Rows(self.direction, self.start)
         self.linear = own.shape == "linear" and opp.shape == "linear"
         if self.linear:
             self.knapsack = LinearPlan(own.salience, opp.salience, self.reach)
@@ -157,8 +163,8 @@ class OfferPlan:
         moved = self.distance(budget)  # a new array: turned into the package in place
         if moved.shape != np.broadcast_shapes(moved.shape, self.start.shape):
             return self.start + self.direction * moved
-        direction, start = self._spread.to(moved.shape)
-        return np.add(np.multiply(moved, direction, out=moved), start, out=moved)
+        self._rows.apply(np.multiply, moved, 0, out=moved)
+        return self._rows.apply(np.add, moved, 1, out=moved)
 
     def offer(self, aspiration: np.ndarray) -> np.ndarray:
         """The efficient package that keeps the proposer at ``aspiration``: the budget counts

@@ -91,7 +91,7 @@ def outcome_columns(
     issues: Sequence[str],
     initial_status_quo: np.ndarray,
     status_quo: np.ndarray,
-    cooperation_path: Mapping[str, np.ndarray],
+    cooperation: Mapping[str, np.ndarray],
     pressure: Mapping[str, np.ndarray],
     misread: Misread | None,
     events: Events,
@@ -99,6 +99,7 @@ def outcome_columns(
 ) -> dict[str, np.ndarray]:
     """One row per replication ``reps``: the columns of the per-replication table, in order.
 
+    ``cooperation`` is each agent's cooperation index averaged over the rounds of the run.
     ``status_quo`` is where the run left every issue; failing to agree in every session leaves
     an agent its reservation utility unless disagreement means the status quo.
     """
@@ -125,9 +126,7 @@ def outcome_columns(
         columns[f"core_movement_{agent.name}"] = (
             moved.max(axis=1) if moved.shape[1] else np.zeros(len(reps))
         )
-        columns[f"cooperation_{agent.name}"] = cooperation_path[agent.name].mean(
-            axis=1, dtype=float
-        )
+        columns[f"cooperation_{agent.name}"] = cooperation[agent.name]
     for name, level in pressure.items():
         columns[f"pressure_{name}"] = level
     if misread is not None:

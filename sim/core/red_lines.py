@@ -45,12 +45,14 @@ class RedLines:
     def clip(self, offer: np.ndarray, in_place: bool = False) -> np.ndarray:
         """``offer`` inside the box, written over ``offer`` itself if ``in_place`` (and it has
         the shape of the result). Bounds the same on every issue are clipped to as two numbers,
-        others as whole arrays (see :class:`~sim.core.rowwise.Spread`)."""
+        others as rows (see :class:`~sim.core.rowwise.Rows`)."""
         shape = np.broadcast_shapes(np.shape(offer), np.shape(self.low), np.shape(self.high))
         out = offer if in_place and np.shape(offer) == shape else None
         if self._even_bounds is not None and np.shape(offer) == shape:
             return np.clip(offer, *self._even_bounds, out=out)
-        return np.clip(offer, *self._spread.to(shape), out=out)
+        if np.shape(offer) != shape:
+            return np.clip(offer, self.low, self.high, out=out)
+        return self._rows.apply(np.clip, offer, 0, 1, out=np.empty(shape) if out is None else out)
 
     @functools.cached_property
     def _even_bounds(self) -> tuple[float, float] | None:
@@ -60,8 +62,8 @@ class RedLines:
         return None
 
     @functools.cached_property
-    def _spread(self) -> rowwise.Spread:
-        return rowwise.Spread(np.asarray(self.low, dtype=float), np.asarray(self.high, dtype=float))
+    def _rows(self) -> rowwise.Rows:
+        return rowwise.Rows(np.asarray(self.low, dtype=float), np.asarray(self.high, dtype=float))
 
     @functools.cached_property
     def unbounded(self) -> bool:

@@ -39,13 +39,74 @@ def test_a_single_column_is_a_copy_never_a_view():
     assert found.tolist() == [True, False]
 
 
-def test_spread_rows_give_the_numbers_of_broadcasting():
+OPERATIONS = [np.subtract, np.divide, np.multiply, np.add, np.clip]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(0, 3 * rowwise.TILE + 5),
+    st.integers(1, 5),
+    st.sampled_from(["(k,)", "(1, k)", "(R, k)"]),
+    st.sampled_from(OPERATIONS),
+    st.booleans(),
+    st.integers(0, 2**32 - 1),
+)
+def test_rows_give_the_numbers_of_broadcasting(n, k, row_shape, fn, in_place, seed):
+    """Whole tiles, the rows left over and whole (R, k) arrays; in place and into a new array."""
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((n, k)) * np.exp2(rng.integers(-30, 30, (n, k)))
+    a[rng.random((n, k)) < 0.1] = np.nan
+    shape = {"(k,)": (k,), "(1, k)": (1, k), "(R, k)": (n, k)}[row_shape]
+    low = rng.standard_normal(shape)
+    rows = rowwise.Rows(low, low + np.abs(rng.standard_normal(shape)))
+    which = (0, 1) if fn is np.clip else (0,)
+    with np.errstate(all="ignore"):
+        expected = fn(a, *(rows.rows[i] for i in which))
+        got = rows.apply(fn, a, *which, out=a if in_place else np.empty_like(a))
+    assert got.shape == expected.shape and got.tobytes() == expected.tobytes()
+    assert (got is a) == in_place
+
+
+def test_rows_broadcast_where_they_cannot_tile():
+    """A strided array, or an array of another shape, meets the row as numpy broadcasts it."""
     row = np.array([0.1, 0.2, 0.3])
-    (whole,) = rowwise.Spread(row).to((4, 3))
-    assert whole.shape == (4, 3) and whole.flags.c_contiguous
-    x = np.random.default_rng(1).random((4, 3))
-    assert ((x - row) == (x - whole)).all()
-    assert rowwise.Spread(row).to((3,))[0] is row
+    a = np.random.default_rng(1).random((2 * rowwise.TILE, 6))[:, ::2]  # not C-ordered
+    out = np.empty(a.shape)
+    assert rowwise.Rows(row).apply(np.subtract, a, 0, out=out).tobytes() == (a - row).tobytes()
+    b = np.random.default_rng(2).random((4, 5, 3))
+    assert rowwise.Rows(row).apply(np.add, b, 0, out=b.copy()).tobytes() == (b + row).tobytes()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(1, 600),
+    st.integers(1, 40),
+    st.sampled_from([np.float32, np.float64]),
+    st.integers(0, 2**32 - 1),
+)
+def test_means_of_rows_are_numpys_means_of_the_turned_array(steps, n, dtype, seed):
+    """numpy sums a row pairwise (in order below 8, eight running sums up to 128, halves
+    above), so a mean of many numbers of different scales depends on the order."""
+    rng = np.random.default_rng(seed)
+    stacked = rng.standard_normal((steps, n)) * np.exp2(rng.integers(-40, 5, (steps, n)))
+    stacked = stacked.astype(dtype)
+    stacked[rng.random((steps, n)) < 0.05] = -0.0
+    expected = np.ascontiguousarray(stacked.T).mean(axis=1, dtype=float)
+    assert rowwise.mean_of_rows(stacked).tobytes() == expected.tobytes()
+
+
+def test_the_order_of_a_mean_matters_for_these_numbers():
+    """The test above can fail: adding in order gives other numbers for such rows (and it is
+    what numpy does with the transpose as a view, not turned into a C-ordered array)."""
+    rng = np.random.default_rng(3)
+    stacked = rng.standard_normal((24, 2000)) * np.exp2(rng.integers(-40, 5, (24, 2000)))
+    in_order = np.zeros(2000)
+    for row in stacked:
+        in_order += row
+    turned = np.ascontiguousarray(stacked.T).mean(axis=1)
+    assert not np.array_equal(in_order / 24, turned)
+    assert np.array_equal(in_order / 24, stacked.T.mean(axis=1))
+    assert np.array_equal(rowwise.mean_of_rows(stacked), turned)
 
 
 def test_signed_zeros_sum_as_numpys():
