@@ -15,10 +15,13 @@ from sim.core.preferences import issue_loss, issue_utility
 from sim.core.session import Session
 
 
-def peripheral_weights(agent: StateAgent, other: StateAgent) -> np.ndarray:
-    """The other side's saliences on the issues where ``agent`` has no red line, normalised."""
-    core = agent.red_lines.core
-    weights = np.where(core, 0.0, other.preferences.salience)
+def peripheral_weights(agent: StateAgent, other: StateAgent, compact: bool = False) -> np.ndarray:
+    """The other side's saliences on the issues where ``agent`` has no red line, normalised;
+    if ``compact``, one row (1, I) where every replication has the same."""
+    core, salience = agent.red_lines.core, other.preferences.salience
+    if compact:
+        core, salience = _compact(np.atleast_2d(core)), _compact(np.atleast_2d(salience))
+    weights = np.where(core, 0.0, salience)
     total = weights.sum(axis=-1, keepdims=True)
     return np.divide(weights, total, out=np.full_like(weights, np.nan), where=total > 0)
 
@@ -32,12 +35,16 @@ def cooperation_index(
     prefs = other.preferences
     if weights is None:
         weights = peripheral_weights(agent, other)
-    return _given(position, prefs.ideal, prefs.shape, weights)
+    return _given(position, prefs.ideal, prefs.shape, rowwise.Rows(weights))
 
 
-def _given(position: np.ndarray, ideal: np.ndarray, shape, weights: np.ndarray) -> np.ndarray:
+def _given(position: np.ndarray, ideal: np.ndarray, shape, weights: rowwise.Rows) -> np.ndarray:
     given = issue_utility(position, ideal, shape)
-    return rowwise.sum_(np.multiply(weights, given, out=given))
+    return rowwise.sum_(weights.apply(_weigh, given, 0, out=given))
+
+
+def _weigh(given: np.ndarray, weights: np.ndarray, out: np.ndarray) -> np.ndarray:
+    return np.multiply(weights, given, out=out)  # the weights first, as the index always had
 
 
 def _compact(array: np.ndarray) -> np.ndarray:
@@ -150,19 +157,20 @@ class Cooperation:
         }
         self._path: dict[str, np.ndarray] | None = None
         # (agent name, other's name) -> (the other's preferences they were computed for, weights)
-        self._weights: dict[tuple[str, str], tuple[object, np.ndarray]] = {}
+        self._weights: dict[tuple[str, str], tuple[object, rowwise.Rows]] = {}
         # agent name -> (position version, what its score was computed for, the score)
         self._scores: dict[str, tuple] = {}
         # agent name -> (the others' preferences, their stacked table), with many others
         self._tables: dict[str, tuple[tuple, Table]] = {}
 
-    def _peripheral(self, agent: StateAgent, other: StateAgent) -> np.ndarray:
+    def _peripheral(self, agent: StateAgent, other: StateAgent) -> rowwise.Rows:
         """Recomputed only when the other side's preferences are replaced (by an event). The
         preferences object is kept and compared by identity: an id() could be reused."""
         key = (agent.name, other.name)
         cached = self._weights.get(key)
         if cached is None or cached[0] is not other.preferences:
-            cached = (other.preferences, peripheral_weights(agent, other))
+            weights = peripheral_weights(agent, other, compact=True)
+            cached = (other.preferences, rowwise.Rows(weights))
             self._weights[key] = cached
         return cached[1]
 
@@ -213,14 +221,15 @@ class Cooperation:
                     session.standing_position(agent, settled),
                     other.preferences.ideal[settled],
                     other.preferences.shape,
-                    self._peripheral(agent, other)[settled],
+                    self._peripheral(agent, other).take(settled),
                 )
                 self._scores[agent.name] = (session.position_version, made_for, score)
                 return score
         position = session.standing_position(agent)
         if len(others) == 1:
             (other,) = others
-            score = cooperation_index(agent, other, position, self._peripheral(agent, other))
+            prefs = other.preferences
+            score = _given(position, prefs.ideal, prefs.shape, self._peripheral(agent, other))
         else:
             score = self._table(agent, others).score(position)
         self._scores[agent.name] = (session.position_version, made_for, score)

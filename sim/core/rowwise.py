@@ -137,6 +137,11 @@ class Rows:
             for row in self.rows
         )
 
+    def take(self, index) -> Rows:
+        """These rows for the replications ``index`` of the whole arrays (a row stays)."""
+        pairs = zip(self.rows, self._tiled, strict=True)
+        return Rows(*(row if tiled is not None else row[index] for row, tiled in pairs))
+
     def apply(self, fn, a: np.ndarray, *which: int, out: np.ndarray) -> np.ndarray:
         """``fn(a, *(self.rows[i] for i in which), out=out)`` (a ufunc, or ``np.clip``) for
         ``out`` of ``a``'s shape (``a`` itself to work in place)."""

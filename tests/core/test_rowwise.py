@@ -114,3 +114,10 @@ def test_signed_zeros_sum_as_numpys():
     for k in (1, 2, 5):
         wide = np.repeat(a, k, axis=1)
         assert rowwise.sum_(wide).tobytes() == wide.sum(axis=-1).tobytes()
+
+
+def test_rows_taken_at_some_replications():
+    whole = np.arange(12.0).reshape(4, 3)
+    row = np.array([[1.0, 2.0, 3.0]])
+    taken = rowwise.Rows(whole, row).take(np.array([1, 3]))
+    assert np.array_equal(taken.rows[0], whole[[1, 3]]) and taken.rows[1] is row
