@@ -144,10 +144,11 @@ class TableMoments:
 
     def add_blocks(self, table: pd.DataFrame, size: int, enough=None) -> int:
         """Take in ``table`` block by block of ``size`` rows, in order, each block's moments
-        worked out for all blocks at once (:func:`block_moments`); after each block,
-        ``enough()`` may stop it. Returns the rows taken in."""
+        worked out for all blocks at once (:func:`block_moments`) and merged into every
+        column's running moments at once (:class:`_Running`: :meth:`Moments.merge`'s numbers);
+        after each block, ``enough()`` may stop it. Returns the rows taken in."""
         blocks = -(-len(table) // size)
-        prepared = {}
+        names, prepared = [], []
         for name, column in table.items():
             if name == "rep":
                 continue
@@ -160,15 +161,20 @@ class TableMoments:
             parts = [block_moments(values[:full].reshape(-1, size))] if full else []
             if full < len(values):
                 parts.append(block_moments(values[full:][None, :]))
-            prepared[name] = [np.concatenate(stat) for stat in zip(*parts, strict=True)]
+            names.append(name)
+            prepared.append([np.concatenate(stat) for stat in zip(*parts, strict=True)])
+        if not names or not blocks:
+            return len(table)
+        # (statistic, column, block): count, mean, m2, low, high, total
+        stats = np.array(prepared).transpose(1, 0, 2)
+        running = _Running([self.columns[name] for name in names], [self.sums[n] for n in names])
         for b in range(blocks):
-            for name, (count, mean, m2, low, high, total) in prepared.items():
-                self.columns.setdefault(name, Moments()).merge(
-                    count[b], float(mean[b]), float(m2[b]), float(low[b]), float(high[b])
-                )
-                self.sums[name] = self.sums.get(name, 0.0) + float(total[b])
-            if enough is not None and enough():
-                return min((b + 1) * size, len(table))
+            running.merge(*stats[:, :, b])
+            if enough is not None:
+                running.write(self, names)
+                if enough():
+                    return min((b + 1) * size, len(table))
+        running.write(self, names)
         return len(table)
 
     def estimate(self, name: str) -> dict:
@@ -179,3 +185,41 @@ class TableMoments:
 
     def maximum(self, name: str) -> float:
         return self.columns[name].high
+
+
+class _Running:
+    """The running moments of many columns, merged block by block for all columns at once: the
+    same operations, in the same order, as :meth:`Moments.merge` on each column (numpy's float64
+    arithmetic is Python's), so every number is the one merging column by column gives."""
+
+    def __init__(self, moments: list[Moments], sums: list[float]):
+        self.n = np.array([m.n for m in moments], dtype=float)
+        self.mean = np.array([m.mean for m in moments])
+        self.m2 = np.array([m.m2 for m in moments])
+        self.low = np.array([m.low for m in moments])
+        self.high = np.array([m.high for m in moments])
+        self.sums = np.array(sums, dtype=float)
+
+    def merge(self, k, mean, m2, low, high, total) -> None:
+        self.sums = self.sums + total
+        take = k != 0  # an empty block changes nothing
+        with np.errstate(invalid="ignore", divide="ignore"):
+            n = self.n + k
+            delta = mean - self.mean
+            merged_mean = self.mean + delta * k / n
+            merged_m2 = self.m2 + (m2 + delta * delta * self.n * k / n)
+        self.mean = np.where(take, merged_mean, self.mean)
+        self.m2 = np.where(take, merged_m2, self.m2)
+        self.n = np.where(take, n, self.n)
+        # min() and max() keep the first of equal numbers (0.0 and -0.0)
+        self.low = np.where(take & (low < self.low), low, self.low)
+        self.high = np.where(take & (high > self.high), high, self.high)
+
+    def write(self, table: TableMoments, names: list[str]) -> None:
+        """Into ``table``'s :class:`Moments` and sums of the columns ``names``."""
+        for c, name in enumerate(names):
+            moments = table.columns[name]
+            moments.n = int(self.n[c])
+            moments.mean, moments.m2 = float(self.mean[c]), float(self.m2[c])
+            moments.low, moments.high = float(self.low[c]), float(self.high[c])
+            table.sums[name] = float(self.sums[c])
