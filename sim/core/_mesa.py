@@ -1,6 +1,6 @@
 """Mesa, imported without its side effects.
 
-Mesa 3.3.1 has two traps that we keep away from users:
+Mesa 3.3.1 has traps that we keep away from users:
 
 * ``import mesa`` runs ``multiprocessing.set_start_method("spawn", force=True)`` in its
   batchrunner module, changing how every process pool in the user's program starts. We remember
@@ -8,8 +8,11 @@ Mesa 3.3.1 has two traps that we keep away from users:
 * ``mesa.Agent._ids`` is a class-level ``defaultdict`` keyed by model, so every Model ever built
   stays alive (a leak that grows with replications). :func:`release_model` drops the entry once
   a model has created its agents.
+* Its module loggers call ``inspect.stack()`` while Mesa is imported, which finds and reads the
+  source of every frame on the stack: 0.12 s when the import is deep in a program's stack, as in
+  negsim's command. Mesa is imported with frame lookups that read no source.
 
-A third keeps a finished model's memory: Mesa's model refers to itself (its ``step`` is wrapped
+Another keeps a finished model's memory: Mesa's model refers to itself (its ``step`` is wrapped
 in bound methods kept in its own ``__dict__``) and every agent refers to its model
 (``agent.model``), so a model no longer used is freed only by a full garbage collection, which a
 program that builds model after model (a Monte Carlo run, a notebook) reaches rarely: dead models
@@ -20,19 +23,55 @@ by a weak reference, so a model is freed as soon as the last reference to it goe
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import inspect
 import logging
 import multiprocessing
+import sys
+import types
 import weakref
 
 
 def _import_mesa():
     previous = multiprocessing.get_start_method(allow_none=True)
-    import mesa
-
+    with _frames_without_source():
+        import mesa
     # ``set_start_method(None, force=True)`` restores "not chosen yet", the platform default.
     multiprocessing.set_start_method(previous, force=True)
     return mesa
+
+
+@contextlib.contextmanager
+def _frames_without_source():
+    """``inspect.stack()`` and ``inspect.getouterframes()`` that look up no source: Mesa's
+    module loggers read a frame and a function name from them, and an import deep in a
+    program's stack (negsim's command) spent 0.12 s finding and reading the source of every
+    frame, searching every loaded module for the import machinery's frozen ones. A frame's
+    module is the one its globals name."""
+    stack, outer, module = inspect.stack, inspect.getouterframes, inspect.getmodule
+    inspect.stack = lambda context=1: _outer(sys._getframe(1))
+    inspect.getouterframes = lambda frame, context=1: _outer(frame)
+    inspect.getmodule = lambda obj, _filename=None: (
+        sys.modules.get(obj.f_globals.get("__name__"))
+        if isinstance(obj, types.FrameType)
+        else module(obj, _filename)
+    )
+    try:
+        yield
+    finally:
+        inspect.stack, inspect.getouterframes, inspect.getmodule = stack, outer, module
+
+
+def _outer(frame) -> list[inspect.FrameInfo]:
+    frames = []
+    while frame is not None:
+        code = frame.f_code
+        frames.append(
+            inspect.FrameInfo(frame, code.co_filename, frame.f_lineno, code.co_name, None, None)
+        )
+        frame = frame.f_back
+    return frames
 
 
 mesa = _import_mesa()

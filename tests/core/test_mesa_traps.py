@@ -118,3 +118,28 @@ def test_steps_are_counted_as_mesa_counts_them(split_the_pie):
         seen.append(model.steps)
     assert seen == list(range(1, len(seen) + 1)) and len(seen) >= 2
     assert "step" not in vars(model) and "_user_step" not in vars(model)
+
+
+@pytest.mark.slow
+def test_mesa_imported_deep_in_a_stack_reads_no_source_and_keeps_its_logger_names():
+    """Mesa's module loggers call ``inspect.stack()``, which found and read the source of every
+    frame on the stack (0.12 s under negsim's command); ``_mesa`` imports Mesa with frame
+    lookups that read none, and puts ``inspect`` back afterwards."""
+    code = """
+import inspect, linecache, sys
+real = (inspect.stack, inspect.getouterframes, inspect.getmodule)
+def deep(n):
+    if n:
+        return deep(n - 1)
+    import sim.core._mesa
+read = []
+getlines = linecache.getlines
+linecache.getlines = lambda *a, **k: read.append(a[0]) or getlines(*a, **k)
+deep(40)
+import mesa.model, mesa.mesa_logging
+assert (inspect.stack, inspect.getouterframes, inspect.getmodule) == real
+assert mesa.model._mesa_logger.name == "MESA.mesa.model", mesa.model._mesa_logger.name
+print(len(read))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0"
