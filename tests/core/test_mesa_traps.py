@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from sim.core._mesa import Agent
 from sim.core.catalogue import load_scenario, validate
 from sim.core.model import NegotiationModel
 from sim.scenario.library import scenario_path
+from sim.scenario.spec import Lineup, StrategyChoice
 
 #: every shipped scenario under every protocol it can play, and a learning agent
 PLAYS = [
@@ -67,26 +69,50 @@ def test_agents_get_distinct_ids(us_china):
     assert len(model.agents) == 2
 
 
-@pytest.mark.parametrize(("name", "protocol"), PLAYS)
-def test_a_dropped_model_is_freed_without_the_garbage_collector(name, protocol):
-    """No reference cycle holds a model (Mesa's step wrapper, ``agent.model`` and the trace
-    would): its memory comes back as soon as the last reference goes, not at a full garbage
-    collection, which a program building model after model reaches rarely."""
-    scenario = load_scenario(scenario_path(name))
+def _garbage_left_by(build) -> list:
+    """What of sim's or Mesa's a model built by ``build()``, run, read and dropped leaves to the
+    garbage collector (nothing, when no reference cycle holds it)."""
     gc.collect()
     gc.disable()
     try:
-        model = NegotiationModel(scenario, 20, seed=1, protocol=protocol, trace=2).run()
+        model = build().run()
         model.outcomes(), model.cooperation_path, model.accuracy_path
         model.trace.offers_frame(), model.trace.sessions_frame()
-        agents = list(model.state_agents)
         ref = weakref.ref(model)
         del model
         assert ref() is None
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        return [
+            type(o).__qualname__
+            for o in gc.garbage
+            if str(getattr(type(o), "__module__", "")).startswith(("sim.", "mesa"))
+        ]
     finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
         gc.enable()
+
+
+@pytest.mark.parametrize(("name", "protocol"), PLAYS)
+def test_a_dropped_model_is_freed_without_the_garbage_collector(name, protocol):
+    """No reference cycle holds a model or its agents (Mesa's step wrapper, ``agent.model``,
+    the trace and the agents' models of one another would): its memory comes back as soon as
+    the last reference goes, not at a full garbage collection, which a program building model
+    after model reaches rarely (memory grew batch after batch)."""
+    scenario = load_scenario(scenario_path(name))
+    agents = []
+
+    def build():
+        model = NegotiationModel(scenario, 20, seed=1, protocol=protocol, trace=2)
+        agents.append(model.state_agents[0])  # only the first: the others go with the model
+        return model
+
+    assert _garbage_left_by(build) == []
     with pytest.raises(ReferenceError, match="model is gone: keep the model"):
         _ = agents[0].model
+    with pytest.raises(ReferenceError, match="believes in is gone"):
+        _ = next(iter(agents[0].beliefs.values())).other
 
 
 @pytest.mark.parametrize("opponent_model", ["bayesian", "frequency"])
@@ -97,16 +123,16 @@ def test_a_learning_agents_model_is_freed_without_the_garbage_collector(opponent
         strategy = {"name": strategy} if isinstance(strategy, str) else strategy
         agent["strategy"] = strategy | {"opponent_model": {"name": opponent_model}}
     scenario = validate(data, "learning.yaml")
-    gc.collect()
-    gc.disable()
-    try:
-        model = NegotiationModel(scenario, 20, seed=1).run()
-        assert model.accuracy_path
-        ref = weakref.ref(model)
-        del model
-        assert ref() is None
-    finally:
-        gc.enable()
+    assert _garbage_left_by(lambda: NegotiationModel(scenario, 20, seed=1, trace=2)) == []
+
+
+def test_a_tournaments_lineup_is_freed_without_the_garbage_collector():
+    scenario = load_scenario(scenario_path("us_china_2024"))
+    learner = StrategyChoice("time_dependent", {"e": 1.5}, "bayesian", {}, "ac_next", {})
+    first = scenario.agents[0].name
+    lineup = Lineup({first: ((0, 10, learner), (10, 20, StrategyChoice("tit_for_tat", {})))})
+    played = dataclasses.replace(scenario, lineup=lineup)
+    assert _garbage_left_by(lambda: NegotiationModel(played, 20, seed=1, trace=2)) == []
 
 
 def test_steps_are_counted_as_mesa_counts_them(split_the_pie):

@@ -17,6 +17,7 @@ region (the values outside its red lines) the model believes forbidden.
 
 from __future__ import annotations
 
+import weakref
 from typing import ClassVar, Protocol
 
 import numpy as np
@@ -67,6 +68,20 @@ class OpponentModel:
         #: the misread observer's log-odds that the other's softening is genuine, when this
         #: agent observes the other (:mod:`sim.core.beliefs`): one belief state with the model
         self.softening_log_odds: np.ndarray | None = None
+
+    @property
+    def other(self) -> Observed:
+        """The agent modelled, held by a weak reference: the agents model one another, and
+        strong references both ways would keep a finished model's agents alive until a full
+        garbage collection."""
+        other = self._other()
+        if other is None:
+            raise ReferenceError("the agent this model believes in is gone, with its model")
+        return other
+
+    @other.setter
+    def other(self, other: Observed) -> None:
+        self._other = weakref.ref(other)
 
     @property
     def preferences(self) -> Preferences:
