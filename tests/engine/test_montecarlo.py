@@ -472,12 +472,14 @@ def test_a_finished_batch_frees_its_model_without_garbage_collection():
     460 MiB at 10^6)."""
     import gc
 
+    from sim.core.agents import StateAgent
     from sim.core.model import NegotiationModel
 
     scenario = load_scenario(ROOT / "scenarios" / "tactical_pause.yaml")  # pressures: two models
 
     def models() -> set[int]:
-        return {id(o) for o in gc.get_objects() if isinstance(o, NegotiationModel)}
+        kinds = (NegotiationModel, StateAgent)
+        return {id(o) for o in gc.get_objects() if isinstance(o, kinds)}
 
     gc.collect()
     before = models()  # held by other tests' fixtures in this process, if any
