@@ -32,6 +32,8 @@ import sys
 import types
 import weakref
 
+from sim.core.backrefs import WeakBackRefs
+
 
 def _import_mesa():
     previous = multiprocessing.get_start_method(allow_none=True)
@@ -96,23 +98,21 @@ class Model(mesa.Model):
 def _counted(step):
     @functools.wraps(step)
     def counted(self, *args, **kwargs):
-        self.steps += 1
+        if type(self).step is counted:  # once a call: not again in a super().step() below
+            self.steps += 1
         step(self, *args, **kwargs)
 
     return counted
 
 
-class Agent(mesa.Agent):
+class Agent(WeakBackRefs, mesa.Agent):
     """``mesa.Agent`` holding its model by a weak reference: the model holds its agents."""
+
+    _weak = ("_model",)
 
     @property
     def model(self) -> Model:
-        model = self._model()
-        if model is None:
-            raise ReferenceError(
-                f"agent {self.unique_id}'s model is gone: keep the model while using its agents"
-            )
-        return model
+        return self.referent("_model", f"agent {self.unique_id}'s model")
 
     @model.setter
     def model(self, model: Model) -> None:

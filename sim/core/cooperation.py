@@ -195,9 +195,8 @@ class Cooperation:
         every = bool(rows.all())
         for agent in session.state_agents:
             score = self._score(session, agent)
-            # a new array, or the score itself (never changed in place): what a caller held
-            # keeps its round
             now = score if every else np.where(rows, score, self.now[agent.name])
+            now.flags.writeable = False  # it may be the score kept for the next rounds
             self.now[agent.name] = now
             self._rounds[agent.name][step] = now
 

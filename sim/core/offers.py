@@ -93,7 +93,8 @@ class LinearPlan:
         issues = self.cost.shape[-1]
         shape = np.broadcast_shapes((*budget.shape, issues), self.cost.shape)
         if budget.shape == shape[:-1]:  # each budget beside every issue, one whole array
-            left = np.repeat(budget, issues).reshape(shape)
+            kind = np.result_type(budget, self.spent_before)  # broadcasting's
+            left = np.repeat(budget.astype(kind, copy=False), issues).reshape(shape)
         else:
             left = np.empty(shape)
             left[...] = budget[..., None]

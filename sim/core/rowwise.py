@@ -84,8 +84,10 @@ def mean_of_rows(stacked: np.ndarray) -> np.ndarray:
     the transposed copy: numpy adds each row of the transpose pairwise (from 0, eight running
     sums in a run of 8 to 128 numbers, halves of a longer run), in float64, and divides by n."""
     n = len(stacked)
-    if n == 0:
-        return stacked.T.mean(axis=1, dtype=float)
+    if n == 0 or (stacked.dtype != np.float64 and n > np.getbufsize()):
+        # numpy casts a row longer than its buffer to float64 piece by piece, and sums each
+        # piece on its own: its own mean, from the turned copy
+        return np.ascontiguousarray(stacked.T).mean(axis=1, dtype=float)
     total = _pairwise(stacked, 0, n)
     total += 0.0  # numpy's sum starts from 0: 0 + (-0.0) is 0.0
     total /= n
@@ -156,7 +158,7 @@ class Rows:
         ):
             return fn(a, *rows, out=out)
         whole = len(a) - len(a) % TILE
-        if whole:
+        if whole and k:
             blocks = (-1, TILE * k)
             fn(a[:whole].reshape(blocks), *tiled, out=out[:whole].reshape(blocks))
         if whole < len(a):

@@ -8,16 +8,19 @@ import numpy as np
 import pandas as pd
 
 from sim.core.agents import StateAgent
+from sim.core.backrefs import WeakBackRefs
 from sim.core.session import Session
 
 
-class Trace:
+class Trace(WeakBackRefs):
     """Keeps rows for replications ``0 .. n-1`` of a batch while their session is open; in a
     tiled batch (a vectorised sweep), for the first ``n`` of each tile: ``rows`` (tiles, n) are
     their rows in the batch."""
 
+    _weak = ("_session",)
+
     def __init__(self, session: Session, n: int, rows: np.ndarray | None = None):
-        self.session = weakref.proxy(session)  # the model holds its trace
+        self._session = weakref.ref(session)  # the model holds its trace
         self.n = n
         rows = np.arange(n)[None, :] if rows is None else np.asarray(rows)
         self._batch_rows = rows.ravel()
@@ -29,6 +32,10 @@ class Trace:
         self._offer_tiles: list[int] = []
         self._offer_rows: list[int] = []
         self._session_tiles: list[int] = []
+
+    @property
+    def session(self) -> Session:
+        return self.referent("_session", "the traced model")
 
     def _open_reps(self) -> np.ndarray:
         """Indices (into the traced rows) of those whose session is open."""

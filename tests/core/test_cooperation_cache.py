@@ -33,3 +33,13 @@ def test_every_round_scores_the_standing_positions_afresh(name):
             got = model.cooperation[agent.name]
             assert np.array_equal(got[was_open], fresh[was_open], equal_nan=True), agent.name
     assert partial > 0  # agreements settled while sessions went on: the partial path ran
+
+
+def test_the_index_of_a_round_is_read_only():
+    """While every row is open, the round's index is the score the model keeps for the next
+    rounds: a caller cannot change a recorded path by writing into what it read."""
+    model = NegotiationModel(load_scenario(SCENARIOS / "us_china_2024.yaml"), 20, seed=1)
+    model.step()
+    for level in model.cooperation.values():
+        with pytest.raises(ValueError, match="read-only"):
+            level[:] = -1.0

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import weakref
 
+import numpy as np
 import pytest
 import yaml
 
@@ -169,3 +170,43 @@ print(len(read))
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "0"
+
+
+def test_a_subclass_calling_the_models_step_counts_each_step_once(split_the_pie):
+    class Louder(NegotiationModel):
+        def step(self):
+            super().step()
+
+    model = Louder(split_the_pie, 2, seed=1)
+    model.step()
+    model.step()
+    assert model.steps == 2
+
+
+def _wiring(model) -> tuple:
+    """Whether everything that refers back, weakly, refers to ``model`` and its own agents."""
+    agents = set(map(id, model.state_agents))
+    return (
+        all(agent.model is model for agent in model.state_agents),
+        all(id(b.other) in agents for a in model.state_agents for b in a.beliefs.values()),
+        model.trace.session is model,
+    )
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_a_copied_model_refers_to_itself_and_plays_on_as_the_original(us_china, how):
+    """Weak back references are copied as what they refer to: a copy's agents, their models of
+    one another and its trace refer to the copy, and the copy plays on exactly as the original."""
+    import copy
+    import pickle
+
+    model = NegotiationModel(us_china, 30, seed=4, trace=2)
+    for _ in range(5):
+        model.step()
+    twin = copy.deepcopy(model) if how == "deepcopy" else pickle.loads(pickle.dumps(model))
+    assert _wiring(twin) == (True, True, True)
+    assert not any(a.model is model for a in twin.state_agents)
+    model.run(), twin.run()
+    ours, theirs = model.outcomes(), twin.outcomes()
+    assert all(np.array_equal(ours[k], theirs[k], equal_nan=True) for k in ours)
+    assert twin.trace.offers_frame().equals(model.trace.offers_frame())

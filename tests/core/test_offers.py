@@ -512,3 +512,18 @@ def test_a_single_aspiration_gets_a_single_offer():
     opp = Preferences(np.array([0.9, 0.1]), np.array([0.5, 0.5]), "linear", 1.0)
     for aspiration in (0.7, np.array(0.7)):
         np.testing.assert_allclose(package_offer(own, opp, aspiration, 0.0, 1.0), [0.8, 0.8])
+
+
+@pytest.mark.parametrize("kind", [np.float32, np.int64, np.float64])
+def test_a_plans_distances_have_broadcastings_numbers_and_type(kind):
+    """The linear plan works on its rows tiled (``rowwise.Rows``) and on the budget repeated
+    beside each issue: the numbers and the type are those of broadcasting the budget."""
+    own = Preferences(np.array([[0.0, 0.0, 0.0]]), np.array([[0.5, 0.3, 0.2]]), "linear", 1.0)
+    opp = Preferences(np.array([[1.0, 1.0, 1.0]]), np.array([[0.2, 0.3, 0.5]]), "linear", 1.0)
+    knapsack = OfferPlan(own, opp, 0.0, 1.0).knapsack
+    budget = (np.random.default_rng(1).random(1500) * 3).astype(kind)
+    k = knapsack
+    with np.errstate(over="ignore"):
+        expected = np.clip((budget[:, None] - k.spent_before) / k.cost, 0.0, 1.0) * k.reach
+    got = knapsack.distance(budget)
+    assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes()

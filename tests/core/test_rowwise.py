@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -121,3 +122,14 @@ def test_rows_taken_at_some_replications():
     row = np.array([[1.0, 2.0, 3.0]])
     taken = rowwise.Rows(whole, row).take(np.array([1, 3]))
     assert np.array_equal(taken.rows[0], whole[[1, 3]]) and taken.rows[1] is row
+
+
+@pytest.mark.parametrize("steps", [8192, 8193, 9000])
+def test_float32_paths_longer_than_numpys_buffer_average_as_numpy_does(steps):
+    """numpy casts a float32 row longer than its buffer (8192) piece by piece and sums each
+    piece alone: such paths are averaged by numpy itself."""
+    rng = np.random.default_rng(0)
+    values = rng.random((steps, 16)) * np.where(rng.random((steps, 16)) < 0.5, 1e-6, 1.0)
+    stacked = values.astype(np.float32)
+    expected = np.ascontiguousarray(stacked.T).mean(axis=1, dtype=float)
+    assert rowwise.mean_of_rows(stacked).tobytes() == expected.tobytes()

@@ -22,6 +22,7 @@ from typing import ClassVar, Protocol
 
 import numpy as np
 
+from sim.core.backrefs import WeakBackRefs
 from sim.core.preferences import Preferences
 from sim.core.red_lines import RedLines
 from sim.core.registry import Registry
@@ -49,7 +50,7 @@ def sample_packages(issues: int) -> np.ndarray:
     return _SAMPLES[issues]
 
 
-class OpponentModel:
+class OpponentModel(WeakBackRefs):
     """Base class: the ``oracle`` beliefs (the other's true preferences; of its red lines, the
     declared ones). Subclasses set ``name`` and ``params`` and learn."""
 
@@ -57,6 +58,7 @@ class OpponentModel:
     params: ClassVar[dict[str, Param]] = {}
     #: whether the model changes its beliefs (False: nothing to score round by round)
     learns: ClassVar[bool] = False
+    _weak = ("_other",)
 
     def __init__(self, n: int, other: Observed, declared: RedLines | None, **values):
         self.n, self.other = n, other
@@ -74,10 +76,7 @@ class OpponentModel:
         """The agent modelled, held by a weak reference: the agents model one another, and
         strong references both ways would keep a finished model's agents alive until a full
         garbage collection."""
-        other = self._other()
-        if other is None:
-            raise ReferenceError("the agent this model believes in is gone, with its model")
-        return other
+        return self.referent("_other", "the agent this model believes in")
 
     @other.setter
     def other(self, other: Observed) -> None:
