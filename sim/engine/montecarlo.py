@@ -27,7 +27,7 @@ import pandas as pd
 
 from sim.core.model import NegotiationModel
 from sim.core.rng import BLOCK_SIZE
-from sim.engine.stats import Z95, TableMoments
+from sim.engine.stats import Z95, TableMoments, table_rows
 from sim.scenario.spec import Scenario
 from sim.scenario.stacking import stack
 from sim.theory.comparison import theory_columns
@@ -318,18 +318,19 @@ class Accumulator:
     def add(self, batch: tuple) -> bool:
         """Take the next batch (:func:`run_batch`'s result); True once ``target_se`` is met."""
         columns, batch_offers, batch_sessions, batch_rounds = batch
-        table = pd.DataFrame(columns)
-        if table["rep"].iloc[0] == self.start:
+        if columns["rep"][0] == self.start:
             self.offers, self.sessions = batch_offers, batch_sessions
-        keep, self.reached = _add_blocks(self.moments, table, self.headline, self.target_se)
-        table = table.iloc[:keep]
+        keep, self.reached = _add_blocks(self.moments, columns, self.headline, self.target_se)
         kept_blocks = -(-keep // BLOCK_SIZE)
         for name, blocks in batch_rounds.items():
             self.rounds.setdefault(name, []).extend(blocks[:kept_blocks])
-        if self.keep_sample:
-            self.sample = _first_rows(self.sample, table)
-        if self.on_batch is not None:
-            self.on_batch(table)
+        sampling = self.keep_sample and (self.sample is None or len(self.sample) < SAMPLE_ROWS)
+        if sampling or self.on_batch is not None:  # a DataFrame only for those who read one
+            table = pd.DataFrame(columns).iloc[:keep]
+            if sampling:
+                self.sample = _first_rows(self.sample, table)
+            if self.on_batch is not None:
+                self.on_batch(table)
         self.done += keep
         if self.progress is not None:
             self.progress(keep)
@@ -354,15 +355,17 @@ class Accumulator:
 
 
 def _add_blocks(
-    moments: TableMoments, table: pd.DataFrame, headline: list[str], target_se: float | None
+    moments: TableMoments, columns: dict, headline: list[str], target_se: float | None
 ) -> tuple[int, bool | None]:
-    """Feed ``table`` into ``moments`` one block at a time, so estimates do not depend on batch
-    size; with ``target_se``, stop after the block that makes every headline estimate precise
-    enough. Returns the rows kept and True when that target was reached (None otherwise)."""
+    """Feed a batch's ``columns`` into ``moments`` one block at a time, so estimates do not
+    depend on batch size; with ``target_se``, stop after the block that makes every headline
+    estimate precise enough. Returns the rows kept and True when that target was reached (None
+    otherwise)."""
     if target_se is None:
-        return moments.add_blocks(table, BLOCK_SIZE), None
-    kept = moments.add_blocks(table, BLOCK_SIZE, lambda: _below(moments, headline, target_se))
-    return kept, (True if kept < len(table) or _below(moments, headline, target_se) else None)
+        return moments.add_blocks(columns, BLOCK_SIZE), None
+    kept = moments.add_blocks(columns, BLOCK_SIZE, lambda: _below(moments, headline, target_se))
+    reached = kept < table_rows(columns) or _below(moments, headline, target_se)
+    return kept, (True if reached else None)
 
 
 def _first_rows(sample: pd.DataFrame | None, table: pd.DataFrame) -> pd.DataFrame:

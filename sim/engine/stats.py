@@ -7,6 +7,7 @@ rates use the Wilson (1927) score interval, which stays inside [0, 1] and behave
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -130,6 +131,13 @@ def block_moments(blocks: np.ndarray) -> tuple[np.ndarray, ...]:
     return count, mean, m2, low, high, total
 
 
+def table_rows(table: pd.DataFrame | Mapping[str, np.ndarray]) -> int:
+    """How many rows a table has, as a DataFrame or as its columns by name."""
+    if isinstance(table, pd.DataFrame):
+        return len(table)
+    return len(next(iter(table.values()))) if table else 0
+
+
 @dataclass
 class TableMoments:
     """Running :class:`Moments` for every column of a stream of per-replication tables."""
@@ -142,12 +150,16 @@ class TableMoments:
         """Take in ``table`` as one block."""
         self.add_blocks(table, max(len(table), 1))
 
-    def add_blocks(self, table: pd.DataFrame, size: int, enough=None) -> int:
-        """Take in ``table`` block by block of ``size`` rows, in order, each block's moments
-        worked out for all blocks at once (:func:`block_moments`) and merged into every
-        column's running moments at once (:class:`_Running`: :meth:`Moments.merge`'s numbers);
-        after each block, ``enough()`` may stop it. Returns the rows taken in."""
-        blocks = -(-len(table) // size)
+    def add_blocks(
+        self, table: pd.DataFrame | Mapping[str, np.ndarray], size: int, enough=None
+    ) -> int:
+        """Take in ``table`` (a DataFrame, or its columns by name) block by block of ``size``
+        rows, in order, each block's moments worked out for all blocks at once
+        (:func:`block_moments`) and merged into every column's running moments at once
+        (:class:`_Running`: :meth:`Moments.merge`'s numbers); after each block, ``enough()`` may
+        stop it. Returns the rows taken in."""
+        rows = table_rows(table)
+        blocks = -(-rows // size)
         names, prepared = [], []
         for name, column in table.items():
             if name == "rep":
@@ -156,7 +168,7 @@ class TableMoments:
                 self.rates.add(name)
             self.columns.setdefault(name, Moments())  # known even before its first value
             self.sums.setdefault(name, 0.0)
-            values = column.to_numpy(dtype=float)
+            values = np.asarray(column, dtype=float)
             full = (len(values) // size) * size
             parts = [block_moments(values[:full].reshape(-1, size))] if full else []
             if full < len(values):
@@ -164,7 +176,7 @@ class TableMoments:
             names.append(name)
             prepared.append([np.concatenate(stat) for stat in zip(*parts, strict=True)])
         if not names or not blocks:
-            return len(table)
+            return rows
         # (statistic, column, block): count, mean, m2, low, high, total
         stats = np.array(prepared).transpose(1, 0, 2)
         running = _Running([self.columns[name] for name in names], [self.sums[n] for n in names])
@@ -173,9 +185,9 @@ class TableMoments:
             if enough is not None:
                 running.write(self, names)
                 if enough():
-                    return min((b + 1) * size, len(table))
+                    return min((b + 1) * size, rows)
         running.write(self, names)
-        return len(table)
+        return rows
 
     def estimate(self, name: str) -> dict:
         return self.columns[name].estimate(rate=name in self.rates)

@@ -909,3 +909,16 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, content, args, expected)
     assert done.stdout == ""
     (line,) = done.stderr.splitlines()
     assert line.startswith("negsim-theory: error: ") and expected in line
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 300), st.integers(1, 12), st.integers(0, 2**32 - 1))
+def test_distances_are_numpys_euclidean_norms_bit_for_bit(n, k, seed):
+    """The distances sum their squares by columns (``rowwise.sum_``): numpy's numbers."""
+    from sim.theory.results import _norm
+
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, k)) * np.exp2(rng.integers(-30, 30, (n, k)))
+    x[rng.random((n, k)) < 0.05] = np.nan
+    x[rng.random((n, k)) < 0.05] = -0.0
+    assert _norm(x).tobytes() == np.linalg.norm(x, axis=-1).tobytes()
