@@ -67,8 +67,9 @@ COUNTERFACTUAL = (
 
 def round_sums(paths: dict[str, np.ndarray]) -> dict[str, list[np.ndarray]]:
     """Per block of replications and round of the run: (sum, sum of squares, count) of each
-    per-replication path. Kept per block so that totals (added with ``math.fsum``) do not
-    depend on how replications were batched."""
+    per-replication path, in float64 (a float32 path is summed in float64 without a float64
+    copy of it). Kept per block so that totals (added with ``math.fsum``) do not depend on how
+    replications were batched."""
     sums: dict[str, list[np.ndarray]] = {}
     for name, p in paths.items():
         full = len(p) // BLOCK_SIZE * BLOCK_SIZE
@@ -78,11 +79,12 @@ def round_sums(paths: dict[str, np.ndarray]) -> dict[str, list[np.ndarray]]:
         blocks = []
         for part in parts:  # every whole block at once, then the last, shorter one
             missing = np.isnan(part)
+            squares = np.multiply(part, part, dtype=float)
             if missing.any():
-                sums_ = np.nansum(part, axis=1), np.nansum(part * part, axis=1)
+                sums_ = np.nansum(part, axis=1, dtype=float), np.nansum(squares, axis=1)
                 count = np.sum(~missing, axis=1)
             else:  # nansum without NaN is the sum: no copy with the NaN set to 0
-                sums_ = np.sum(part, axis=1), np.sum(part * part, axis=1)
+                sums_ = np.sum(part, axis=1, dtype=float), np.sum(squares, axis=1)
                 count = np.full(sums_[0].shape, part.shape[1])
             blocks.extend(np.stack([*sums_, count], axis=1).astype(float))
         sums[name] = blocks
@@ -114,9 +116,9 @@ def run_tiles(scenarios, seed, start, n, protocol, trace, compare_theory=True) -
     columns = model.outcomes()
     if compare_theory:
         columns |= theory_columns(model, scenarios if tiles > 1 else None)
-    paths = {
-        f"cooperation_{name}": path.astype(float) for name, path in model.cooperation_path.items()
-    } | {f"accuracy_{name}": path.astype(float) for name, path in model.accuracy_path.items()}
+    paths = {f"cooperation_{name}": path for name, path in model.cooperation_path.items()} | {
+        f"accuracy_{name}": path for name, path in model.accuracy_path.items()
+    }
     if scenario.pressures:
         without = NegotiationModel(
             scenario, n, seed, start=start, protocol=protocol, pressure_effects=False, tiles=tiles
@@ -128,8 +130,10 @@ def run_tiles(scenarios, seed, start, n, protocol, trace, compare_theory=True) -
                     value, dtype=float
                 )
         for name, path in without.cooperation_path.items():
-            paths[f"counterfactual_cooperation_{name}"] = path.astype(float)
-            paths[f"effect_cooperation_{name}"] = paths[f"cooperation_{name}"] - path
+            paths[f"counterfactual_cooperation_{name}"] = path
+            paths[f"effect_cooperation_{name}"] = np.subtract(
+                paths[f"cooperation_{name}"], path, dtype=float
+            )
     if tiles == 1:
         trace_of = model.trace
         results = [(columns, trace_of.offers_frame(), trace_of.sessions_frame(), round_sums(paths))]
