@@ -78,14 +78,13 @@ def round_sums(paths: dict[str, np.ndarray]) -> dict[str, list[np.ndarray]]:
             parts.append(p[full:][None])
         blocks = []
         for part in parts:  # every whole block at once, then the last, shorter one
-            missing = np.isnan(part)
             squares = np.multiply(part, part, dtype=float)
-            if missing.any():
+            sums_ = np.sum(part, axis=1, dtype=float), np.sum(squares, axis=1)
+            count = np.full(sums_[0].shape, part.shape[1])
+            if np.isnan(sums_[0]).any():  # a NaN in the block (or inf - inf): nansum's numbers
+                missing = np.isnan(part)
                 sums_ = np.nansum(part, axis=1, dtype=float), np.nansum(squares, axis=1)
                 count = np.sum(~missing, axis=1)
-            else:  # nansum without NaN is the sum: no copy with the NaN set to 0
-                sums_ = np.sum(part, axis=1, dtype=float), np.sum(squares, axis=1)
-                count = np.full(sums_[0].shape, part.shape[1])
             blocks.extend(np.stack([*sums_, count], axis=1).astype(float))
         sums[name] = blocks
     return sums
