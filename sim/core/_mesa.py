@@ -30,9 +30,8 @@ import logging
 import multiprocessing
 import sys
 import types
-import weakref
 
-from sim.core.backrefs import WeakBackRefs
+from sim.core.backrefs import Weak, WeakBackRefs
 
 
 def _import_mesa():
@@ -108,15 +107,7 @@ def _counted(step):
 class Agent(WeakBackRefs, mesa.Agent):
     """``mesa.Agent`` holding its model by a weak reference: the model holds its agents."""
 
-    _weak = ("_model",)
-
-    @property
-    def model(self) -> Model:
-        return self.referent("_model", f"agent {self.unique_id}'s model")
-
-    @model.setter
-    def model(self, model: Model) -> None:
-        self._model = weakref.ref(model)
+    model = Weak("the agent's model")
 
 
 def release_model(model: Model) -> None:

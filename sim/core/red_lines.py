@@ -50,8 +50,6 @@ class RedLines:
         out = offer if in_place and np.shape(offer) == shape else None
         if self._even_bounds is not None and np.shape(offer) == shape:
             return np.clip(offer, *self._even_bounds, out=out)
-        if np.shape(offer) != shape:
-            return np.clip(offer, self.low, self.high, out=out)
         return self._rows.apply(np.clip, offer, 0, 1, out=np.empty(shape) if out is None else out)
 
     @functools.cached_property

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 import pandas as pd
 
 from sim.core.agents import StateAgent
-from sim.core.backrefs import WeakBackRefs
+from sim.core.backrefs import Weak, WeakBackRefs
 from sim.core.session import Session
 
 
@@ -17,10 +15,10 @@ class Trace(WeakBackRefs):
     tiled batch (a vectorised sweep), for the first ``n`` of each tile: ``rows`` (tiles, n) are
     their rows in the batch."""
 
-    _weak = ("_session",)
+    session = Weak("the traced model")  # the model holds its trace
 
     def __init__(self, session: Session, n: int, rows: np.ndarray | None = None):
-        self._session = weakref.ref(session)  # the model holds its trace
+        self.session = session
         self.n = n
         rows = np.arange(n)[None, :] if rows is None else np.asarray(rows)
         self._batch_rows = rows.ravel()
@@ -32,10 +30,6 @@ class Trace(WeakBackRefs):
         self._offer_tiles: list[int] = []
         self._offer_rows: list[int] = []
         self._session_tiles: list[int] = []
-
-    @property
-    def session(self) -> Session:
-        return self.referent("_session", "the traced model")
 
     def _open_reps(self) -> np.ndarray:
         """Indices (into the traced rows) of those whose session is open."""

@@ -372,9 +372,8 @@ def _add_blocks(
 
 
 def _first_rows(sample: pd.DataFrame | None, table: pd.DataFrame) -> pd.DataFrame:
-    """The first ``SAMPLE_ROWS`` rows of the run's table, for figures."""
-    if sample is not None and len(sample) >= SAMPLE_ROWS:
-        return sample
+    """The first ``SAMPLE_ROWS`` rows of the run's table, for figures, while ``sample`` (those
+    so far) has fewer."""
     more = table.iloc[: SAMPLE_ROWS - (0 if sample is None else len(sample))]
     return more.copy() if sample is None else pd.concat([sample, more], ignore_index=True)
 

@@ -17,12 +17,11 @@ region (the values outside its red lines) the model believes forbidden.
 
 from __future__ import annotations
 
-import weakref
 from typing import ClassVar, Protocol
 
 import numpy as np
 
-from sim.core.backrefs import WeakBackRefs
+from sim.core.backrefs import Weak, WeakBackRefs
 from sim.core.preferences import Preferences
 from sim.core.red_lines import RedLines
 from sim.core.registry import Registry
@@ -58,7 +57,9 @@ class OpponentModel(WeakBackRefs):
     params: ClassVar[dict[str, Param]] = {}
     #: whether the model changes its beliefs (False: nothing to score round by round)
     learns: ClassVar[bool] = False
-    _weak = ("_other",)
+    #: the agent modelled, held by a weak reference: the agents model one another, and strong
+    #: references both ways would keep a finished model's agents alive until a full collection
+    other = Weak("the agent this model believes in")
 
     def __init__(self, n: int, other: Observed, declared: RedLines | None, **values):
         self.n, self.other = n, other
@@ -70,17 +71,6 @@ class OpponentModel(WeakBackRefs):
         #: the misread observer's log-odds that the other's softening is genuine, when this
         #: agent observes the other (:mod:`sim.core.beliefs`): one belief state with the model
         self.softening_log_odds: np.ndarray | None = None
-
-    @property
-    def other(self) -> Observed:
-        """The agent modelled, held by a weak reference: the agents model one another, and
-        strong references both ways would keep a finished model's agents alive until a full
-        garbage collection."""
-        return self.referent("_other", "the agent this model believes in")
-
-    @other.setter
-    def other(self, other: Observed) -> None:
-        self._other = weakref.ref(other)
 
     @property
     def preferences(self) -> Preferences:
